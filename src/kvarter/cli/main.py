@@ -1,0 +1,80 @@
+"""The ``kvarter`` command. Each command module registers itself on the app;
+every command calls one public library function, and every
+:class:`~kvarter.errors.KvarterError` becomes a message and an exit code here."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+from rich.console import Console
+
+from kvarter.cli.exitcodes import ExitCode
+from kvarter.errors import InputErrors, KvarterError
+
+app = typer.Typer(
+    name="kvarter",
+    help="Monitor neighbourhoods and social housing: load data, compute indicators, "
+    "screen deprived areas, measure segregation, and publish reports behind disclosure control.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Command modules, each with a ``register(app)`` function.
+COMMAND_MODULES = ("data", "indicators", "segregation", "screening", "report")
+
+for _name in COMMAND_MODULES:
+    try:
+        _mod = importlib.import_module(f"kvarter.cli.{_name}")
+    except ModuleNotFoundError as exc:  # a command module not written yet
+        if exc.name != f"kvarter.cli.{_name}":
+            raise
+        continue
+    _mod.register(app)
+
+
+def print_input_errors(exc: InputErrors, console: Console | None = None) -> None:
+    """Print a validation failure table readably (file, row, column, value, reason)."""
+    from rich.table import Table
+
+    console = console or Console(stderr=True)
+    table = Table(title=str(exc).split(" First:")[0], show_lines=False)
+    for col in ("file", "row", "column", "value", "reason", "message"):
+        table.add_column(col, overflow="fold")
+    for f in exc.failures[:200]:
+        table.add_row(
+            f.file, "" if f.row is None else str(f.row), f.column or "",
+            "" if f.value is None else str(f.value)[:40], f.reason.value, f.message,
+        )
+    console.print(table)
+    if len(exc.failures) > 200:
+        console.print(f"... and {len(exc.failures) - 200} more failures.")
+
+
+def main() -> None:
+    """Entry point that converts library errors to messages and exit codes."""
+    try:
+        app(standalone_mode=False)
+    except InputErrors as exc:
+        print_input_errors(exc)
+        sys.exit(ExitCode.INPUT)
+    except KvarterError as exc:
+        Console(stderr=True).print(f"[bold red]Error:[/] {exc}", highlight=False)
+        sys.exit(ExitCode.INPUT if isinstance(exc, ValueError) else ExitCode.ERROR)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(ExitCode.ERROR)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(ExitCode.INPUT)
+        raise
+
+
+if __name__ == "__main__":
+    main()
