@@ -48,7 +48,7 @@ test: $(STAMP) browser pysal
 	$(PY) -m pytest -q $(PYTEST_MARK) $(PYTEST_ARGS)
 
 bench: $(STAMP) pysal
-	$(PY) -m benchmarks $(BENCH_ARGS)
+	$(PY) -m benchmarks $(BENCH)
 
 lint: $(STAMP)
 	$(VENV)/bin/lint-imports
