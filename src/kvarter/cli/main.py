@@ -23,7 +23,7 @@ app = typer.Typer(
 )
 
 # Command modules, each with a ``register(app)`` function.
-COMMAND_MODULES = ("data", "indicators", "segregation", "screening", "report")
+COMMAND_MODULES = ("data", "synth", "indicators", "segregation", "screening", "disclosure", "report")
 
 for _name in COMMAND_MODULES:
     try:
