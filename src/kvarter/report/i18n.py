@@ -1,0 +1,265 @@
+"""Labels and number formats for the report's four languages.
+
+One table, :data:`LABELS`, maps a label key to its text in English (``en``),
+Danish (``da``), Norwegian bokmål (``no``) and Dutch (``nl``); a test checks
+that every key has all four. Numbers follow each language's conventions:
+decimal comma and "." thousands in Danish and Dutch, decimal comma and a
+non-breaking space in Norwegian, decimal point and "," in English;
+percentages are "17.3%" in English and "17,3 %" (with a non-breaking space)
+in the other three.
+"""
+
+from __future__ import annotations
+
+import math
+
+from kvarter.errors import InputError
+
+LANGUAGES: tuple[str, ...] = ("en", "da", "no", "nl")
+
+NBSP = "\u00a0"
+
+#: (decimal mark, thousands separator, text between a number and "%")
+NUMBER_STYLE: dict[str, tuple[str, str, str]] = {
+    "en": (".", ",", ""),
+    "da": (",", ".", NBSP),
+    "no": (",", NBSP, NBSP),
+    "nl": (",", ".", NBSP),
+}
+
+MISSING = "–"
+
+# key: (en, da, no, nl)
+_ROWS: dict[str, tuple[str, str, str, str]] = {
+    # report frame
+    "contents": ("Contents", "Indhold", "Innhold", "Inhoud"),
+    "generated": ("Generated", "Dannet", "Laget", "Gemaakt"),
+    "language": ("Language", "Sprog", "Språk", "Taal"),
+    # section titles
+    "map": ("Map and designations", "Kort og udpegninger", "Kart og utpekinger", "Kaart en aanwijzingen"),
+    "designations": ("Designation tables", "Udpegningstabeller", "Utpekingstabeller", "Aanwijzingstabellen"),
+    "history": ("History over the years", "Historik over årene", "Historikk over årene", "Verloop over de jaren"),
+    "profiles": ("Area profiles", "Områdeprofiler", "Områdeprofiler", "Gebiedsprofielen"),
+    "trends": ("Trends", "Udvikling", "Utvikling", "Trends"),
+    "segregation": ("Segregation", "Segregation", "Segregering", "Segregatie"),
+    "segregation_schools": ("Segregation of pupils across schools", "Segregation af elever på skoler", "Segregering av elever mellom skoler", "Segregatie van leerlingen over scholen"),
+    "segregation_areas": ("Segregation of residents across areas", "Segregation af beboere på områder", "Segregering av beboere mellom områder", "Segregatie van bewoners over buurten"),
+    "table1": ("Table 1: municipalities", "Tabel 1: kommuner", "Tabell 1: kommuner", "Tabel 1: gemeenten"),
+    "agreement": ("Agreement between indices", "Overensstemmelse mellem indeks", "Samsvar mellom indekser", "Overeenstemming tussen indices"),
+    "methods": ("Methods", "Metode", "Metode", "Methode"),
+    "sources": ("Data sources", "Datakilder", "Datakilder", "Gegevensbronnen"),
+    "load_records": ("Load records", "Indlæsninger", "Innlastinger", "Laadregistraties"),
+    "indicator_definitions": ("Indicator definitions", "Indikatordefinitioner", "Indikatordefinisjoner", "Indicatordefinities"),
+    "rule_sets": ("Rule-set versions", "Regelsætversioner", "Regelsettversjoner", "Versies van regelsets"),
+    "disclosure": ("What was suppressed and why", "Hvad der er udeladt og hvorfor", "Hva som er skjult og hvorfor", "Wat is onderdrukt en waarom"),
+    "policy": ("Disclosure policy", "Diskretioneringsregler", "Regler for prikking", "Regels voor onthullingsbeheersing"),
+    # column headings
+    "area": ("Area", "Område", "Område", "Gebied"),
+    "area_name": ("Area", "Område", "Område", "Gebied"),
+    "municipality": ("Municipality", "Kommune", "Kommune", "Gemeente"),
+    "year": ("Year", "År", "År", "Jaar"),
+    "criterion": ("Criterion", "Kriterium", "Kriterium", "Criterium"),
+    "value": ("Value", "Værdi", "Verdi", "Waarde"),
+    "threshold": ("Threshold", "Grænse", "Terskel", "Drempel"),
+    "met": ("Met", "Opfyldt", "Oppfylt", "Voldaan"),
+    "margin": ("Margin", "Margin", "Margin", "Marge"),
+    "rule_set": ("Rule set", "Regelsæt", "Regelsett", "Regelset"),
+    "designation": ("Designation", "Udpegning", "Utpeking", "Aanwijzing"),
+    "designated": ("Designated", "Udpeget", "Utpekt", "Aangewezen"),
+    "n": ("Persons", "Personer", "Personer", "Personen"),
+    "residents": ("Residents", "Beboere", "Beboere", "Bewoners"),
+    "criteria_met": ("Criteria met", "Opfyldte kriterier", "Oppfylte kriterier", "Voldane criteria"),
+    "pupils": ("Pupils", "Elever", "Elever", "Leerlingen"),
+    "avg_pupils": ("Average pupils", "Gennemsnitligt antal elever", "Gjennomsnittlig antall elever", "Gemiddeld aantal leerlingen"),
+    "schools": ("Schools", "Skoler", "Skoler", "Scholen"),
+    "schools_per_1000": ("Schools per 1,000 pupils", "Skoler pr. 1.000 elever", "Skoler per 1 000 elever", "Scholen per 1.000 leerlingen"),
+    "share": ("Share", "Andel", "Andel", "Aandeel"),
+    "group_pair": ("Group pair", "Gruppepar", "Gruppepar", "Groepspaar"),
+    "index": ("Index", "Indeks", "Indeks", "Index"),
+    "class": ("Class", "Klasse", "Klasse", "Klasse"),
+    "trend": ("Trend", "Udvikling", "Utvikling", "Trend"),
+    "flag": ("Flag", "Markering", "Markering", "Vlag"),
+    "indicator": ("Indicator", "Indikator", "Indikator", "Indicator"),
+    "definition": ("Definition", "Definition", "Definisjon", "Definitie"),
+    "source": ("Source", "Kilde", "Kilde", "Bron"),
+    "version": ("Version", "Version", "Versjon", "Versie"),
+    "dataset": ("Data set", "Datasæt", "Datasett", "Gegevensset"),
+    "file": ("File", "Fil", "Fil", "Bestand"),
+    "rows": ("Rows", "Rækker", "Rader", "Rijen"),
+    "loaded_at": ("Loaded at", "Indlæst", "Lastet inn", "Geladen op"),
+    "table": ("Table", "Tabel", "Tabell", "Tabel"),
+    "column": ("Column", "Kolonne", "Kolonne", "Kolom"),
+    "status": ("Status", "Status", "Status", "Status"),
+    "reason": ("Reason", "Årsag", "Årsak", "Reden"),
+    "cells": ("Cells", "Celler", "Celler", "Cellen"),
+    "setting": ("Setting", "Indstilling", "Innstilling", "Instelling"),
+    # legend words and cell states
+    "legend": ("Legend", "Signatur", "Tegnforklaring", "Legenda"),
+    "low": ("low", "lav", "lav", "laag"),
+    "medium": ("medium", "middel", "middels", "gemiddeld"),
+    "high": ("high", "høj", "høy", "hoog"),
+    "rising": ("rising", "stigende", "stigende", "stijgend"),
+    "falling": ("falling", "faldende", "fallende", "dalend"),
+    "stable": ("stable", "stabil", "stabil", "stabiel"),
+    "yes": ("yes", "ja", "ja", "ja"),
+    "no": ("no", "nej", "nei", "nee"),
+    "not_designated": ("not designated", "ikke udpeget", "ikke utpekt", "niet aangewezen"),
+    "designated_areas": ("designated areas", "udpegede områder", "utpekte områder", "aangewezen gebieden"),
+    "rest_of_city": ("rest of the city", "resten af byen", "resten av byen", "rest van de stad"),
+    "whole_municipality": ("whole municipality", "hele kommunen", "hele kommunen", "hele gemeente"),
+    "suppressed": ("suppressed", "udeladt", "skjult", "onderdrukt"),
+    "suppressed_note": (
+        "× = suppressed (hover for the reason); never shown as zero",
+        "× = udeladt (hold musen over for årsagen); vises aldrig som nul",
+        "× = skjult (hold musepekeren over for årsaken); vises aldri som null",
+        "× = onderdrukt (beweeg de muis erover voor de reden); nooit als nul getoond",
+    ),
+    "published": ("published", "offentliggjort", "publisert", "gepubliceerd"),
+    "primary": ("primary suppression", "primær diskretionering", "primærprikking", "primaire onderdrukking"),
+    "secondary": ("secondary suppression", "sekundær diskretionering", "sekundærprikking", "secundaire onderdrukking"),
+    "structural_zero": ("structural zero", "strukturelt nul", "strukturell null", "structurele nul"),
+    "nothing_suppressed": ("No cell was suppressed.", "Ingen celler er udeladt.", "Ingen celler er skjult.", "Er is geen cel onderdrukt."),
+    "hover_hint": (
+        "Hover over or focus an area to see its details.",
+        "Hold musen over et område eller vælg det for at se detaljer.",
+        "Hold musepekeren over et område eller velg det for å se detaljer.",
+        "Beweeg de muis over een gebied of selecteer het voor details.",
+    ),
+    # key-figure categories (persons.yaml codes)
+    "employed": ("employed", "i beskæftigelse", "sysselsatt", "werkzaam"),
+    "unemployed": ("unemployed", "ledig", "arbeidsledig", "werkloos"),
+    "outside_labour_force": ("outside the labour force", "uden for arbejdsstyrken", "utenfor arbeidsstyrken", "buiten de beroepsbevolking"),
+    "in_education": ("in education", "under uddannelse", "under utdanning", "in opleiding"),
+    "retired": ("retired", "pensioneret", "pensjonert", "gepensioneerd"),
+    "single_no_children": ("single, no children", "enlig uden børn", "enslig uten barn", "alleenstaand zonder kinderen"),
+    "single_with_children": ("single with children", "enlig med børn", "enslig med barn", "alleenstaand met kinderen"),
+    "couple_no_children": ("couple, no children", "par uden børn", "par uten barn", "paar zonder kinderen"),
+    "couple_with_children": ("couple with children", "par med børn", "par med barn", "paar met kinderen"),
+    "other": ("other", "andre", "andre", "overig"),
+    "native": ("native origin", "dansk oprindelse", "norsk bakgrunn", "Nederlandse achtergrond"),
+    "western": ("western", "vestlig", "vestlig", "westers"),
+    "non_western": ("non-western", "ikke-vestlig", "ikke-vestlig", "niet-westers"),
+    "basic": ("basic schooling", "grundskole", "grunnskole", "basisonderwijs"),
+    "upper_secondary": ("upper secondary", "gymnasial", "videregående", "havo/vwo"),
+    "vocational": ("vocational", "erhvervsfaglig", "yrkesfag", "mbo"),
+    "short_tertiary": ("short tertiary", "kort videregående", "kort høyere", "kort hoger"),
+    "medium_tertiary": ("medium tertiary", "mellemlang videregående", "høyere, lavere grad", "hbo"),
+    "long_tertiary": ("long tertiary", "lang videregående", "høyere, høyere grad", "wo"),
+    "crime_per_1000": ("crime per 1,000", "kriminalitet pr. 1.000", "kriminalitet per 1 000", "criminaliteit per 1.000"),
+    "income": ("income", "indkomst", "inntekt", "inkomen"),
+    "employment_status": ("Employment status", "Beskæftigelsesstatus", "Sysselsettingsstatus", "Arbeidsmarktpositie"),
+    "household_types": ("Household types", "Husstandstyper", "Husholdningstyper", "Huishoudtypen"),
+    "origin": ("Origin", "Herkomst", "Bakgrunn", "Herkomst"),
+    "education": ("Education", "Uddannelse", "Utdanning", "Opleiding"),
+}
+
+LABELS: dict[str, dict[str, str]] = {
+    key: dict(zip(LANGUAGES, texts, strict=True)) for key, texts in _ROWS.items()
+}
+
+
+def check_lang(lang: str, owner: str = "report") -> str:
+    """Return ``lang`` if it is one of :data:`LANGUAGES`, else raise.
+
+    >>> check_lang("da")
+    'da'
+    >>> check_lang("sv", "write_report")
+    Traceback (most recent call last):
+    ...
+    kvarter.errors.InputError: The 'lang' parameter of write_report must be one of 'en', 'da', 'no', 'nl'. Got 'sv' instead.
+    """
+    if lang not in LANGUAGES:
+        choices = ", ".join(repr(x) for x in LANGUAGES)
+        raise InputError(
+            f"The 'lang' parameter of {owner} must be one of {choices}. Got {lang!r} instead."
+        )
+    return lang
+
+
+def label(key: str, lang: str, default: str | None = None) -> str:
+    """The text of label ``key`` in ``lang``; ``default`` (or the key) if there is none.
+
+    Keys that are not in :data:`LABELS` are data values such as area names,
+    so they pass through unchanged unless a ``default`` is given.
+
+    >>> label("threshold", "nl")
+    'Drempel'
+    >>> label("Tingbjerg/Husum", "da")
+    'Tingbjerg/Husum'
+    """
+    check_lang(lang, "label")
+    row = LABELS.get(key)
+    if row is None:
+        return key if default is None else default
+    return row[lang]
+
+
+def _group_thousands(digits: str, sep: str) -> str:
+    head = len(digits) % 3 or 3
+    parts = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
+    return sep.join(parts)
+
+
+def format_number(x, lang: str, decimals: int = 1, *, trim: bool = False) -> str:
+    """Format ``x`` with ``decimals`` decimals in the conventions of ``lang``.
+
+    ``trim`` drops a fractional part that is all zeros ("28" rather than
+    "28.0"). NaN and ``None`` give an en dash.
+
+    >>> format_number(1234567.891, "en", 2)
+    '1,234,567.89'
+    >>> format_number(1234567.891, "da", 2)
+    '1.234.567,89'
+    >>> format_number(1234567.891, "no", 2) == "1\\u00a0234\\u00a0567,89"
+    True
+    >>> format_number(-0.26, "nl", 1)
+    '-0,3'
+    >>> format_number(28.0, "da", 1, trim=True)
+    '28'
+    >>> format_number(float("nan"), "en")
+    '–'
+    """
+    check_lang(lang, "format_number")
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return MISSING
+    x = float(x)
+    if math.isnan(x):
+        return MISSING
+    point, thousands, _ = NUMBER_STYLE[lang]
+    text = f"{abs(x):.{decimals}f}"
+    whole, _, frac = text.partition(".")
+    if trim and frac and set(frac) == {"0"}:
+        frac = ""
+    sign = "-" if x < 0 and float(text) != 0 else ""
+    out = sign + _group_thousands(whole, thousands)
+    return out + (point + frac if frac else "")
+
+
+def format_percent(share, lang: str, decimals: int = 1, *, trim: bool = False) -> str:
+    """Format a share (0.173) as a percentage in ``lang`` ("17.3%" / "17,3 %").
+
+    >>> format_percent(0.173, "en")
+    '17.3%'
+    >>> format_percent(0.173, "da") == "17,3\\u00a0%"
+    True
+    >>> format_percent(0.28, "en", trim=True)
+    '28%'
+    """
+    check_lang(lang, "format_percent")
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return MISSING
+    _, _, gap = NUMBER_STYLE[lang]
+    return format_number(float(share) * 100, lang, decimals, trim=trim) + gap + "%"
+
+
+def format_points(diff, lang: str, decimals: int = 1) -> str:
+    """Format a difference between two shares in percentage points.
+
+    >>> format_points(0.107, "en")
+    '10.7 percentage points'
+    >>> format_points(-0.107, "nl")
+    '10,7 procentpunt'
+    """
+    check_lang(lang, "format_points")
+    unit = {"en": "percentage points", "da": "procentpoint", "no": "prosentpoeng", "nl": "procentpunt"}[lang]
+    return f"{format_number(abs(float(diff)) * 100, lang, decimals)} {unit}"

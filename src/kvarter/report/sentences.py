@@ -1,0 +1,129 @@
+"""Sentences written from numbers, in the report's four languages, like
+Copenhagen's "the share without labour-market attachment fell from 28 %
+(2000) to 17.3 % (2023)".
+
+The caller gives the subject as a noun phrase in the target language
+("the share without labour-market attachment", "andelen uden tilknytning til
+arbejdsmarkedet"); the functions choose the verb from the numbers as they
+will be printed, so a sentence never says "fell from 17.3 % to 17.3 %".
+Suppressed years (NaN) are skipped: a trend runs from the first to the last
+published year.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from kvarter.report.i18n import check_lang, format_number, format_percent, format_points
+
+_TREND = {
+    "en": ("{s} fell from {a} ({y0}) to {b} ({y1}).", "{s} rose from {a} ({y0}) to {b} ({y1}).",
+           "{s} was {a} in both {y0} and {y1}.",
+           "{s}: too few published figures to describe a trend."),
+    "da": ("{s} faldt fra {a} ({y0}) til {b} ({y1}).", "{s} steg fra {a} ({y0}) til {b} ({y1}).",
+           "{s} var {a} i både {y0} og {y1}.",
+           "{s}: for få offentliggjorte tal til at beskrive en udvikling."),
+    "no": ("{s} falt fra {a} ({y0}) til {b} ({y1}).", "{s} steg fra {a} ({y0}) til {b} ({y1}).",
+           "{s} var {a} både i {y0} og {y1}.",
+           "{s}: for få publiserte tall til å beskrive en utvikling."),
+    "nl": ("{s} daalde van {a} ({y0}) naar {b} ({y1}).", "{s} steeg van {a} ({y0}) naar {b} ({y1}).",
+           "{s} was {a} in zowel {y0} als {y1}.",
+           "{s}: te weinig gepubliceerde cijfers om een trend te beschrijven."),
+}
+
+_GAP = {
+    "en": ("In {y} {s} was {a} in {g} against {b} in {r}", "higher", "lower"),
+    "da": ("I {y} var {s} {a} i {g} mod {b} i {r}", "højere", "lavere"),
+    "no": ("I {y} var {s} {a} i {g} mot {b} i {r}", "høyere", "lavere"),
+    "nl": ("In {y} was {s} {a} in {g} tegenover {b} in {r}", "hoger", "lager"),
+}
+
+_GROUPS = {
+    "en": ("the designated areas", "the rest of the city"),
+    "da": ("de udpegede områder", "resten af byen"),
+    "no": ("de utpekte områdene", "resten av byen"),
+    "nl": ("de aangewezen gebieden", "de rest van de stad"),
+}
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _show(value: float, lang: str, percent: bool, decimals: int) -> str:
+    if percent:
+        return format_percent(value, lang, decimals, trim=True)
+    return format_number(value, lang, decimals, trim=True)
+
+
+def trend_sentence(
+    subject: str,
+    values: Mapping[int, float],
+    lang: str,
+    *,
+    percent: bool = True,
+    decimals: int = 1,
+) -> str:
+    """Describe the change of ``values`` (year → value) from the first to the
+    last published year.
+
+    >>> trend_sentence("the share without labour-market attachment", {2000: 0.28, 2010: 0.22, 2023: 0.173}, "en")
+    'The share without labour-market attachment fell from 28% (2000) to 17.3% (2023).'
+    >>> print(trend_sentence("andelen med kun grundskole", {2000: 0.362, 2023: 0.184}, "da").replace("\\u00a0", " "))
+    Andelen med kun grundskole faldt fra 36,2 % (2000) til 18,4 % (2023).
+    >>> trend_sentence("het aandeel", {2020: 0.10, 2021: float("nan"), 2022: 0.1004}, "nl")
+    'Het aandeel was 10\\xa0% in zowel 2020 als 2022.'
+    >>> trend_sentence("the mean income", {2022: float("nan")}, "en", percent=False)
+    'The mean income: too few published figures to describe a trend.'
+    """
+    check_lang(lang, "trend_sentence")
+    fell, rose, same, too_few = _TREND[lang]
+    points = sorted((y, float(v)) for y, v in values.items() if v is not None and math.isfinite(float(v)))
+    if len(points) < 2:
+        return _capitalise(too_few.format(s=subject))
+    (y0, v0), (y1, v1) = points[0], points[-1]
+    a, b = _show(v0, lang, percent, decimals), _show(v1, lang, percent, decimals)
+    if a == b:
+        template = same
+    else:
+        template = fell if v1 < v0 else rose
+    return _capitalise(template.format(s=subject, a=a, b=b, y0=y0, y1=y1))
+
+
+def gap_sentence(
+    subject: str,
+    year: int,
+    value: float,
+    reference: float,
+    lang: str,
+    *,
+    group: str | None = None,
+    reference_group: str | None = None,
+    percent: bool = True,
+    decimals: int = 1,
+) -> str:
+    """Compare a group (the designated areas) with a reference (the rest of
+    the city) in one year, with the difference in percentage points (shares)
+    or units.
+
+    >>> gap_sentence("the share on temporary public support", 2023, 0.113, 0.067, "en")
+    'In 2023 the share on temporary public support was 11.3% in the designated areas against 6.7% in the rest of the city (4.6 percentage points higher).'
+    >>> print(gap_sentence("andelen i sportsklubber", 2023, 0.67, 0.76, "da", decimals=0).replace("\\u00a0", " "))
+    I 2023 var andelen i sportsklubber 67 % i de udpegede områder mod 76 % i resten af byen (9 procentpoint lavere).
+    >>> gap_sentence("the share", 2023, float("nan"), 0.5, "en")
+    'The share: too few published figures to describe a trend.'
+    """
+    check_lang(lang, "gap_sentence")
+    if not (math.isfinite(float(value)) and math.isfinite(float(reference))):
+        return _capitalise(_TREND[lang][3].format(s=subject))
+    template, higher, lower = _GAP[lang]
+    g = group or _GROUPS[lang][0]
+    r = reference_group or _GROUPS[lang][1]
+    a, b = _show(value, lang, percent, decimals), _show(reference, lang, percent, decimals)
+    text = template.format(y=year, s=subject, a=a, b=b, g=g, r=r)
+    diff = float(value) - float(reference)
+    shown = format_points(diff, lang, decimals) if percent else format_number(abs(diff), lang, decimals)
+    if a != b and shown.split()[0].strip("0,.") != "":
+        text += f" ({shown} {higher if diff > 0 else lower})"
+    return _capitalise(text) + "."
