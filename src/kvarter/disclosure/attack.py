@@ -1,0 +1,420 @@
+"""What an intruder can recompute from a published table.
+
+The intruder knows every published cell, the additive relations between rows
+(:mod:`kvarter.disclosure.relations`), that counts are non-negative and that a
+numerator never exceeds its count. For every suppressed cell (and every
+unpublished remainder of an overlap) the tightest interval follows from two
+linear programmes, min and max of the cell subject to those facts (Hundepool
+et al. 2012, *Statistical Disclosure Control*, section 5.4; sdcTable's
+``attack()``), solved with :func:`scipy.optimize.linprog` (HiGHS).
+
+A suppressed cell is *recovered* when
+
+* its interval is narrower than one person (``upper - lower < 1``), or
+* for counts (persons, numerators, complements): the upper bound is below the
+  minimum, so the intruder learns it rests on fewer than ``min_count`` persons
+  (for an unpublished remainder: ``1 <= upper < min_count``, since a
+  remainder of nobody reveals nothing), or
+* for a sum suppressed by the dominance rule: the interval is narrower than
+  ``(1 - dominance_k)`` of its upper bound.
+
+Bounds come from the linear relaxation; counts are whole numbers, so upper
+bounds are rounded down before they are compared with the minimum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+
+from kvarter.errors import DisclosureError, InputError
+
+EPS = 1e-6
+
+#: The quantities the attack bounds, and what they are called in its table.
+QUANTITIES = ("persons", "numerator", "complement", "sum")
+
+
+@dataclass
+class Knowledge:
+    """What is published about each row, in the form the attack works on.
+
+    ``n``, ``x``, ``s``: persons, numerator and summed magnitude per row
+    (``x``/``s`` NaN where the table has none for that row; ``has_x``/``has_s``
+    say whether the table has the measure at all); the ``*_hidden`` flags say
+    which are suppressed. ``relations`` hold row positions:
+    ``(name, total, [parts], complete)``.
+    """
+
+    labels: list[tuple]
+    n: np.ndarray
+    x: np.ndarray
+    s: np.ndarray
+    has_x: bool
+    has_s: bool
+    count_hidden: np.ndarray
+    stat_hidden: np.ndarray
+    dominance: np.ndarray
+    relations: list[tuple[str, int, list[int], bool]]
+    s_nonneg: bool = True
+    _components: list | None = field(default=None, repr=False)
+
+    def refresh(self) -> None:
+        """Recompute which rows carry a numerator or sum after suppressions changed.
+
+        A suppressed value might have been a numerator: the intruder cannot
+        tell, so a hidden row counts as having one whenever the table has
+        numerators at all. Protection and the attack on a file read back
+        thereby see the same system.
+        """
+        self.x_defined = (~np.isnan(self.x) | self.stat_hidden) if self.has_x else np.zeros(len(self.n), bool)
+        self.s_defined = (~np.isnan(self.s) | self.stat_hidden) if self.has_s else np.zeros(len(self.n), bool)
+
+    def components(self) -> list[tuple[list[int], list[int]]]:
+        """Connected groups of rows (rows, relation indices), each attacked on its own."""
+        if self._components is None:
+            parent = list(range(len(self.n)))
+
+            def find(a):
+                while parent[a] != a:
+                    parent[a] = parent[parent[a]]
+                    a = parent[a]
+                return a
+
+            for _, t, parts, _ in self.relations:
+                for p in parts:
+                    ra, rb = find(t), find(p)
+                    if ra != rb:
+                        parent[rb] = ra
+            rows: dict[int, list[int]] = {}
+            for i in range(len(self.n)):
+                rows.setdefault(find(i), []).append(i)
+            rels: dict[int, list[int]] = {}
+            for r, (_, t, _, _) in enumerate(self.relations):
+                rels.setdefault(find(t), []).append(r)
+            self._components = [(rows[c], rels.get(c, [])) for c in rows]
+        return self._components
+
+    def relations_of_row(self) -> list[list[int]]:
+        out: list[list[int]] = [[] for _ in range(len(self.n))]
+        for r, (_, t, parts, _) in enumerate(self.relations):
+            for m in (t, *parts):
+                out[m].append(r)
+        return out
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The interval an intruder derives for one suppressed quantity."""
+
+    where: str  # "row" or "remainder"
+    index: int  # row position or relation index
+    quantity: str
+    lower: float
+    upper: float
+    recovered: bool
+    problem: str
+
+
+class _Model:
+    """The intruder's linear system for one component."""
+
+    def __init__(self, k: Knowledge, rows: list[int], rels: list[int]):
+        self.k = k
+        self.var: dict[tuple, int] = {}
+        self.lb: list[float | None] = []
+        s_lb = 0.0 if k.s_nonneg else None
+        for i in rows:
+            if k.count_hidden[i]:
+                self._add(("n", "row", i), 0.0)
+            if k.x_defined[i] and k.stat_hidden[i]:
+                self._add(("x", "row", i), 0.0)
+            if k.s_defined[i] and k.stat_hidden[i]:
+                self._add(("s", "row", i), s_lb)
+        self.rem_measures: dict[int, list[str]] = {}
+        eq_rows, eq_b, ub_rows, ub_b = [], [], [], []
+        for r in rels:
+            _, t, parts, complete = k.relations[r]
+            members = [t, *parts]
+            measures = ["n"]
+            if all(k.x_defined[m] for m in members):
+                measures.append("x")
+            if all(k.s_defined[m] for m in members):
+                measures.append("s")
+            self.rem_measures[r] = measures
+            for m in measures:
+                coef, const = self.expr(m, "row", t)
+                coef = dict(coef)
+                for p in parts:
+                    c2, k2 = self.expr(m, "row", p)
+                    for v, a in c2.items():
+                        coef[v] = coef.get(v, 0.0) - a
+                    const -= k2
+                if not complete:
+                    self._add((m, "rem", r), 0.0 if m != "s" else s_lb)
+                    v = self.var[(m, "rem", r)]
+                    coef[v] = coef.get(v, 0.0) - 1.0
+                if coef:
+                    eq_rows.append(coef)
+                    eq_b.append(-const)
+            if not complete and "x" in measures:
+                ub_rows.append({self.var[("x", "rem", r)]: 1.0, self.var[("n", "rem", r)]: -1.0})
+                ub_b.append(0.0)
+        for i in rows:
+            if not k.x_defined[i]:
+                continue
+            cx, kx = self.expr("x", "row", i)
+            cn, kn = self.expr("n", "row", i)
+            if not cx and not cn:
+                continue
+            coef = dict(cx)
+            for v, a in cn.items():
+                coef[v] = coef.get(v, 0.0) - a
+            ub_rows.append(coef)
+            ub_b.append(kn - kx)
+        nv = len(self.lb)
+        self.A_eq = self._dense(eq_rows, nv)
+        self.b_eq = np.asarray(eq_b, dtype=float) if eq_rows else None
+        self.A_ub = self._dense(ub_rows, nv)
+        self.b_ub = np.asarray(ub_b, dtype=float) if ub_rows else None
+        self.bounds = [(lb, None) for lb in self.lb]
+
+    @staticmethod
+    def _dense(rows, nv):
+        if not rows or nv == 0:
+            return None
+        a = np.zeros((len(rows), nv))
+        for j, row in enumerate(rows):
+            for v, c in row.items():
+                a[j, v] += c
+        return a
+
+    def _add(self, name, lb):
+        if name not in self.var:
+            self.var[name] = len(self.lb)
+            self.lb.append(lb)
+
+    def expr(self, m: str, where: str, i: int) -> tuple[dict[int, float], float]:
+        """A quantity as (coefficients over unknowns, constant)."""
+        if (m, where, i) in self.var:
+            return {self.var[(m, where, i)]: 1.0}, 0.0
+        values = {"n": self.k.n, "x": self.k.x, "s": self.k.s}[m]
+        return {}, float(values[i])
+
+    def interval(self, coef: dict[int, float], const: float) -> tuple[float, float]:
+        if not coef:
+            return const, const
+        nv = len(self.lb)
+        c = np.zeros(nv)
+        for v, a in coef.items():
+            c[v] += a
+        out = []
+        for sign in (1.0, -1.0):
+            res = linprog(
+                sign * c, A_ub=self.A_ub, b_ub=self.b_ub, A_eq=self.A_eq, b_eq=self.b_eq,
+                bounds=self.bounds, method="highs",
+            )
+            if res.status == 3:
+                out.append(-np.inf if sign > 0 else np.inf)
+            elif res.status == 2:
+                raise InputError(
+                    "The published values contradict their relations (the intruder's system is "
+                    "infeasible); check that every total equals the sum of its parts."
+                )
+            elif res.status != 0:
+                raise DisclosureError(f"The attack's linear programme failed: {res.message}")
+            else:
+                out.append(sign * res.fun + const)
+        return out[0], out[1]
+
+
+def _targets(k: Knowledge, model: _Model, rows, rels, protect_complement: bool):
+    for i in rows:
+        if k.count_hidden[i]:
+            yield "row", i, "persons", model.expr("n", "row", i)
+        if k.x_defined[i] and k.stat_hidden[i]:
+            cx = model.expr("x", "row", i)
+            yield "row", i, "numerator", cx
+            if protect_complement:
+                yield "row", i, "complement", _minus(model.expr("n", "row", i), cx)
+        if k.s_defined[i] and k.stat_hidden[i]:
+            yield "row", i, "sum", model.expr("s", "row", i)
+    for r in rels:
+        if k.relations[r][3]:
+            continue
+        cn = model.expr("n", "rem", r)
+        yield "remainder", r, "persons", cn
+        if "x" in model.rem_measures[r]:
+            cx = model.expr("x", "rem", r)
+            yield "remainder", r, "numerator", cx
+            if protect_complement:
+                yield "remainder", r, "complement", _minus(cn, cx)
+
+
+def _minus(a, b):
+    coef = dict(a[0])
+    for v, c in b[0].items():
+        coef[v] = coef.get(v, 0.0) - c
+    return {v: c for v, c in coef.items() if c != 0.0}, a[1] - b[1]
+
+
+def _judge(where, i, quantity, lo, hi, k: Knowledge, policy) -> tuple[bool, str]:
+    width = hi - lo
+    if quantity == "sum":
+        if width < 1 - EPS:
+            return True, "sum recomputable to within less than 1"
+        if where == "row" and k.dominance[i] and np.isfinite(hi):
+            need = (1 - policy.dominance_k) * abs(hi)
+            if width < need - EPS:
+                return True, (
+                    f"dominated sum bounded within {width:.6g}, less than "
+                    f"{1 - policy.dominance_k:.0%} of its upper bound"
+                )
+        return False, ""
+    top = np.floor(hi + EPS) if np.isfinite(hi) else np.inf
+    if where == "remainder":
+        if 1 <= top < policy.min_count:
+            return True, f"difference shown to hold between 1 and {int(top)} persons (minimum {policy.min_count})"
+        return False, ""
+    if width < 1 - EPS:
+        return True, f"recomputable exactly ({lo:.6g})"
+    if top < policy.min_count:
+        return True, f"shown to be at most {int(top)} (minimum {policy.min_count})"
+    return False, ""
+
+
+def assess(k: Knowledge, policy, cache: dict | None = None) -> list[Finding]:
+    """Intervals for every suppressed quantity of every component, judged by ``policy``.
+
+    ``cache`` (a dict kept by the caller) skips components whose suppressions
+    have not changed since the last call.
+    """
+    k.refresh()
+    out: list[Finding] = []
+    for ci, (rows, rels) in enumerate(k.components()):
+        sig = (tuple(k.count_hidden[rows]), tuple(k.stat_hidden[rows]))
+        if cache is not None and cache.get(ci, (None,))[0] == sig:
+            out.extend(cache[ci][1])
+            continue
+        found: list[Finding] = []
+        if k.count_hidden[rows].any() or k.stat_hidden[rows].any() or any(
+            not k.relations[r][3] for r in rels
+        ):
+            model = _Model(k, rows, rels)
+            for where, i, quantity, (coef, const) in _targets(k, model, rows, rels, policy.protect_complement):
+                lo, hi = model.interval(coef, const)
+                bad, why = _judge(where, i, quantity, lo, hi, k, policy)
+                found.append(Finding(where, i, quantity, lo, hi, bad, why))
+        if cache is not None:
+            cache[ci] = (sig, found)
+        out.extend(found)
+    return out
+
+
+def findings_frame(k: Knowledge, findings: list[Finding], key: list[str]) -> pd.DataFrame:
+    """Findings as a table: key columns, relation, quantity, lower, upper, recovered, problem."""
+    records = []
+    for f in findings:
+        if f.where == "row":
+            label = k.labels[f.index]
+            relation = ""
+        else:
+            label = k.labels[k.relations[f.index][1]]
+            relation = k.relations[f.index][0]
+        rec = dict(zip(key, label))
+        rec.update(
+            where=f.where, relation=relation, quantity=f.quantity,
+            lower=f.lower, upper=f.upper, recovered=f.recovered, problem=f.problem,
+        )
+        records.append(rec)
+    cols = [*key, "where", "relation", "quantity", "lower", "upper", "recovered", "problem"]
+    return pd.DataFrame.from_records(records, columns=cols)
+
+
+def attack(protected, relations=None) -> pd.DataFrame:
+    """The tightest interval an intruder derives for every suppressed cell.
+
+    ``protected`` is a :class:`~kvarter.disclosure.Protected` or a published
+    file read back with :func:`~kvarter.disclosure.read_published`;
+    ``relations`` replaces the relations recorded with it (to test what an
+    intruder who knows more could do). One row per suppressed quantity; rows
+    with ``where == "remainder"`` are differences between overlapping rows,
+    labelled by the outer row. ``recovered`` marks a disclosure.
+
+    >>> import pandas as pd
+    >>> from kvarter.disclosure import DisclosurePolicy, protect, partition, attack
+    >>> t = pd.DataFrame({"area": ["Demoby", "A", "B", "C"], "persons": [40, 3, 17, 20]})
+    >>> p = protect(t, DisclosurePolicy(), key=["area"], value_columns=["persons"],
+    ...             count_column="persons",
+    ...             relations=[partition("Demoby", "Demoby", ["A", "B", "C"])])
+    >>> attack(p)[["area", "quantity", "lower", "upper", "recovered"]]
+      area quantity  lower  upper  recovered
+    0    A  persons    0.0   20.0      False
+    1    B  persons    0.0   20.0      False
+    """
+    view = protected.published_view()
+    k = view.knowledge(relations)
+    findings = assess(k, view.policy)
+    return findings_frame(k, findings, list(view.key))
+
+
+def check_published(protected) -> None:
+    """Raise :class:`DisclosureError` if any published value rests on too few persons.
+
+    Checks every published row: persons, numerator and complement (persons
+    minus numerator) must each be zero or at least ``min_count``, and no
+    suppressed cell may carry a value.
+
+    >>> import pandas as pd
+    >>> from kvarter.disclosure import DisclosurePolicy, protect, check_published
+    >>> t = pd.DataFrame({"area": ["A", "B"], "persons": [3, 17]})
+    >>> check_published(protect(t, DisclosurePolicy(), key=["area"],
+    ...                         value_columns=["persons"], count_column="persons"))
+    """
+    problems = published_problems(protected.published_view())
+    if len(problems):
+        lines = "; ".join(
+            f"{', '.join(map(str, r['key']))}: {r['column']} {r['problem']}" for _, r in problems.iterrows()
+        )
+        raise DisclosureError(f"{len(problems)} published cell(s) break the disclosure policy: {lines}")
+
+
+def published_problems(view) -> pd.DataFrame:
+    """Published cells that rest on fewer persons than the minimum (one row each)."""
+    policy = view.policy
+    f = view.frame
+    records = []
+    key = list(view.key)
+    for row in f.itertuples(index=False, name=None):
+        r = dict(zip(f.columns, row))
+        label = tuple(r[c] for c in key)
+        for col in view.value_columns:
+            status = r[f"{col}_status"]
+            if status in ("primary", "secondary") and not _isnan(r[col]):
+                records.append({"key": label, "column": col, "problem": "is suppressed but carries a value"})
+        if r[f"{view.count_column}_status"] == "published":
+            n = float(r[view.count_column])
+            if 0 < n < policy.min_count:
+                records.append({"key": label, "column": view.count_column,
+                                "problem": f"rests on {n:g} persons (minimum {policy.min_count})"})
+        stat_status = r[f"{view.stat_column}_status"] if view.stat_column else None
+        if stat_status == "published" and view.numerator_column and not _isnan(r[view.numerator_column]):
+            x = float(r[view.numerator_column])
+            n = float(r[view.count_column])
+            if 0 < x < policy.min_count:
+                records.append({"key": label, "column": view.numerator_column,
+                                "problem": f"has a numerator of {x:g} persons (minimum {policy.min_count})"})
+            if policy.protect_complement and not _isnan(n) and 0 < n - x < policy.min_count:
+                records.append({"key": label, "column": view.numerator_column,
+                                "problem": f"leaves {n - x:g} persons outside the numerator (minimum {policy.min_count})"})
+    return pd.DataFrame.from_records(records, columns=["key", "column", "problem"])
+
+
+def _isnan(v) -> bool:
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False

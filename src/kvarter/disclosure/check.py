@@ -1,0 +1,68 @@
+"""The output check behind ``kvarter check-output``: re-read published files and attack them."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pandas as pd
+
+from kvarter.disclosure.attack import assess, findings_frame, published_problems
+from kvarter.disclosure.protected import read_published
+from kvarter.errors import KvarterError
+
+COLUMNS = ["file", "cell", "column", "problem"]
+PUBLISHED_SUFFIXES = (".csv", ".parquet")
+
+
+def published_files(directory) -> list[Path]:
+    """CSV and Parquet files under ``directory`` (or the file itself), sorted."""
+    directory = Path(directory)
+    if directory.is_file():
+        return [directory]
+    return sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() in PUBLISHED_SUFFIXES)
+
+
+def check_output(directory, min_count: int | None = None) -> pd.DataFrame:
+    """Every disclosure problem in the published files under ``directory``, one row each.
+
+    A file is a problem when it has no disclosure description (it did not
+    come out of :func:`~kvarter.disclosure.protect`), when a published cell
+    rests on fewer persons than the minimum, or when an intruder can recover
+    a suppressed cell from the file. ``min_count`` checks against a stricter
+    (or other) minimum than the one the file was protected with. An empty
+    result means the folder passes.
+
+    >>> import tempfile, pandas as pd
+    >>> from kvarter.disclosure import DisclosurePolicy, protect
+    >>> d = tempfile.mkdtemp()
+    >>> t = pd.DataFrame({"area": ["A", "B"], "persons": [3, 17]})
+    >>> _ = protect(t, DisclosurePolicy(), key=["area"], value_columns=["persons"],
+    ...             count_column="persons").to_csv(f"{d}/persons.csv")
+    >>> len(check_output(d))
+    0
+    >>> check_output(d, min_count=20)["problem"].tolist()
+    ['rests on 17 persons (minimum 20)']
+    """
+    records = []
+    for path in published_files(directory):
+        try:
+            view = read_published(path)
+            if min_count is not None:
+                policy = dataclasses.replace(view.policy, min_count=min_count)
+                view = dataclasses.replace(view, policy=policy)
+            for _, p in published_problems(view).iterrows():
+                records.append((str(path), _cell(p["key"]), p["column"], p["problem"]))
+            k = view.knowledge()
+            found = findings_frame(k, [f for f in assess(k, view.policy) if f.recovered], list(view.key))
+            for _, f in found.iterrows():
+                cell = _cell(tuple(f[c] for c in view.key))
+                what = f["quantity"] if f["where"] == "row" else f"{f['quantity']} of the difference in {f['relation']!r}"
+                records.append((str(path), cell, what, f"can be recovered: {f['problem']}"))
+        except KvarterError as exc:
+            records.append((str(path), "", "", str(exc)))
+    return pd.DataFrame.from_records(records, columns=COLUMNS)
+
+
+def _cell(label) -> str:
+    return ", ".join(str(v) for v in label)

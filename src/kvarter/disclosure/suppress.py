@@ -1,0 +1,306 @@
+"""Primary and secondary suppression: the only way to make a :class:`Protected`.
+
+Primary suppression marks every cell that itself breaks the policy: fewer than
+``min_count`` persons; a share or rate whose numerator, or (with
+``protect_complement``) whose denominator minus numerator, is below the
+minimum; a sum or average that fails the (n, k) dominance rule. A row with no
+persons is a structural zero, shown as empty, not a disclosure.
+
+Secondary suppression then attacks the table as an intruder would
+(:mod:`kvarter.disclosure.attack`) and, while any suppressed cell or any
+difference between overlapping rows can be recovered or pinned below the
+minimum, suppresses a complementary cell: among the rows sharing a relation
+with the exposed cell (then rows two relations away, and so on), the one with
+the fewest persons, preferring rows that are no relation's total (totals are
+the figures people use most), ties broken by table order. It repeats to a fixed point,
+so the result is safe against every declared relation at once — a
+hypercube-style heuristic checked by linear programming, as in
+sdcTable's ``protectTable`` followed by ``attack`` (Meindl 2011).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kvarter.disclosure.attack import Knowledge, assess
+from kvarter.disclosure.dominance import dominated
+from kvarter.disclosure.policy import DisclosurePolicy
+from kvarter.disclosure.protected import Protected, _mint, reason_text, resolve_relations
+from kvarter.disclosure.relations import Relation
+from kvarter.errors import DisclosureError, InputError
+from kvarter.validation import check_columns, check_counts
+
+_TOL = 1e-6
+
+
+def primary_codes(n, x, d, dom, policy: DisclosurePolicy) -> tuple[list[str], list[str]]:
+    """Primary status codes per row for the count and for the statistics.
+
+    ``n`` persons, ``x`` numerator (NaN: none), ``d`` denominator (NaN: use
+    ``n``), ``dom`` top-n share (NaN: not checked). Codes: ``persons``,
+    ``numerator``, ``complement``, ``dominance``, ``structural_zero``,
+    ``published``.
+
+    >>> nan = float("nan")
+    >>> primary_codes([3, 100, 100, 100, 100, 0], [nan, 2, 98, 50, 50, nan],
+    ...               [nan] * 6, [nan, nan, nan, nan, 0.9, nan], DisclosurePolicy())
+    (['persons', 'published', 'published', 'published', 'published', 'structural_zero'], ['persons', 'numerator', 'complement', 'published', 'dominance', 'structural_zero'])
+    """
+    m = policy.min_count
+    count_codes, stat_codes = [], []
+    too_dominant = dominated(dom, policy.dominance_k)
+    for ni, xi, di, dm in zip(n, x, d, too_dominant):
+        if ni == 0:
+            count_codes.append("structural_zero")
+            stat_codes.append("structural_zero")
+            continue
+        if ni < m:
+            count_codes.append("persons")
+            stat_codes.append("persons")
+            continue
+        count_codes.append("published")
+        den = ni if np.isnan(di) else di
+        if not np.isnan(xi) and 0 < xi < m:
+            stat_codes.append("numerator")
+        elif policy.protect_complement and not np.isnan(xi) and 0 < den - xi < m:
+            stat_codes.append("complement")
+        elif dm:
+            stat_codes.append("dominance")
+        else:
+            stat_codes.append("published")
+    return count_codes, stat_codes
+
+
+def _column(table, name, role, owner, units, allow_nan):
+    values = pd.to_numeric(table[name], errors="coerce").to_numpy(float)
+    bad_text = table[name].notna().to_numpy() & np.isnan(values)
+    if bad_text.any():
+        i = int(np.flatnonzero(bad_text)[0])
+        raise InputError(
+            f"{role} column {name!r} passed to {owner} has a non-numeric value "
+            f"{table[name].iloc[i]!r} at {units[i]!r} (row {i})."
+        )
+    if not allow_nan and np.isnan(values).any():
+        i = int(np.flatnonzero(np.isnan(values))[0])
+        raise InputError(f"{role} column {name!r} passed to {owner} is empty at {units[i]!r} (row {i}); every row needs a count.")
+    return values
+
+
+def _check_relations(rels, n, x, s, labels, source):
+    for name, t, parts, complete in rels:
+        for label, v in (("persons", n), ("numerator", x), ("sum", s)):
+            members = [t, *parts]
+            if np.isnan(v[members]).any():
+                continue
+            total, acc = v[t], v[parts].sum()
+            diff = total - acc
+            scale = max(1.0, abs(total))
+            if complete and abs(diff) > _TOL * scale:
+                raise InputError(
+                    f"Relation {name!r} of {source}: {label} of total {labels[t]!r} is {total:g} but its "
+                    f"parts sum to {acc:g}; a complete relation needs them equal "
+                    "(declare it with complete=False if the parts do not cover the total)."
+                )
+            if not complete and label != "sum" and diff < -_TOL * scale:
+                raise InputError(
+                    f"Relation {name!r} of {source}: {label} of {labels[t]!r} is {total:g}, less than "
+                    f"the {acc:g} of the rows inside it."
+                )
+
+
+def protect(
+    table: pd.DataFrame,
+    policy: DisclosurePolicy | None = None,
+    *,
+    key: list[str],
+    value_columns: list[str],
+    count_column: str,
+    numerator_column: str | None = None,
+    denominator_column: str | None = None,
+    dominance_column: str | None = None,
+    sum_column: str | None = None,
+    relations: list[Relation] | None = None,
+    name: str = "table",
+) -> Protected:
+    """Apply primary and secondary suppression; return the only publishable type.
+
+    ``count_column``: persons behind each row (always published beside the
+    values, since it is what the rules are about). ``numerator_column``: the
+    persons counted by a share or rate (published too: share × count gives it
+    away anyway); ``denominator_column`` defaults to ``count_column`` and only
+    changes the complement rule. ``dominance_column``: the top-n share from
+    :func:`~kvarter.disclosure.dominance.dominance_shares`. ``sum_column``:
+    the additive magnitude behind an average (published; used to attack
+    dominated sums). ``relations``: the table's additive structure (see
+    :mod:`kvarter.disclosure.relations`). All statistic columns of a row share
+    one status; protect one kind of statistic per call, or a long table.
+
+    A municipality of four areas; area A has 3 persons, so it is suppressed,
+    and the smallest other area (B) must go too, or A = 60 - 12 - 20 - 25:
+
+    >>> from kvarter.disclosure import partition
+    >>> t = pd.DataFrame({"area": ["Demoby", "A", "B", "C", "D"],
+    ...                   "persons": [60, 3, 12, 20, 25],
+    ...                   "unemployed": [10, 1, 2, 3, 4]})
+    >>> t["share"] = t["unemployed"] / t["persons"]
+    >>> p = protect(t, DisclosurePolicy(protect_complement=False), key=["area"],
+    ...             value_columns=["share"], count_column="persons",
+    ...             relations=[partition("Demoby 2023", "Demoby", ["A", "B", "C", "D"])])
+    >>> p.frame[["area", "persons", "persons_status", "share_status"]]
+         area  persons persons_status share_status
+    0  Demoby     60.0      published    published
+    1       A      NaN        primary      primary
+    2       B      NaN      secondary    secondary
+    3       C     20.0      published    published
+    4       D     25.0      published    published
+    >>> p.frame.loc[1, "persons_reason"], p.frame.loc[2, "persons_reason"]
+    ('fewer than 5 persons', "complement of a suppressed cell in total 'Demoby 2023'")
+    """
+    owner = "protect"
+    policy = policy if policy is not None else DisclosurePolicy()
+    if not isinstance(policy, DisclosurePolicy):
+        raise InputError(f"The 'policy' parameter of protect must be a DisclosurePolicy; got {type(policy).__name__}.")
+    if not isinstance(table, pd.DataFrame):
+        raise InputError(f"The 'table' parameter of protect must be a pandas DataFrame; got {type(table).__name__}.")
+    key, value_columns = list(key), list(value_columns)
+    if not key:
+        raise InputError(f"protect needs at least one key column for {name}.")
+    optional = [c for c in (numerator_column, denominator_column, dominance_column, sum_column) if c]
+    check_columns(list(table.columns), key + value_columns + [count_column] + optional, name, owner)
+    table = table.reset_index(drop=True)
+    labels = list(table[key].itertuples(index=False, name=None))
+    dup = table.duplicated(key, keep=False)
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InputError(f"{name} passed to protect has duplicate key {labels[i]!r} (row {i}); keys must be unique.")
+    n = _column(table, count_column, "count", owner, labels, allow_nan=False)
+    check_counts(n, f"count column {count_column!r}", owner, units=labels)
+    nan = np.full(len(table), np.nan)
+    x = _column(table, numerator_column, "numerator", owner, labels, True) if numerator_column else nan
+    d = _column(table, denominator_column, "denominator", owner, labels, True) if denominator_column else nan
+    dom = _column(table, dominance_column, "dominance", owner, labels, True) if dominance_column else nan
+    s = _column(table, sum_column, "sum", owner, labels, True) if sum_column else nan
+    for arr, role in ((x, "numerator"), (d, "denominator")):
+        check_counts(np.nan_to_num(arr), f"{role} column", owner, units=labels)
+    den = np.where(np.isnan(d), n, d)
+    over = ~np.isnan(x) & (x > den + _TOL)
+    if over.any():
+        i = int(np.flatnonzero(over)[0])
+        raise InputError(
+            f"{name} passed to protect: numerator {x[i]:g} exceeds denominator {den[i]:g} at {labels[i]!r} (row {i})."
+        )
+    relations = list(relations or [])
+    rels = resolve_relations(relations, labels, name)
+    _check_relations(rels, n, x, s, labels, name)
+
+    count_codes, stat_codes = primary_codes(n, x, d, dom, policy)
+    params: list[dict] = [{} for _ in range(len(table))]
+    s_nonneg = bool(np.all(np.nan_to_num(s) >= 0))
+    k = Knowledge(
+        labels=labels, n=n, x=x, s=s, has_x=numerator_column is not None, has_s=sum_column is not None,
+        count_hidden=np.array([c == "persons" for c in count_codes]),
+        stat_hidden=np.array([c not in ("published", "structural_zero") for c in stat_codes]),
+        dominance=np.array([c == "dominance" for c in stat_codes]),
+        relations=rels, s_nonneg=s_nonneg,
+    )
+    _secondary(k, policy, count_codes, stat_codes, params, name)
+
+    status_of = {"published": "published", "structural_zero": "structural_zero", "secondary": "secondary"}
+    codes = [((cc, pp), (sc, pp)) for cc, sc, pp in zip(count_codes, stat_codes, params)]
+    out = table[key].copy()
+    published_cols = list(dict.fromkeys([count_column, *value_columns, *(c for c in (numerator_column, sum_column) if c)]))
+    for col in published_cols:
+        which = 0 if col == count_column else 1
+        status = [status_of.get(c[which][0], "primary") for c in codes]
+        values = pd.to_numeric(table[col], errors="coerce") if col in (count_column, numerator_column, sum_column) else table[col]
+        hidden = np.array([st in ("primary", "secondary") for st in status])
+        out[col] = values.where(~hidden, np.nan) if hidden.any() else values
+        out[f"{col}_status"] = status
+        out[f"{col}_reason"] = [reason_text(c[which][0], c[which][1], policy) for c in codes]
+    view_args = {
+        "policy": policy, "key": tuple(key), "value_columns": tuple(published_cols),
+        "count_column": count_column, "numerator_column": numerator_column, "sum_column": sum_column,
+        "relations": tuple(relations), "name": name, "sums_nonnegative": s_nonneg,
+    }
+    return _mint(out, view_args, codes)
+
+
+def _secondary(k: Knowledge, policy, count_codes, stat_codes, params, source) -> None:
+    """Suppress complementary cells until no suppressed quantity can be recovered."""
+    rel_of_row = k.relations_of_row()
+    cache: dict = {}
+    for _ in range(10 * len(k.n) + 10):
+        exposed = [f for f in assess(k, policy, cache) if f.recovered]
+        if not exposed:
+            return
+        touched: set[int] = set()
+        progress = False
+        for f in exposed:
+            start = rel_of_row[f.index] if f.where == "row" else [f.index]
+            if touched & set(start):
+                continue
+            choice = _choose(k, f, start, rel_of_row)
+            if choice is None:
+                continue
+            row, rel, hide_count = choice
+            if hide_count:
+                k.count_hidden[row] = True
+                if count_codes[row] == "published":
+                    count_codes[row] = "secondary"
+            if stat_codes[row] == "published" or (hide_count and stat_codes[row] == "structural_zero"):
+                stat_codes[row] = "secondary"
+            k.stat_hidden[row] = True
+            params[row] = {"relation": k.relations[rel][0]}
+            touched.update(rel_of_row[row])
+            progress = True
+        if not progress:
+            break
+    exposed = [f for f in assess(k, policy, cache) if f.recovered]
+    if exposed:
+        f = exposed[0]
+        label = k.labels[f.index] if f.where == "row" else k.relations[f.index][0]
+        raise DisclosureError(
+            f"Cannot protect {source}: the {f.quantity} of {label!r} stays recoverable ({f.problem}) "
+            "even with every related cell suppressed; check the relations."
+        )
+
+
+def _choose(k: Knowledge, f, start: list[int], rel_of_row) -> tuple[int, int, bool] | None:
+    """The complementary cell for one exposed quantity: (row, relation, hide its count?)."""
+    own = f.index if f.where == "row" else -1
+    is_total = np.zeros(len(k.n), bool)
+    for _, t, _, _ in k.relations:
+        is_total[t] = True
+    needs_count = f.quantity == "persons"
+    seen_rel: set[int] = set()
+    frontier = list(start)
+    while frontier:
+        seen_rel.update(frontier)
+        best = None
+        for hide_count_pass in ((True,) if needs_count else (False, True)):
+            for r in frontier:
+                _, t, parts, _ = k.relations[r]
+                for m in (t, *parts):
+                    if m == own or k.n[m] <= 0:
+                        continue
+                    if hide_count_pass:
+                        ok = not k.count_hidden[m]
+                    else:
+                        ok = not k.stat_hidden[m]
+                    if ok:
+                        cand = (is_total[m], k.n[m], m, r)
+                        if best is None or cand < best[0]:
+                            best = (cand, hide_count_pass)
+            if best is not None:
+                (_, _, m, r), hide = best
+                return m, r, hide
+        nxt = []
+        for r in frontier:
+            _, t, parts, _ = k.relations[r]
+            for m in (t, *parts):
+                nxt.extend(q for q in rel_of_row[m] if q not in seen_rel and q not in nxt)
+        frontier = nxt
+    if f.where == "row" and not k.count_hidden[own] and k.n[own] > 0 and start:
+        return own, start[0], True
+    return None
