@@ -1,0 +1,133 @@
+"""What would it take: the smallest change in each met criterion that takes an area off a list.
+
+For a share ``value = numerator / denominator`` (or a ratio proportional to
+it, such as the convicted share against the national average) with the
+denominator held fixed, the numerator at the threshold is
+``target = threshold × denominator × numerator / (value × denominator)``, and
+the smallest whole change is
+
+* ``>``: ``ceil(numerator - target)`` fewer (the value must reach ``<= threshold``);
+* ``>=``: ``floor(numerator - target) + 1`` fewer (it must fall below);
+* ``<``: ``ceil(target - numerator)`` more; ``<=``: ``floor(target - numerator) + 1`` more.
+
+Without a numerator and denominator (a user's table) the change is relative:
+the value must move to the threshold, ``threshold / value - 1``. Whether that
+single change takes the area off the list comes from :func:`screen`'s
+``<list>_pivotal`` column (the rule re-evaluated with that criterion not met).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from kvarter.errors import InputError
+from kvarter.screening.rules import Criterion, RuleSet, load_ruleset
+
+COLUMNS = [
+    "ruleset", "year", "area_id", "name", "list", "criterion", "value", "threshold",
+    "change_count", "new_value", "relative_change", "change", "sufficient",
+]
+
+
+def count_change(numerator: float, denominator: float, value: float, op: str, threshold: float) -> int:
+    """Persons to move out of (``>``, ``>=``) or into (``<``, ``<=``) the numerator so the criterion is not met.
+
+    412 of 1,000 residents aged 18-64 outside work and education (41.2 %)
+    against "above 40 %": 12 must move into work or education (400 / 1,000 is
+    not above 40 %); against "at least 40 %" it takes 13.
+
+    >>> count_change(412, 1000, 0.412, ">", 0.40), count_change(412, 1000, 0.412, ">=", 0.40)
+    (12, 13)
+    >>> count_change(30, 1000, 3.0, ">=", 3.0)  # a ratio to the national share of 1 %
+    1
+    """
+    if numerator <= 0 or denominator <= 0 or value <= 0:
+        raise InputError(
+            f"count_change needs a positive numerator, denominator and value; got {numerator}, {denominator}, {value}."
+        )
+    target = threshold * numerator / value
+    eps = 1e-9
+    if op == ">":
+        return max(0, math.ceil(numerator - target - eps))
+    if op == ">=":
+        return max(0, math.floor(numerator - target + eps) + 1)
+    if op == "<":
+        return max(0, math.ceil(target - numerator - eps))
+    if op == "<=":
+        return max(0, math.floor(target - numerator + eps) + 1)
+    raise InputError(f"count_change: unknown comparison {op!r}; expected one of >, >=, <, <=.")
+
+
+def _pct(x: float) -> str:
+    return f"{abs(x) * 100:.1f} %"
+
+
+def _describe(crit: Criterion, cid: str, row: pd.Series) -> dict:
+    v, t = float(row[f"{cid}_value"]), float(row[f"{cid}_threshold"])
+    num, den = float(row.get(f"{cid}_numerator", np.nan)), float(row.get(f"{cid}_denominator", np.nan))
+    rel = t / v - 1 if v != 0 else np.nan
+    new_value = t
+    if crit.what_if.mode == "count" and np.isfinite(num) and np.isfinite(den) and num > 0 and den > 0 and v > 0:
+        n = count_change(num, den, v, crit.op, t)
+        scale = v / (num / den)
+        new_value = (num - n if crit.op in (">", ">=") else num + n) / den * scale
+        text = crit.what_if.template.format(n=n)
+        return {"change_count": n, "new_value": new_value, "relative_change": new_value / v - 1, "change": text}
+    if crit.what_if.mode == "count":
+        word = "fall" if crit.op in (">", ">=") else "rise"
+        bound = "below" if crit.op == ">=" else "above" if crit.op == "<=" else "to"
+        text = f"{cid} must {word} {bound} {t:.4g} from {v:.4g} ({_pct(rel)}; no counts known, so a relative change)"
+    else:
+        text = crit.what_if.template.format(pct=_pct(rel), old=f"{v:.4g}", new=f"{t:.4g}")
+        if crit.op == ">=":
+            text += " (to just below the threshold)"
+    return {"change_count": np.nan, "new_value": new_value, "relative_change": rel, "change": text}
+
+
+def what_would_it_take(result: pd.DataFrame, ruleset: str | RuleSet | None = None) -> pd.DataFrame:
+    """For every area on a list, per met criterion the smallest change that stops it being met.
+
+    ``result`` is :func:`screen`'s output; ``ruleset`` defaults to the
+    built-in named in its ``ruleset`` column. ``sufficient`` says whether that
+    change alone takes the area off the list.
+
+    >>> from kvarter.screening.designate import screen
+    >>> user = pd.DataFrame({"area_id": ["a"], "year": [2024], "residents": [2400],
+    ...     "outside_labour_education_share": [0.43], "convicted_ratio_to_national": [3.1],
+    ...     "basic_education_share": [0.52], "income_ratio_to_region": [0.54],
+    ...     "non_western_share": [0.62],
+    ...     "outside_labour_education_share_numerator": [688],
+    ...     "outside_labour_education_share_denominator": [1600]})
+    >>> w = what_would_it_take(screen(user, "dk-2024", 2024))
+    >>> for r in w[w.list == "udsat_boligomraade"].itertuples():
+    ...     print(f"{r.criterion}: {r.change} (alone enough: {r.sufficient})")
+    employment: 48 more residents aged 18-64 in work or education (alone enough: False)
+    crime: crime must fall below 3 from 3.1 (3.2 %; no counts known, so a relative change) (alone enough: False)
+    income: average gross income 1.9 % higher (0.54 → 0.55 of the region's) (alone enough: False)
+    """
+    if result.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    rows = []
+    for rid, part in result.groupby("ruleset", sort=False):
+        rs = load_ruleset(ruleset if ruleset is not None else rid)
+        if rs.id != rid:
+            raise InputError(f"what_would_it_take got rule set {rs.id} for results of rule set {rid}.")
+        for _, row in part.iterrows():
+            for lid in rs.lists:
+                if not bool(row[lid]):
+                    continue
+                pivotal = set(filter(None, str(row[f"{lid}_pivotal"]).split(", ")))
+                for cid in rs.criteria_of(lid):
+                    crit = rs.criteria[cid]
+                    if not bool(row[f"{cid}_met"]):
+                        continue
+                    d = _describe(crit, cid, row)
+                    rows.append({
+                        "ruleset": rid, "year": row["year"], "area_id": row["area_id"], "name": row["name"],
+                        "list": lid, "criterion": cid, "value": row[f"{cid}_value"],
+                        "threshold": row[f"{cid}_threshold"], **d, "sufficient": cid in pivotal,
+                    })
+    return pd.DataFrame(rows, columns=COLUMNS)
