@@ -1,0 +1,64 @@
+"""``kvarter segregation``: the school-segregation report's analysis on a store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from kvarter.cli.options import OutOption, StoreOption
+
+
+def segregation(
+    store: Path = StoreOption,
+    units: str = typer.Option("school", "--units", help="Units to compare: school (pupils) or area (residents)."),
+    out: Path = OutOption,
+    permutations: int = typer.Option(1000, "--permutations", min=0, help="Random allocations for the p-values."),
+    bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap replicates for the intervals."),
+    seed: int = typer.Option(0, "--seed", help="Seed of all random draws (same seed, same numbers)."),
+    charts: bool = typer.Option(True, "--charts/--no-charts", help="Write the heat-maps as PNG and SVG."),
+) -> None:
+    """Segregation indices per municipality, year and group pair, with Table 1, trends and heat-maps."""
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from kvarter.errors import MissingFieldError
+    from kvarter.segregation.export import store_analysis, write_analysis
+    from kvarter.segregation.pipeline import analyse_segregation
+    from kvarter.store import Store
+
+    console = Console()
+    if not Path(store).exists():
+        raise MissingFieldError(f"The store {store} does not exist; load pupil microdata into it first.")
+    with Store(store) as st:
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("municipality x year", total=None)
+            analysis = analyse_segregation(
+                st, units=units, permutations=permutations, bootstrap=bootstrap, seed=seed,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        names = store_analysis(analysis, st)
+    paths = write_analysis(analysis, out, charts=charts)
+
+    d = analysis.results[analysis.results["index"] == "dissimilarity"]
+    summary = d.groupby("pair").agg(mean_D=("estimate", "mean"), min_D=("estimate", "min"),
+                                    max_D=("estimate", "max"), significant=("p_value", lambda p: (p < 0.05).mean()))
+    table = Table(title=f"Dissimilarity Index per pair ({analysis.results['municipality'].nunique()} "
+                        f"municipalities, {analysis.results['year'].nunique()} years)")
+    for col in ("pair", "mean D", "min D", "max D", "share p<0.05"):
+        table.add_column(col, justify="left" if col == "pair" else "right")
+    for pair, r in summary.iterrows():
+        table.add_row(pair, f"{r.mean_D:.3f}", f"{r.min_D:.3f}", f"{r.max_D:.3f}", f"{r.significant:.0%}")
+    console.print(table)
+    dropped = analysis.dropped
+    console.print(
+        f"Dropped {len(dropped.units)} unit-years below {analysis.settings['min_unit_size']} persons and "
+        f"{len(dropped.municipalities)} municipality-years below {analysis.settings['min_municipality_size']}."
+    )
+    console.print(f"Wrote {len(paths)} files to {out}; stored tables {', '.join(names)} in {store}.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``kvarter segregation`` to the app."""
+    app.command("segregation")(segregation)

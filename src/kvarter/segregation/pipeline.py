@@ -1,0 +1,454 @@
+"""The school-segregation report's analysis in one call.
+
+From pupil microdata (a DataFrame, an Ibis table or a store's ``persons``
+table) or from ready counts per unit, :func:`analyse_segregation` builds the
+counts per unit and group, applies the report's filters, computes every
+index with bootstrap intervals, bias-corrected estimates and permutation
+p-values for every municipality x year x pair, and derives Table 1, trends
+with disagreement flags, the correlations between indices across
+municipalities and the heat-map tables. The same call works for residents
+across areas (``units="area"``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from kvarter.errors import InputError, MissingFieldError
+from kvarter.segregation.dissimilarity import CLASS_BOUNDS, CLASS_LABELS, classify
+from kvarter.segregation.groups import ThemeSet, assign_groups, load_themes, pair_id
+from kvarter.segregation.inference import as_generator, summarise_indices
+from kvarter.segregation.registry import INDICES
+from kvarter.settings import load_settings
+from kvarter.validation import check_columns, check_scalar
+
+UNIT_COLUMNS = {"school": "school_id", "area": "area_id"}
+# The report's lead measure and the three it checks D against.
+REPORT_INDICES = ("dissimilarity", "standardised_dissimilarity", "theil_h", "correlation_ratio")
+RESULT_COLUMNS = [
+    "municipality", "year", "theme", "pair", "group_a", "group_b", "index", "estimate",
+    "bias_corrected", "se", "low", "high", "null_mean", "null_sd", "p_value", "class",
+    "units", "empty_units", "n_a", "n_b", "note",
+]
+
+
+@dataclass(frozen=True)
+class UnitCounts:
+    """Counts per unit and group (``municipality, year, unit, group, n``) and unit sizes
+    (``municipality, year, unit, size``: everyone in the unit, in a group or not)."""
+
+    counts: pd.DataFrame
+    sizes: pd.DataFrame
+
+
+def _is_counts_frame(df: pd.DataFrame) -> bool:
+    return {"unit", "group", "n"} <= set(df.columns)
+
+
+def counts_from_microdata(persons: pd.DataFrame, themes: ThemeSet, units: str = "school") -> UnitCounts:
+    """Count persons per unit and group from person-year rows.
+
+    For ``units="school"`` only pupils (non-empty ``school_id``) count; income
+    quantiles are computed over all of them per year, nationally. For
+    ``units="area"`` every person counts, per ``area_id``.
+
+    >>> df = pd.DataFrame({"year": 2018, "municipality": "M", "school_id": ["s1", "s1", "s2", None],
+    ...     "origin": ["native", "western", "native", "native"],
+    ...     "household_disposable_income": [1., 2., 3., 4.], "parents_education": "basic"})
+    >>> uc = counts_from_microdata(df, load_themes())
+    >>> uc.sizes["size"].tolist(), uc.counts.query("group == 'dutch'")["n"].tolist()
+    ([2, 1], [1, 1])
+    """
+    unit_col = UNIT_COLUMNS[units]
+    needed = ["year", "municipality", unit_col] + [t.field for t in themes.themes]
+    check_columns(list(persons.columns), needed, "persons", "analyse_segregation")
+    p = persons[needed]
+    p = p[p[unit_col].notna()]
+    if len(p) == 0:
+        what = "pupils (rows with a school_id)" if units == "school" else "persons with an area_id"
+        raise MissingFieldError(f"The persons table holds no {what}; there is nothing to analyse.")
+    keys = pd.DataFrame({
+        "municipality": p["municipality"].astype(str).to_numpy(),
+        "year": pd.to_numeric(p["year"]).astype("int64").to_numpy(),
+        "unit": p[unit_col].astype(str).to_numpy(),
+    })
+    sizes = keys.groupby(["municipality", "year", "unit"]).size().rename("size").reset_index()
+    frames = []
+    for theme in themes.themes:
+        g = assign_groups(p.reset_index(drop=True), theme)
+        c = keys.assign(group=g.to_numpy()).dropna(subset=["group"])
+        frames.append(c.groupby(["municipality", "year", "unit", "group"]).size().rename("n").reset_index())
+    return UnitCounts(pd.concat(frames, ignore_index=True), sizes)
+
+
+def counts_from_table(counts: pd.DataFrame) -> UnitCounts:
+    """Ready counts (``municipality, year, unit, group, n``) as :class:`UnitCounts`.
+
+    A ``total`` group, where present, gives the unit sizes; otherwise a unit's
+    size is its largest theme-free sum, i.e. the largest total over the groups
+    counted for it.
+
+    >>> c = pd.DataFrame({"municipality": "M", "year": 2018, "unit": ["a", "a", "a"],
+    ...     "group": ["dutch", "western", "total"], "n": [5, 2, 9]})
+    >>> counts_from_table(c).sizes["size"].tolist()
+    [9]
+    """
+    check_columns(list(counts.columns), ["municipality", "year", "unit", "group", "n"], "counts", "analyse_segregation")
+    c = counts[["municipality", "year", "unit", "group", "n"]].copy()
+    c["municipality"] = c["municipality"].astype(str)
+    c["unit"] = c["unit"].astype(str)
+    c["year"] = pd.to_numeric(c["year"]).astype("int64")
+    n = pd.to_numeric(c["n"], errors="coerce")
+    bad = n.isna() | (n < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"counts passed to analyse_segregation has {int(bad.sum())} missing or negative n "
+            f"(first at row {i}: unit {c['unit'].iloc[i]!r}, group {c['group'].iloc[i]!r}, n={counts['n'].iloc[i]}); "
+            "counts must be numbers >= 0."
+        )
+    c["n"] = n
+    is_total = c["group"] == "total"
+    if is_total.any():
+        sizes = c[is_total].groupby(["municipality", "year", "unit"])["n"].sum().rename("size").reset_index()
+    else:
+        sizes = c.groupby(["municipality", "year", "unit"])["n"].max().rename("size").reset_index()
+    return UnitCounts(c[~is_total].reset_index(drop=True), sizes)
+
+
+def _source_frame(source, themes: ThemeSet, units: str) -> pd.DataFrame:
+    """A DataFrame from a DataFrame, an Ibis table or a Store (its ``persons`` table)."""
+    if isinstance(source, pd.DataFrame):
+        return source
+    if hasattr(source, "has_table") and hasattr(source, "table"):
+        if not source.has_table("persons"):
+            raise MissingFieldError(
+                f"The store {getattr(source, 'path', '')} has no persons table; load pupil microdata "
+                "(persons with school_id) first, e.g. with `kvarter data load`."
+            )
+        source = source.table("persons")
+    if hasattr(source, "select") and hasattr(source, "to_pandas"):
+        unit_col = UNIT_COLUMNS[units]
+        cols = ["year", "municipality", unit_col] + [t.field for t in themes.themes]
+        check_columns(list(source.columns), cols, "persons", "analyse_segregation")
+        table = source.select(*dict.fromkeys(cols))
+        table = table.filter(table[unit_col].notnull())
+        return table.to_pandas()
+    raise InputError(
+        f"analyse_segregation needs a DataFrame, an Ibis table or a Store; got {type(source).__name__}."
+    )
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """What the filters dropped: units below the minimum size and municipality-years below theirs."""
+
+    units: pd.DataFrame
+    municipalities: pd.DataFrame
+
+
+def apply_filters(uc: UnitCounts, min_unit_size: int, min_municipality_size: int) -> tuple[UnitCounts, Dropped]:
+    """Drop municipality-years with fewer than ``min_municipality_size`` persons, then units below ``min_unit_size``.
+
+    >>> s = pd.DataFrame({"municipality": ["A", "A", "B"], "year": 2018, "unit": ["a1", "a2", "b1"], "size": [60, 40, 30]})
+    >>> c = pd.DataFrame({"municipality": ["A"], "year": [2018], "unit": ["a1"], "group": ["g"], "n": [5]})
+    >>> kept, dropped = apply_filters(UnitCounts(c, s), 50, 100)
+    >>> kept.sizes["unit"].tolist(), dropped.units["unit"].tolist(), dropped.municipalities["municipality"].tolist()
+    (['a1'], ['a2'], ['B'])
+    """
+    sizes = uc.sizes
+    muni = sizes.groupby(["municipality", "year"])["size"].agg(["sum", "count"]).reset_index()
+    muni.columns = ["municipality", "year", "size", "units"]
+    small_muni = muni[muni["size"] < min_municipality_size].assign(
+        reason=f"fewer than {min_municipality_size} persons in the year"
+    )
+    keep_m = sizes.merge(small_muni[["municipality", "year"]], how="left", indicator=True)["_merge"].eq("left_only").to_numpy()
+    sizes_m = sizes[keep_m]
+    small_units = sizes_m[sizes_m["size"] < min_unit_size].assign(reason=f"fewer than {min_unit_size} persons")
+    kept_sizes = sizes_m[sizes_m["size"] >= min_unit_size].reset_index(drop=True)
+    counts = uc.counts.merge(kept_sizes[["municipality", "year", "unit"]], how="inner")
+    return UnitCounts(counts, kept_sizes), Dropped(small_units.reset_index(drop=True), small_muni.reset_index(drop=True))
+
+
+def index_results(
+    uc: UnitCounts,
+    themes: ThemeSet,
+    *,
+    indices=tuple(INDICES),
+    permutations: int = 1000,
+    bootstrap: int = 1000,
+    level: float = 0.95,
+    seed=0,
+    class_bounds: tuple[float, ...] = CLASS_BOUNDS,
+    class_labels: tuple[str, ...] = CLASS_LABELS,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """The long results table: municipality x year x pair x index with estimate, interval and class.
+
+    ``class`` is the Massey-Denton level, given for the Dissimilarity Index.
+    A pair with an empty group in a municipality-year gets rows with NaN
+    estimates and a ``note`` saying so.
+    """
+    rng = as_generator(seed)
+    wide = uc.counts.pivot_table(index=["municipality", "year", "unit"], columns="group", values="n",
+                                 aggfunc="sum", fill_value=0)
+    pairs = themes.pairs()
+    cells = list(wide.groupby(level=["municipality", "year"], sort=True))
+    rows = []
+    for k, ((muni, year), sub) in enumerate(cells):
+        for theme, ga, gb in pairs:
+            a = sub[ga].to_numpy(dtype=float) if ga in sub else np.zeros(len(sub))
+            b = sub[gb].to_numpy(dtype=float) if gb in sub else np.zeros(len(sub))
+            base = dict(municipality=muni, year=int(year), theme=theme, pair=pair_id(ga, gb), group_a=ga, group_b=gb,
+                        units=int(((a + b) > 0).sum()), empty_units=int(((a + b) == 0).sum()),
+                        n_a=float(a.sum()), n_b=float(b.sum()))
+            empty = [g for g, x in ((ga, a), (gb, b)) if x.sum() <= 0]
+            if empty:
+                for name in indices:
+                    rows.append({**base, "index": name, "note": f"group {empty[0]} has no members; index undefined"})
+                continue
+            integer = bool(np.all(a == np.round(a)) and np.all(b == np.round(b)))
+            summ = summarise_indices(a, b, indices, iterations=permutations if integer else 0,
+                                     replicates=bootstrap if integer else 0, level=level, seed=rng)
+            for name, s in summ.items():
+                rows.append({
+                    **base, "index": name, "estimate": s.estimate, "bias_corrected": s.bias_corrected,
+                    "se": s.se, "low": s.low, "high": s.high, "null_mean": s.null_mean, "null_sd": s.null_sd,
+                    "p_value": s.p_value,
+                    "class": classify(s.estimate, class_bounds, class_labels) if name == "dissimilarity" else None,
+                    "note": None if integer else "weighted counts: no simulations",
+                })
+        if progress is not None:
+            progress(k + 1, len(cells))
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+
+
+def table1(uc: UnitCounts, themes: ThemeSet) -> pd.DataFrame:
+    """The report's Table 1: per municipality, averaged over years, sorted by persons.
+
+    Columns: ``municipality, persons, units, units_per_1000`` and one
+    ``share_<group>`` per group (share of all persons in the unit table).
+    """
+    sizes = uc.sizes.groupby(["municipality", "year"])["size"].agg(["sum", "count"]).reset_index()
+    sizes.columns = ["municipality", "year", "persons", "units"]
+    g = uc.counts.groupby(["municipality", "year", "group"])["n"].sum().unstack("group", fill_value=0).reset_index()
+    per_year = sizes.merge(g, on=["municipality", "year"], how="left")
+    groups = [gname for t in themes.themes for gname in t.groups]
+    for gname in groups:
+        per_year[f"share_{gname}"] = per_year[gname] / per_year["persons"] if gname in per_year else np.nan
+    per_year["units_per_1000"] = 1000 * per_year["units"] / per_year["persons"]
+    cols = ["persons", "units", "units_per_1000"] + [f"share_{g}" for g in groups]
+    out = per_year.groupby("municipality")[cols].mean().reset_index()
+    return out.sort_values("persons", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def trend(years, values, level: float = 0.95) -> tuple[float, float, float, str]:
+    """OLS slope per year with its interval and the reading: rising, falling or stable.
+
+    Stable when the interval contains 0; ``insufficient`` with fewer than
+    three years.
+
+    >>> slope, lo, hi, direction = trend([2009, 2010, 2011, 2012], [0.30, 0.32, 0.35, 0.36])
+    >>> round(slope, 3), direction
+    (0.021, 'rising')
+    """
+    x = np.asarray(years, dtype=float)
+    y = np.asarray(values, dtype=float)
+    ok = np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if len(x) < 3 or np.ptp(x) == 0:
+        return float("nan"), float("nan"), float("nan"), "insufficient"
+    r = stats.linregress(x, y)
+    q = stats.t.ppf(0.5 + level / 2, len(x) - 2)
+    lo, hi = r.slope - q * r.stderr, r.slope + q * r.stderr
+    direction = "rising" if lo > 0 else "falling" if hi < 0 else "stable"
+    return float(r.slope), float(lo), float(hi), direction
+
+
+def trends(results: pd.DataFrame, level: float = 0.95, compare=REPORT_INDICES[1:]) -> pd.DataFrame:
+    """Trend per municipality x pair x index, with flags where D and the other indices disagree.
+
+    On the Dissimilarity Index rows, ``disagrees_direction`` names the
+    indices whose trend runs the other way (opposite slope sign with at least
+    one of the two significant), and ``disagrees_level`` those that put the
+    municipality in the opposite third (lowest vs highest) among
+    municipalities for that pair, on the mean over years.
+    """
+    rows = []
+    for (muni, pair, index), g in results.groupby(["municipality", "pair", "index"], sort=True):
+        slope, lo, hi, direction = trend(g["year"], g["estimate"], level)
+        g = g.sort_values("year")
+        rows.append(dict(municipality=muni, pair=pair, index=index, years=int(g["estimate"].notna().sum()),
+                         first=g["estimate"].iloc[0], last=g["estimate"].iloc[-1], mean=g["estimate"].mean(),
+                         slope=slope, slope_low=lo, slope_high=hi, direction=direction))
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    out["third"] = out.groupby(["pair", "index"])["mean"].transform(
+        lambda s: np.ceil(3 * s.rank(method="average", pct=True)).clip(1, 3))
+    flags_dir, flags_lvl = [], []
+    key = out.set_index(["municipality", "pair", "index"])
+    for _, r in out.iterrows():
+        if r["index"] != "dissimilarity":
+            flags_dir.append(None)
+            flags_lvl.append(None)
+            continue
+        dis_d, dis_l = [], []
+        for other in compare:
+            k = (r["municipality"], r["pair"], other)
+            if k not in key.index:
+                continue
+            o = key.loc[k]
+            opposite = np.sign(o["slope"]) * np.sign(r["slope"]) < 0
+            significant = r["direction"] in ("rising", "falling") or o["direction"] in ("rising", "falling")
+            if opposite and significant:
+                dis_d.append(other)
+            if abs(o["third"] - r["third"]) >= 2:
+                dis_l.append(other)
+        flags_dir.append(",".join(dis_d))
+        flags_lvl.append(",".join(dis_l))
+    out["disagrees_direction"] = flags_dir
+    out["disagrees_level"] = flags_lvl
+    return out
+
+
+def index_correlations(results: pd.DataFrame) -> pd.DataFrame:
+    """Pearson correlation across municipalities between every two (pair, index) series, per year.
+
+    Long table ``year, pair_1, index_1, pair_2, index_2, r, municipalities``
+    (each unordered combination once). The report finds 0.93 between the
+    standardised D for income high/low and for education high/low in 2018.
+    """
+    out = []
+    for year, g in results.groupby("year", sort=True):
+        wide = g.pivot_table(index="municipality", columns=["pair", "index"], values="estimate")
+        cols = list(wide.columns)
+        corr = wide.corr(min_periods=3).to_numpy()
+        present = wide.notna().to_numpy().astype(int)
+        n = present.T @ present
+        i, j = np.triu_indices(len(cols), k=1)
+        out.append(pd.DataFrame({
+            "year": int(year),
+            "pair_1": [cols[k][0] for k in i], "index_1": [cols[k][1] for k in i],
+            "pair_2": [cols[k][0] for k in j], "index_2": [cols[k][1] for k in j],
+            "r": corr[i, j], "municipalities": n[i, j],
+        }))
+    if out:
+        return pd.concat(out, ignore_index=True)
+    return pd.DataFrame(out, columns=["year", "pair_1", "index_1", "pair_2", "index_2", "r", "municipalities"])
+
+
+def heatmap_tables(results: pd.DataFrame, order: list[str], index: str = "dissimilarity") -> dict[str, pd.DataFrame]:
+    """Per pair, the index as municipalities (rows, in ``order``) x years (columns): the figures' data."""
+    sel = results[results["index"] == index]
+    out = {}
+    for pair, g in sel.groupby("pair", sort=False):
+        wide = g.pivot_table(index="municipality", columns="year", values="estimate")
+        out[pair] = wide.reindex([m for m in order if m in wide.index])
+    return out
+
+
+@dataclass(frozen=True)
+class SegregationAnalysis:
+    """Everything the report shows, as tables.
+
+    ``results`` is the long table; ``table1``, ``trends`` and
+    ``correlations`` the derived tables; ``heatmaps`` maps each pair to its
+    municipalities x years table of D; ``dropped`` says what the filters removed.
+    """
+
+    results: pd.DataFrame
+    table1: pd.DataFrame
+    trends: pd.DataFrame
+    correlations: pd.DataFrame
+    heatmaps: dict[str, pd.DataFrame]
+    dropped: Dropped
+    units: str
+    settings: dict = field(default_factory=dict)
+
+    def correlation(self, year: int, pair_1: str, index_1: str, pair_2: str, index_2: str) -> float:
+        """One correlation from :attr:`correlations` (in either order)."""
+        c = self.correlations
+        m = (c["year"] == year) & (
+            ((c["pair_1"] == pair_1) & (c["index_1"] == index_1) & (c["pair_2"] == pair_2) & (c["index_2"] == index_2))
+            | ((c["pair_1"] == pair_2) & (c["index_1"] == index_2) & (c["pair_2"] == pair_1) & (c["index_2"] == index_1))
+        )
+        if not m.any():
+            raise InputError(f"No correlation for {year}, ({pair_1}, {index_1}) x ({pair_2}, {index_2}).")
+        return float(c.loc[m, "r"].iloc[0])
+
+
+def analyse_segregation(
+    source,
+    *,
+    units: str = "school",
+    themes: ThemeSet | str | None = None,
+    indices=tuple(INDICES),
+    permutations: int = 1000,
+    bootstrap: int = 1000,
+    level: float = 0.95,
+    seed=0,
+    min_unit_size: int | None = None,
+    min_municipality_size: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SegregationAnalysis:
+    """Run the school-segregation report's analysis on microdata or counts.
+
+    ``source`` is a persons DataFrame, an Ibis table, a
+    :class:`~kvarter.store.Store` (its ``persons`` table) or a counts
+    DataFrame (``municipality, year, unit, group, n``). ``units`` is
+    ``"school"`` (pupils per ``school_id``) or ``"area"`` (residents per
+    ``area_id``). The filters default to the settings
+    ``min_school_pupils`` (50) and ``min_municipality_pupils`` (10,000) for
+    schools and to no filter for areas.
+
+    >>> from kvarter.demo.school_panel import school_panel
+    >>> pupils = school_panel(seed=3, municipalities=3, years=range(2015, 2019), scale=0.2)
+    >>> res = analyse_segregation(pupils, permutations=50, bootstrap=50, seed=1,
+    ...                           min_municipality_size=2000)
+    >>> sorted(res.results["pair"].unique())[:2], res.dropped.municipalities["municipality"].unique().tolist()
+    (['dutch_vs_non_western', 'dutch_vs_western'], ['GM0004'])
+    """
+    owner = "analyse_segregation"
+    if units not in UNIT_COLUMNS:
+        raise InputError(f"The 'units' parameter of {owner} must be one of 'school', 'area'. Got {units!r} instead.")
+    check_scalar(permutations, "permutations", owner, kind=int, min_value=0)
+    check_scalar(bootstrap, "bootstrap", owner, kind=int, min_value=0)
+    for name in indices:
+        if name not in INDICES:
+            raise InputError(f"Unknown index {name!r} passed to {owner}; choose from {', '.join(INDICES)}.")
+    ts = themes if isinstance(themes, ThemeSet) else load_themes(themes)
+    settings = load_settings()
+    if min_unit_size is None:
+        min_unit_size = settings.min_school_pupils if units == "school" else 0
+    if min_municipality_size is None:
+        min_municipality_size = settings.min_municipality_pupils if units == "school" else 0
+    if isinstance(source, pd.DataFrame) and _is_counts_frame(source):
+        uc = counts_from_table(source)
+    else:
+        uc = counts_from_microdata(_source_frame(source, ts, units), ts, units)
+    kept, dropped = apply_filters(uc, min_unit_size, min_municipality_size)
+    if kept.sizes.empty:
+        raise InputError(
+            f"No municipality-year is left after the filters (units >= {min_unit_size} persons, "
+            f"municipalities >= {min_municipality_size} persons per year)."
+        )
+    results = index_results(kept, ts, indices=indices, permutations=permutations, bootstrap=bootstrap,
+                            level=level, seed=seed, progress=progress)
+    t1 = table1(kept, ts)
+    return SegregationAnalysis(
+        results=results,
+        table1=t1,
+        trends=trends(results, level),
+        correlations=index_correlations(results),
+        heatmaps=heatmap_tables(results, t1["municipality"].tolist()),
+        dropped=dropped,
+        units=units,
+        settings=dict(permutations=permutations, bootstrap=bootstrap, level=level, seed=seed,
+                      min_unit_size=min_unit_size, min_municipality_size=min_municipality_size),
+    )
