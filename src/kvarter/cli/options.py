@@ -11,7 +11,7 @@ StoreOption = typer.Option(
 )
 EngineOption = typer.Option("duckdb", "--engine", help="Compute engine: duckdb or spark.")
 OutOption = typer.Option(Path("out"), "--out", help="Folder to write outputs to.")
-LangOption = typer.Option("en", "--lang", help="Language: en, da, no or nl.")
+LangOption = typer.Option("en", "--lang", help="Language: en, da, no or nl; several separated by commas (en,da).")
 MinCountOption = typer.Option(
     None, "--min-count", help="Disclosure control: minimum persons per published cell (default from settings: 5)."
 )

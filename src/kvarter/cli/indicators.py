@@ -1,0 +1,96 @@
+"""``kvarter indicators``: compute the indicator catalogue over a store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from kvarter.cli.options import EngineOption, StoreOption
+from kvarter.errors import InputError
+
+
+def parse_years(text: str | None) -> list[int] | None:
+    """``"2020-2024"`` → 2020..2024; ``"2019,2021"`` → [2019, 2021]; None → all years.
+
+    >>> parse_years("2020-2022"), parse_years("2019,2021"), parse_years(None)
+    ([2020, 2021, 2022], [2019, 2021], None)
+    >>> parse_years("20x0")
+    Traceback (most recent call last):
+    ...
+    kvarter.errors.InputError: --years must be a year, a range like 2020-2024 or a list like 2019,2021; got '20x0'.
+    """
+    if text is None:
+        return None
+    years: list[int] = []
+    try:
+        for part in text.split(","):
+            if "-" in part:
+                lo, hi = (int(x) for x in part.split("-", 1))
+                if hi < lo:
+                    raise ValueError
+                years += list(range(lo, hi + 1))
+            else:
+                years.append(int(part))
+    except ValueError:
+        raise InputError(
+            f"--years must be a year, a range like 2020-2024 or a list like 2019,2021; got {text!r}."
+        ) from None
+    return sorted(set(years))
+
+
+def indicators(
+    store: Path = StoreOption,
+    engine: str = EngineOption,
+    years: str = typer.Option(None, "--years", help="Years to report: 2020-2024, 2019,2021 or 2023 (default: all)."),
+    catalogue: Path = typer.Option(None, "--catalogue", help="Indicator catalogue YAML (default: the built-in one)."),
+    out: Path = typer.Option(None, "--out", help="Also write the table to FILE.csv or FILE.parquet."),
+) -> None:
+    """Compute the indicator catalogue per area, municipality, region and country.
+
+    The result is stored in the store as table ``indicators``; a summary is printed.
+    """
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from kvarter.indicators import compute
+    from kvarter.store import Store
+
+    if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
+        raise InputError(f"--out must end in .csv or .parquet; got {str(out)!r}.")
+    if not store.exists():
+        raise InputError(f"Store {store} does not exist; create it with kvarter synth or kvarter load.")
+    console = Console()
+    with Store(store) as st:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=console, transient=True) as progress:
+            progress.add_task(f"Computing indicators on {engine}", total=None)
+            result = compute(st, engine=engine, catalogue=catalogue, years=parse_years(years))
+        st.write_result("indicators", result)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.suffix.lower() == ".csv":
+            result.to_csv(out, index=False)
+        else:
+            result.to_parquet(out, index=False)
+
+    table = Table(title=f"Indicators ({len(result):,} rows stored as table 'indicators')")
+    table.add_column("indicator", no_wrap=True)
+    for col in ("areas", "years", "country, latest"):
+        table.add_column(col, justify="right")
+    for ind_id, rows in result.groupby("indicator", sort=False):
+        country = rows[rows["level"] == "country"].sort_values("year")
+        latest = f"{country['value'].iloc[-1]:.4g}" if len(country) and country["value"].notna().iloc[-1] else ""
+        table.add_row(ind_id, str(rows.loc[rows["level"] == "area", "unit_id"].nunique()),
+                      f"{rows['year'].min()}-{rows['year'].max()}", latest)
+    console.print(table)
+    for note in result.attrs.get("skipped", {}).values():
+        console.print(f"[yellow]{note}[/]")
+    if out is not None:
+        console.print(f"Written to {out}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``kvarter indicators`` to ``app``."""
+    app.command("indicators")(indicators)

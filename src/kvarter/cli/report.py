@@ -1,0 +1,93 @@
+"""``kvarter report`` (the main job over a store) and ``kvarter demo`` (synthesise,
+load, then the main job)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+
+from kvarter.cli.options import LangOption, MinCountOption, OutOption, StoreOption
+
+
+def _run(store_path: Path, out: Path, lang: str, min_count: int | None, rulesets: list[str], year: int | None,
+         schools, permutations: int, bootstrap: int, seed: int):
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from kvarter.disclosure import DisclosurePolicy
+    from kvarter.report.job import run_report
+    from kvarter.store import Store
+
+    console = Console()
+    langs = [x.strip() for x in lang.split(",") if x.strip()]
+    policy = DisclosurePolicy.from_settings(**({"min_count": min_count} if min_count else {}))
+    with Store(store_path) as store, Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                                              TimeElapsedColumn(), console=console, transient=True) as progress:
+        task = progress.add_task("report", total=None)
+        result = run_report(store, out, rulesets=rulesets, year=year, lang=langs, policy=policy, schools=schools,
+                            permutations=permutations, bootstrap=bootstrap, seed=seed,
+                            progress=lambda step: progress.update(task, description=f"report: {step}"))
+    for lg, page in result.pages.items():
+        console.print(f"Report ({lg}): {page}", highlight=False)
+    console.print(f"Workbook:    {result.workbook}", highlight=False)
+    console.print(f"Tables:      {len(result.tables)} CSV + Parquet files in {out / 'tables'}", highlight=False)
+    for lid, ids in sorted(result.designated.items()):
+        console.print(f"  {lid}: {len(ids)} area(s) in {result.year}", highlight=False)
+    for note in result.notes:
+        console.print(f"[yellow]Note:[/] {note}")
+    return result
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("report")
+    def report(
+        store: Path = StoreOption,
+        out: Path = OutOption,
+        lang: str = LangOption,
+        min_count: int = MinCountOption,
+        ruleset: list[str] = typer.Option(["dk-2024", "city-7"], "--ruleset", help="Rule sets to screen with; repeat for several."),
+        year: int = typer.Option(None, "--year", help="Report year (default: the latest with indicators)."),
+        schools: Path = typer.Option(None, "--schools", help="Pupil data or counts per school (CSV/Parquet) for the school-segregation section; default: the store's pupils."),
+        permutations: int = typer.Option(200, "--permutations", help="Permutations per segregation index."),
+        bootstrap: int = typer.Option(200, "--bootstrap", help="Bootstrap replicates per segregation index."),
+        seed: int = typer.Option(0, "--seed", help="Random seed for the segregation inference."),
+    ) -> None:
+        """Run the main job over the store: report.html, kvarter.xlsx and tables, all behind disclosure control."""
+        from kvarter.errors import InputError
+
+        school_data = None
+        if schools is not None:
+            import pandas as pd
+
+            if not schools.is_file():
+                raise InputError(f"--schools {schools}: no such file.")
+            school_data = pd.read_parquet(schools) if schools.suffix.lower() == ".parquet" else pd.read_csv(schools)
+        _run(store, out, lang, min_count, ruleset, year, school_data, permutations, bootstrap, seed)
+
+    @app.command("demo")
+    def demo(
+        store: Path = StoreOption,
+        out: Path = OutOption,
+        lang: str = LangOption,
+        persons: int = typer.Option(50_000, "--persons", help="Residents of the synthetic region in the first year."),
+        seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same demo."),
+    ) -> None:
+        """Synthesise Demoby and a national school data set, load them, and run the main job."""
+        from rich.console import Console
+
+        from kvarter.cli.synth import load_into_store
+        from kvarter.demo import synthesize, write_synthetic
+        from kvarter.demo.school_panel import school_panel_counts
+
+        t0 = time.perf_counter()
+        console = Console()
+        console.print(f"Synthesising Demoby ({persons:,} persons, 2015-2024) ...", highlight=False)
+        data = synthesize(persons=persons, seed=seed)
+        paths = write_synthetic(data, out / "demoby")
+        load_into_store(paths, store)
+        console.print(f"Loaded into {store}. Synthesising the national school data set ...", highlight=False)
+        schools = school_panel_counts(seed=seed, municipalities=8, years=range(2013, 2019))
+        _run(store, out, lang, None, ["dk-2024", "city-7"], None, schools, 200, 200, seed)
+        console.print(f"Demo finished in {time.perf_counter() - t0:.1f} s.", highlight=False)

@@ -1,0 +1,155 @@
+"""The main job end to end on the synthetic region: every output path is
+checked for disclosure, the files work offline, and the real report renders
+in a real browser in all four languages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.slow
+
+MIN_COUNT = 5
+LANGS = ("en", "da", "no", "nl")
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def job(tmp_path_factory):
+    from kvarter.demo import synthesize
+    from kvarter.demo.school_panel import school_panel_counts
+    from kvarter.disclosure import DisclosurePolicy
+    from kvarter.report.job import run_report
+    from kvarter.store import Store
+
+    root = tmp_path_factory.mktemp("job")
+    data = synthesize(seed=3)
+    store = Store(root / "kvarter.duckdb")
+    store.load_many({k: data[k] for k in ("areas", "schools", "persons")})
+    schools = school_panel_counts(seed=3, municipalities=3, years=range(2016, 2019))
+    result = run_report(store, root / "out", lang=list(LANGS), policy=DisclosurePolicy(min_count=MIN_COUNT),
+                        schools=schools, permutations=50, bootstrap=50)
+    yield store, result
+    store.close()
+
+
+def test_job_writes_every_output(job):
+    _, result = job
+    assert result.html.name == "report.html" and result.html.is_file()
+    assert set(result.pages) == set(LANGS)
+    assert result.workbook.is_file()
+    for name, path in result.tables.items():
+        assert path.is_file() and path.with_suffix(".parquet").is_file(), name
+    assert {"criteria", "history", "residents", "indicators", "schools_results", "areas_results"} <= set(result.tables)
+
+
+def test_report_fetches_nothing(job):
+    _, result = job
+    for page in result.pages.values():
+        html = page.read_text(encoding="utf-8")
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), page
+        assert "@import" not in html and "url(http" not in html
+
+
+def test_no_published_table_rests_on_too_few_persons_or_can_be_recovered(job):
+    from kvarter.disclosure import check_output
+
+    _, result = job
+    problems = check_output(result.tables["criteria"].parent, min_count=MIN_COUNT)
+    assert problems.empty, problems.head(20).to_string()
+
+
+def test_every_published_csv_cell_rests_on_at_least_the_minimum(job):
+    # A second, plain reading of the files: a published value sits on a row
+    # whose persons count is at least the minimum (or is a structural zero).
+    _, result = job
+    checked = 0
+    for name, path in result.tables.items():
+        df = pd.read_csv(path)
+        status_cols = [c for c in df.columns if c.endswith("_status")]
+        assert status_cols, name
+        for sc in status_cols:
+            col = sc[: -len("_status")]
+            if col not in df.columns:
+                continue
+            published = df[sc] == "published"
+            suppressed = df[sc].isin(["primary", "secondary"])
+            assert df.loc[suppressed, col].isna().all(), f"{name}.{col}: a suppressed cell carries a value"
+            checked += int(published.sum())
+    assert checked > 1000
+
+
+def test_designations_are_kept_in_the_store_and_match_the_history_table(job):
+    store, result = job
+    stored = store.read("designations")
+    latest = stored[(stored["year"] == result.year) & stored["designated"].astype(bool)]
+    assert {lid: sorted(p["area_id"].astype(str)) for lid, p in latest.groupby("list")} == result.designated
+    assert result.designated.get("udsat_boligomraade"), "the demo region has deprived housing areas"
+
+
+def test_workbook_never_shows_a_suppressed_value(job):
+    openpyxl = pytest.importorskip("openpyxl")
+    _, result = job
+    wb = openpyxl.load_workbook(result.workbook, read_only=True)
+    seen_suppressed = 0
+    for ws in wb.worksheets:
+        rows = list(ws.iter_rows(values_only=True))
+        if not rows:
+            continue
+        header = list(rows[0])
+        for j, h in enumerate(header):
+            if isinstance(h, str) and h.endswith("_status") and h[: -len("_status")] in header:
+                v = header.index(h[: -len("_status")])
+                for r in rows[1:]:
+                    if r[j] in ("primary", "secondary"):
+                        seen_suppressed += 1
+                        assert r[v] in (None, ""), f"{ws.title}: {h[:-7]} shows {r[v]!r} for a suppressed cell"
+    assert seen_suppressed > 0, "the demo has small cells; some must be suppressed"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", LANGS)
+def test_real_report_renders_in_a_browser(job, lang):
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("/usr/bin/chromium is missing (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    _, result = job
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), args=args, headless=True)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        requests, errors = [], []
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(result.pages[lang].as_uri())
+        page.wait_for_load_state("load")
+        assert page.get_attribute("html", "lang") == lang
+        svgs = page.query_selector_all("svg.kv-chart") + page.query_selector_all("svg.kv-map")
+        assert len(page.query_selector_all("svg.kv-map")) >= 1
+        assert len(page.query_selector_all("svg.kv-heatmap")) >= 1
+        assert len(page.query_selector_all("svg.kv-line-chart")) >= 1
+        assert len(page.query_selector_all("svg.kv-bar-chart")) >= 1
+        for svg in svgs:
+            box = svg.bounding_box()
+            assert box and box["width"] > 100 and box["height"] > 50, svg.get_attribute("aria-label")
+        area = page.locator("svg.kv-map path.kv-area").first
+        area.scroll_into_view_if_needed()
+        area.hover()
+        assert page.locator(".kv-infobox").first.is_visible()
+        assert "\n" in page.locator(".kv-infobox").first.inner_text()
+        if lang == "en":
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            for section in ("map", "designations", "history", "profiles", "trends",
+                            "segregation-schools", "segregation-areas", "methods"):
+                loc = page.locator(f"section#{section}")
+                if loc.count():
+                    loc.first.screenshot(path=str(SHOTS / f"demo_{section}.png"))
+        browser.close()
+    assert errors == []
+    assert all(u.startswith("file://") for u in requests), requests
