@@ -76,9 +76,9 @@ def indicators(
             result.to_parquet(out, index=False)
 
     table = Table(title=f"Indicators ({len(result):,} rows stored as table 'indicators')")
-    table.add_column("indicator", no_wrap=True)
+    table.add_column("indicator", overflow="fold")
     for col in ("areas", "years", "country, latest"):
-        table.add_column(col, justify="right")
+        table.add_column(col, justify="right", no_wrap=True)
     for ind_id, rows in result.groupby("indicator", sort=False):
         country = rows[rows["level"] == "country"].sort_values("year")
         latest = f"{country['value'].iloc[-1]:.4g}" if len(country) and country["value"].notna().iloc[-1] else ""

@@ -1,0 +1,7 @@
+"""The indicator catalogue: declarations in YAML, compiled to Ibis, computed
+on DuckDB or Spark into one tidy table per indicator, level, unit and year."""
+
+from kvarter.indicators.catalogue import Catalogue, Indicator, load_catalogue
+from kvarter.indicators.compute import OUTPUT_COLUMNS, compute, compute_tables
+
+__all__ = ["Catalogue", "Indicator", "OUTPUT_COLUMNS", "compute", "compute_tables", "load_catalogue"]

@@ -1,0 +1,280 @@
+"""Compute the indicator catalogue: run the compiled aggregation on an engine,
+then finish the small per-area-year table into the tidy indicator table.
+
+The finishing steps work on areas × years rows only, never on microdata:
+
+* **levels** — municipality, region and country sums are sums of area sums
+  (a person lives in one area in a year, so counts add up);
+* **pooling** (``years: N``) — numerator, denominator and population are each
+  summed over years t-N+1..t and a value exists for year t only when every
+  one of those N years is in the data. The Danish law says "averaged over the
+  last 2 years"; pooling the counts weighs each year by its population, which
+  is what Statistics Denmark's published two-year shares do, and avoids the
+  bias of averaging shares of small, changing populations. ``persons`` of a
+  pooled value is the largest yearly population in the window (a lower bound
+  of the distinct persons behind it, so disclosure control errs on the safe
+  side);
+* **ratio** — the raw value divided by the raw value of the reference level
+  (the area's municipality or region, or the country) in the same year;
+  rows are given for the levels at or below the reference level.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kvarter.indicators.catalogue import Catalogue, Indicator, load_catalogue
+from kvarter.indicators.compile import CompiledCatalogue, compile_catalogue
+
+OUTPUT_COLUMNS = [
+    "indicator", "level", "unit_id", "municipality", "region", "year", "value",
+    "numerator", "denominator", "persons", "raw_value", "reference_value",
+]
+LEVEL_RANK = {"area": 0, "municipality": 1, "region": 2, "country": 3}
+_SCALE = {"share": 1.0, "per_1000": 1000.0, "mean": 1.0, "count": 1.0}
+
+
+def pooled_sums(values: np.ndarray, n: int) -> np.ndarray:
+    """Sums over windows of ``n`` consecutive years along axis 1 (units × years × sums).
+
+    The first ``n - 1`` years have incomplete windows and are NaN.
+
+    >>> pooled_sums(np.array([[[1.], [2.], [3.]]]), 2)[0, :, 0].tolist()
+    [nan, 3.0, 5.0]
+    """
+    csum = np.cumsum(values, axis=1, dtype=float)
+    out = np.full(values.shape, np.nan)
+    out[:, n - 1] = csum[:, n - 1]
+    out[:, n:] = csum[:, n:] - csum[:, :-n]
+    return out
+
+
+def pooled_max(values: np.ndarray, n: int) -> np.ndarray:
+    """Largest value over windows of ``n`` consecutive years along axis 1.
+
+    >>> pooled_max(np.array([[[1.], [5.], [3.]]]), 2)[0, :, 0].tolist()
+    [nan, 5.0, 5.0]
+    """
+    out = np.full(values.shape, np.nan)
+    for t in range(n - 1, values.shape[1]):
+        out[:, t] = values[:, t - n + 1 : t + 1].max(axis=1)
+    return out
+
+
+def _level_frames(agg: pd.DataFrame, areas: pd.DataFrame | None, sum_cols: list[str]) -> dict[str, pd.DataFrame]:
+    agg = agg.copy()
+    if areas is not None and "region" in areas.columns and len(areas):
+        regions = areas.drop_duplicates("area_id").set_index("area_id")["region"]
+        agg["region"] = agg["area_id"].map(regions)
+    else:
+        agg["region"] = None
+    agg["region"] = agg["region"].astype(object).where(agg["region"].notna(), None)
+    area = agg.rename(columns={"area_id": "unit_id"})
+    area = area.groupby(["unit_id", "municipality", "year"], as_index=False, dropna=False).agg(
+        {**{c: "sum" for c in sum_cols}, "region": "first"})
+    mun_region = agg.dropna(subset=["region"]).groupby("municipality")["region"].agg(lambda s: s.mode().iloc[0])
+    mun = agg.groupby(["municipality", "year"], as_index=False)[sum_cols].sum()
+    mun["unit_id"] = mun["municipality"]
+    mun["region"] = mun["municipality"].map(mun_region)
+    reg = agg.dropna(subset=["region"]).groupby(["region", "year"], as_index=False)[sum_cols].sum()
+    reg["unit_id"] = reg["region"]
+    reg["municipality"] = None
+    country = agg.groupby("year", as_index=False)[sum_cols].sum()
+    country["unit_id"] = "country"
+    country["municipality"] = None
+    country["region"] = None
+    return {"area": area, "municipality": mun, "region": reg, "country": country}
+
+
+def _pool(frame: pd.DataFrame, n: int, sum_cols: list[str], persons_cols: list[str], data_years: set[int]) -> pd.DataFrame:
+    """``frame`` with its sums pooled over ``n`` years, for the years that allow it.
+
+    Population columns also get a ``<name>_max`` twin: the largest yearly
+    value in the window (a population count may double as a denominator, so
+    the pooled sum and the maximum both live on).
+    """
+    if n == 1:
+        return frame.assign(**{f"{c}_max": frame[c] for c in persons_cols})
+    lo, hi = min(data_years), max(data_years)
+    all_years = np.arange(lo, hi + 1)
+    units = frame["unit_id"].drop_duplicates().tolist()
+    grid = pd.MultiIndex.from_product([units, all_years], names=["unit_id", "year"])
+    dense = frame.set_index(["unit_id", "year"])[sum_cols].reindex(grid, fill_value=0)
+    cube = dense.to_numpy(dtype=float).reshape(len(units), len(all_years), len(sum_cols))
+    which = [sum_cols.index(c) for c in persons_cols]
+    values = np.concatenate([pooled_sums(cube, n), pooled_max(cube[:, :, which], n)], axis=2)
+    complete = np.array([all((y - k) in data_years for k in range(n)) for y in all_years])
+    names = sum_cols + [f"{c}_max" for c in persons_cols]
+    out = pd.DataFrame(values.reshape(-1, len(names)), index=grid, columns=names).reset_index()
+    out = out[np.tile(complete, len(units))]
+    keys = frame.drop(columns=sum_cols)
+    return keys.merge(out, on=["unit_id", "year"], how="inner")
+
+
+def _divide(num: pd.Series, den: pd.Series) -> pd.Series:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = num.to_numpy(dtype=float) / den.to_numpy(dtype=float)
+    out[~np.isfinite(out)] = np.nan
+    return pd.Series(out, index=num.index)
+
+
+def _indicator_rows(ind: Indicator, cols, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    num_col, den_col, persons_col = cols
+    scale = _SCALE[ind.unit]
+
+    def raw(frame):
+        if den_col is None:
+            return frame[num_col].astype(float)
+        return _divide(frame[num_col], frame[den_col]) * scale
+
+    levels = [lvl for lvl in LEVEL_RANK if ind.reference is None or LEVEL_RANK[lvl] <= LEVEL_RANK[ind.reference]]
+    ref = None
+    if ind.reference is not None:
+        rf = frames[ind.reference]
+        ref = pd.Series(raw(rf).to_numpy(), index=pd.MultiIndex.from_arrays([rf["unit_id"], rf["year"]]))
+    parts = []
+    for lvl in levels:
+        f = frames[lvl]
+        part = pd.DataFrame({
+            "indicator": ind.id, "level": lvl, "unit_id": f["unit_id"].to_numpy(),
+            "municipality": f["municipality"].to_numpy() if lvl in ("area", "municipality") else None,
+            "region": f["region"].to_numpy() if lvl != "country" else None,
+            "year": f["year"].to_numpy(),
+            "numerator": f[num_col].to_numpy(dtype=float),
+            "denominator": f[den_col].to_numpy(dtype=float) if den_col is not None else np.nan,
+            "persons": f[f"{persons_col}_max"].to_numpy(),
+            "raw_value": raw(f).to_numpy(),
+        })
+        if ref is not None:
+            ref_unit = "country" if ind.reference == "country" else part[ind.reference]
+            keys = pd.MultiIndex.from_arrays([pd.Series(ref_unit, index=part.index).astype(object), part["year"]])
+            part["reference_value"] = ref.reindex(keys).to_numpy()
+            part["value"] = _divide(part["raw_value"], part["reference_value"])
+        else:
+            part["reference_value"] = np.nan
+            part["value"] = part["raw_value"]
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def finish(plan: CompiledCatalogue, agg: pd.DataFrame, areas: pd.DataFrame | None = None,
+           years: list[int] | None = None) -> pd.DataFrame:
+    """Turn the executed aggregation of ``plan`` into the tidy indicator table.
+
+    ``agg`` has one row per area, municipality and year with the sums named in
+    ``plan.columns``; ``areas`` (area_id, region) places areas in regions.
+    """
+    sum_cols = [c for c in agg.columns if c.startswith("s")]
+    agg = agg.copy()
+    agg[sum_cols] = agg[sum_cols].fillna(0)
+    agg["year"] = agg["year"].astype(int)
+    data_years = set(agg["year"].unique().tolist())
+    frames = _level_frames(agg, areas, sum_cols) if len(agg) else {}
+    persons_cols = sorted({c[2] for c in plan.columns.values()})
+    pooled: dict[int, dict[str, pd.DataFrame]] = {}
+    parts = []
+    for ind in plan.indicators:
+        if not frames:
+            break
+        if ind.years not in pooled:
+            pooled[ind.years] = {lvl: _pool(f, ind.years, sum_cols, persons_cols, data_years) for lvl, f in frames.items()}
+        parts.append(_indicator_rows(ind, plan.columns[ind.id], pooled[ind.years]))
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=OUTPUT_COLUMNS)
+    if years:
+        out = out[out["year"].isin(list(years))]
+    out = out[OUTPUT_COLUMNS].reset_index(drop=True)
+    out["year"] = out["year"].astype("int64")
+    out["persons"] = out["persons"].astype("float64").round().astype("int64")
+    for c in ("value", "numerator", "denominator", "raw_value", "reference_value"):
+        out[c] = out[c].astype("float64")
+    for c in ("indicator", "level", "unit_id", "municipality", "region"):
+        out[c] = out[c].astype(object).where(out[c].notna(), None)
+    out.attrs["skipped"] = dict(plan.skipped)
+    return out
+
+
+def _as_catalogue(catalogue) -> Catalogue:
+    if catalogue is None:
+        return load_catalogue()
+    if isinstance(catalogue, (str, Path)):
+        return load_catalogue(catalogue)
+    return catalogue
+
+
+def _backend_of(table):
+    try:
+        return table.get_backend()
+    except Exception:  # an unbound memtable has no backend until executed
+        return None
+
+
+def compute_tables(persons, areas=None, catalogue=None, years=None, *, indicators=None) -> pd.DataFrame:
+    """Compute the catalogue over Ibis tables ``persons`` and ``areas`` (on their engine).
+
+    Returns the tidy table (columns :data:`OUTPUT_COLUMNS`); ``.attrs["skipped"]``
+    maps each indicator left out for want of a field to a note.
+
+    >>> import ibis, pandas as pd
+    >>> persons = ibis.memtable(pd.DataFrame({"person_id": list("abcd"), "year": [2020] * 4,
+    ...     "municipality": ["K"] * 4, "area_id": ["A1", "A1", "A1", "A2"], "age": [30, 40, 50, 60],
+    ...     "origin": ["native", "non_western", "non_western", "native"]}))
+    >>> areas = ibis.memtable(pd.DataFrame({"area_id": ["A1", "A2"], "region": ["R", "R"]}))
+    >>> out = compute_tables(persons, areas, indicators=["non_western_share_ratio_to_municipality"])
+    >>> out[["level", "unit_id", "numerator", "denominator", "raw_value", "value"]]
+              level unit_id  numerator  denominator  raw_value     value
+    0          area      A1        2.0          3.0   0.666667  1.333333
+    1          area      A2        0.0          1.0   0.000000  0.000000
+    2  municipality       K        2.0          4.0   0.500000  1.000000
+    """
+    cat = _as_catalogue(catalogue)
+    years = _years(years)
+    plan = compile_catalogue(cat, persons, years=years, indicators=indicators, backend=_backend_of(persons))
+    agg = None
+    for expr in plan.aggregates:
+        part = expr.execute()
+        agg = part if agg is None else agg.merge(part, on=["area_id", "municipality", "year"], how="outer")
+    areas_df = None
+    if areas is not None and "region" in areas.columns:
+        areas_df = areas.select("area_id", "region").execute()
+    return finish(plan, agg, areas_df, years)
+
+
+def _years(years) -> list[int] | None:
+    if years is None:
+        return None
+    if isinstance(years, int):
+        return [years]
+    if isinstance(years, range):
+        return list(years)
+    return sorted(int(y) for y in years)
+
+
+def compute(store, engine: str = "duckdb", catalogue=None, years=None, *, indicators=None) -> pd.DataFrame:
+    """Compute the indicator catalogue over a store's ``persons`` (and ``areas``) tables.
+
+    ``engine`` is ``"duckdb"`` (the store's own connection) or ``"spark"``
+    (PySpark local mode); ``catalogue`` is a :class:`Catalogue`, a YAML path
+    or None for the built-in one; ``years`` limits the output years (earlier
+    years are still read for pooled values); ``indicators`` names the ids to
+    compute (asking for one whose fields are missing raises
+    :class:`~kvarter.errors.MissingFieldError`).
+
+    >>> import pandas as pd
+    >>> from kvarter.store import Store
+    >>> store = Store(":memory:")
+    >>> store.write_result("persons", pd.DataFrame({"person_id": ["a", "b"], "year": [2021, 2021],
+    ...     "municipality": ["K", "K"], "area_id": ["A1", "A1"], "age": [20, 70], "origin": ["native"] * 2}))
+    >>> out = compute(store, indicators=["residents"])
+    >>> out[["level", "unit_id", "year", "value", "persons"]]
+              level unit_id  year  value  persons
+    0          area      A1  2021    2.0        2
+    1  municipality       K  2021    2.0        2
+    2       country country  2021    2.0        2
+    """
+    from kvarter.store.engines import store_tables
+
+    tables = store_tables(store, engine, ("persons", "areas"))
+    return compute_tables(tables["persons"], tables.get("areas"), catalogue, years, indicators=indicators)
