@@ -24,6 +24,14 @@ from kvarter.report import charts, frames, sentences
 from kvarter.report.html import Chart, Heading, Map, Methods, Paragraph, Section, Table, write_report
 from kvarter.report.i18n import check_lang, format_number, label
 from kvarter.report.maps import svg_map
+from kvarter.report.publish import (
+    protect_criteria,
+    protect_history,
+    protect_indicators,
+    protect_segregation,
+    with_share_numerator,
+    write_tables,
+)
 from kvarter.report.workbook import write_workbook
 
 DEFAULT_RULESETS = ("dk-2024", "city-7")
@@ -243,51 +251,6 @@ def _scale(rows: pd.DataFrame) -> float:
 # ------------------------------------------------------------------ protected tables
 
 
-def criteria_table(result: pd.DataFrame, year: int) -> pd.DataFrame:
-    """One row per rule set, area in the population (or designated) and criterion, for ``year``.
-
-    Columns ``ruleset, area_id, name, criterion, value, threshold, met,
-    margin, numerator, denominator``; the numerator and denominator are those
-    of the criterion's indicator (persons behind the value).
-    """
-    rows = result[(result["year"] == year)]
-    lists = [c[: -len("_rule")] for c in rows.columns if c.endswith("_rule")]
-    on_list = rows[[c for c in lists if c in rows.columns]].fillna(False).astype(bool).any(axis=1) if lists else False
-    rows = rows[rows["in_population"].fillna(False).astype(bool) | on_list]
-    parts = []
-    for rs, part in rows.groupby("ruleset", sort=False):
-        crits = [c[: -len("_met")] for c in part.columns if c.endswith("_met") and part[c].notna().any()]
-        for cid in crits:
-            parts.append(pd.DataFrame({
-                "ruleset": rs, "area_id": part["area_id"].astype(str), "name": part["name"], "criterion": cid,
-                "value": part[f"{cid}_value"].astype(float), "threshold": part[f"{cid}_threshold"].astype(float),
-                "met": part[f"{cid}_met"].fillna(False).astype(bool), "margin": part[f"{cid}_margin"].astype(float),
-                "numerator": part.get(f"{cid}_numerator", pd.Series(float("nan"), index=part.index)).astype(float),
-                "denominator": part.get(f"{cid}_denominator", pd.Series(float("nan"), index=part.index)).astype(float),
-            }))
-    cols = ["ruleset", "area_id", "name", "criterion", "value", "threshold", "met", "margin", "numerator", "denominator"]
-    return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
-
-
-def _protect_criteria(result: pd.DataFrame, year: int, policy) -> Protected:
-    crit = criteria_table(result, year)
-    crit["persons"] = crit["denominator"].fillna(0)
-    crit = _with_share_numerator(crit).drop(columns=["numerator"])
-    return protect(crit, policy, key=["ruleset", "area_id", "name", "criterion"],
-                   value_columns=["value", "threshold", "met", "margin"], count_column="persons",
-                   numerator_column="share_numerator", denominator_column="denominator", name="criteria")
-
-
-def _protect_history(long: pd.DataFrame, residents: pd.DataFrame, policy) -> Protected:
-    ever = set(long.loc[long["designated"].astype(bool), "area_id"].astype(str))
-    long = long[long["area_id"].astype(str).isin(ever)]
-    h = long.merge(residents, on=["area_id", "year"], how="left")
-    h["residents"] = h["residents"].fillna(0)
-    h = h[["ruleset", "list", "area_id", "name", "year", "designated", "change", "residents"]]
-    return protect(h, policy, key=["ruleset", "list", "area_id", "name", "year"],
-                   value_columns=["designated", "change"], count_column="residents", name="history")
-
-
 def _protect_residents(ind: pd.DataFrame, areas: pd.DataFrame, year: int, policy) -> Protected:
     r = ind[(ind["indicator"] == "residents") & (ind["year"] == year) & (ind["level"].isin(["area", "municipality"]))]
     r = r[["level", "unit_id", "value"]].rename(columns={"value": "residents"})
@@ -336,16 +299,6 @@ def _group_table(ind: pd.DataFrame, indicator: str, area_ids: set[str], municipa
     return pd.concat([d, m], ignore_index=True)
 
 
-def _with_share_numerator(t: pd.DataFrame) -> pd.DataFrame:
-    """Add ``share_numerator``: the numerator where it counts persons among the
-    denominator (a share), so the small-numerator and complement rules apply;
-    empty for sums and rates whose numerator is not a subset of persons."""
-    t = t.copy()
-    share = t["denominator"].notna() & (t["numerator"] >= 0) & (t["numerator"] <= t["denominator"])
-    t["share_numerator"] = t["numerator"].where(share)
-    return t
-
-
 def _protect_trends(ind, area_ids, municipality, years, policy) -> dict[str, Protected]:
     out = {}
     for indicator in TREND_INDICATORS:
@@ -355,7 +308,7 @@ def _protect_trends(ind, area_ids, municipality, years, policy) -> dict[str, Pro
         t = t.dropna(subset=["value"])
         if t.empty:
             continue
-        t = _with_share_numerator(t)
+        t = with_share_numerator(t)
         out[indicator] = protect(
             t[["year", "group", "value", "persons", "share_numerator", "denominator"]], policy,
             key=["year", "group"], value_columns=["value"], count_column="persons",
@@ -377,63 +330,12 @@ def _protect_profile(ind, area_ids, municipality, year, policy) -> dict[str, Pro
             rows.append(t)
         if not rows:
             continue
-        t = _with_share_numerator(pd.concat(rows, ignore_index=True).dropna(subset=["value"]))
+        t = with_share_numerator(pd.concat(rows, ignore_index=True).dropna(subset=["value"]))
         out[panel] = protect(
             t[["category", "group", "value", "persons", "share_numerator", "denominator"]], policy,
             key=["category", "group"], value_columns=["value"], count_column="persons",
             numerator_column="share_numerator", denominator_column="denominator", name=f"profile {panel}",
         )
-    return out
-
-
-def _protect_indicators(ind: pd.DataFrame, year: int, policy) -> Protected:
-    t = _with_share_numerator(ind[ind["year"] == year])
-    t = t[["indicator", "level", "unit_id", "year", "value", "persons", "share_numerator", "denominator"]]
-    return protect(t, policy, key=["indicator", "level", "unit_id", "year"], value_columns=["value"],
-                   count_column="persons", numerator_column="share_numerator", denominator_column="denominator",
-                   name="indicators")
-
-
-# ------------------------------------------------------------------ segregation
-
-
-def _segregation_tables(analysis, policy, label_of: str) -> dict[str, Protected]:
-    res = analysis.results.copy()
-    out: dict[str, Protected] = {}
-    size = [c for c in ("n_total", "pupils", "n") if c in res.columns]
-    if "n_a" in res.columns and "n_b" in res.columns:
-        res["persons"] = res["n_a"] + res["n_b"]
-        res["minority"] = res[["n_a", "n_b"]].min(axis=1)
-    elif size:
-        res["persons"] = res[size[0]]
-        res["minority"] = res["persons"]
-    else:
-        raise InputError("segregation results carry no group sizes; cannot apply disclosure control")
-    keys = [c for c in ("municipality", "year", "pair", "index") if c in res.columns]
-    values = [c for c in ("estimate", "bias_corrected", "low", "high", "p_value", "class") if c in res.columns]
-    out[f"{label_of}_results"] = protect(res[keys + values + ["persons", "minority"]], policy, key=keys,
-                                         value_columns=values, count_column="minority",
-                                         name=f"{label_of} segregation")
-    t1 = analysis.table1.copy()
-    pupils_col = next((c for c in t1.columns if "pupil" in c or c == "persons"), None)
-    if pupils_col is not None and len(t1):
-        t1["persons"] = t1[pupils_col]
-        vals = [c for c in t1.columns if c not in ("municipality", "persons")]
-        out[f"{label_of}_table1"] = protect(t1, policy, key=["municipality"], value_columns=vals,
-                                            count_column="persons", name=f"{label_of} table 1")
-    tr = analysis.trends.copy()
-    if len(tr):
-        tkeys = [c for c in ("municipality", "pair", "index") if c in tr.columns]
-        tvals = [c for c in tr.columns if c not in tkeys]
-        sizes = res.groupby([k for k in tkeys if k in res.columns])["minority"].min().rename("persons").reset_index()
-        tr = tr.merge(sizes, on=[k for k in tkeys if k in sizes.columns], how="left").fillna({"persons": 0})
-        tvals = [c for c in tvals if c != "persons"]
-        out[f"{label_of}_trends"] = protect(tr, policy, key=tkeys, value_columns=tvals,
-                                            count_column="persons", name=f"{label_of} trends")
-        # The report shows the lead measure's trend; the file keeps every index.
-        d = tr[tr["index"] == "dissimilarity"] if "index" in tr.columns else tr
-        out[f"{label_of}_trends_d"] = protect(d, policy, key=tkeys, value_columns=tvals, count_column="persons",
-                                              name=f"{label_of} trends of D")
     return out
 
 
@@ -549,10 +451,10 @@ def run_report(
     residents = ind[(ind["indicator"] == "residents") & (ind["level"] == "area")][["unit_id", "year", "value"]]
     residents = residents.rename(columns={"unit_id": "area_id", "value": "residents"}).astype({"area_id": str})
     tables: dict[str, Protected] = {
-        "criteria": _protect_criteria(result, year, policy),
-        "history": _protect_history(long, residents, policy),
+        "criteria": protect_criteria(result, year, policy),
+        "history": protect_history(long, residents, policy),
         "residents": _protect_residents(ind, areas, year, policy),
-        "indicators": _protect_indicators(ind, year, policy),
+        "indicators": protect_indicators(ind, year, policy),
     }
     trends = _protect_trends(ind, pooled_ids, municipality, [y for y in years if y <= year], policy)
     profile = _protect_profile(ind, pooled_ids, municipality, year, policy)
@@ -571,13 +473,13 @@ def run_report(
         except InputError as exc:
             notes.append(f"Pupils across schools: {exc}")
         else:
-            st = _segregation_tables(a, policy, "schools")
+            st = protect_segregation(a, policy, "schools")
             tables.update(st)
             seg_sections.append(("segregation_schools", a, st, "schools"))
     persons = store.table("persons").execute()
     a_res = analyse_segregation(persons, units="area", permutations=permutations, bootstrap=bootstrap, seed=seed,
                                 min_unit_size=0, min_municipality_size=0)
-    at = _segregation_tables(a_res, policy, "areas")
+    at = protect_segregation(a_res, policy, "areas")
     tables.update(at)
     seg_sections.append(("segregation_areas", a_res, at, "areas"))
 
@@ -590,13 +492,7 @@ def run_report(
         pages[lg] = Path(write_report(out / name, sections, lang=lg,
                                       title=title or f"kvarter — {municipality} {year}", methods=methods))
     workbook = write_workbook(out / "kvarter.xlsx", {k[:31]: v for k, v in tables.items()})
-    paths = {}
-    tdir = out / "tables"
-    tdir.mkdir(exist_ok=True)
-    for name, p in tables.items():
-        p.to_csv(tdir / f"{name}.csv")
-        p.to_parquet(tdir / f"{name}.parquet")
-        paths[name] = tdir / f"{name}.csv"
+    paths = write_tables(tables, out / "tables")
     return ReportResult(html=pages[langs[0]], workbook=Path(workbook), tables=paths, year=year,
                         municipality=municipality, designated=designated, seconds=time.perf_counter() - t0,
                         notes=notes, pages=pages)

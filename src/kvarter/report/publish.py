@@ -1,0 +1,144 @@
+"""Protected versions of kvarter's standard tables, and writing them out.
+
+Every table that leaves the program — the report, the workbook, the CSV and
+Parquet files, the command line's tables — is built here or in the job
+through :func:`kvarter.disclosure.protect`. The command-line commands use the
+same functions as the main job, so a figure is protected the same way
+whichever door it leaves by.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping
+
+import pandas as pd
+
+from kvarter.disclosure import Protected, ensure_protected, protect
+from kvarter.errors import InputError
+
+
+def criteria_table(result: pd.DataFrame, year: int) -> pd.DataFrame:
+    """One row per rule set, area in the population (or designated) and criterion, for ``year``.
+
+    Columns ``ruleset, area_id, name, criterion, value, threshold, met,
+    margin, numerator, denominator``; the numerator and denominator are those
+    of the criterion's indicator (persons behind the value).
+    """
+    rows = result[(result["year"] == year)]
+    lists = [c[: -len("_rule")] for c in rows.columns if c.endswith("_rule")]
+    on_list = rows[[c for c in lists if c in rows.columns]].fillna(False).astype(bool).any(axis=1) if lists else False
+    rows = rows[rows["in_population"].fillna(False).astype(bool) | on_list]
+    parts = []
+    for rs, part in rows.groupby("ruleset", sort=False):
+        crits = [c[: -len("_met")] for c in part.columns if c.endswith("_met") and part[c].notna().any()]
+        for cid in crits:
+            parts.append(pd.DataFrame({
+                "ruleset": rs, "area_id": part["area_id"].astype(str), "name": part["name"], "criterion": cid,
+                "value": part[f"{cid}_value"].astype(float), "threshold": part[f"{cid}_threshold"].astype(float),
+                "met": part[f"{cid}_met"].fillna(False).astype(bool), "margin": part[f"{cid}_margin"].astype(float),
+                "numerator": part.get(f"{cid}_numerator", pd.Series(float("nan"), index=part.index)).astype(float),
+                "denominator": part.get(f"{cid}_denominator", pd.Series(float("nan"), index=part.index)).astype(float),
+            }))
+    cols = ["ruleset", "area_id", "name", "criterion", "value", "threshold", "met", "margin", "numerator", "denominator"]
+    return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
+
+
+def protect_criteria(result: pd.DataFrame, year: int, policy) -> Protected:
+    crit = criteria_table(result, year)
+    crit["persons"] = crit["denominator"].fillna(0)
+    crit = with_share_numerator(crit).drop(columns=["numerator"])
+    return protect(crit, policy, key=["ruleset", "area_id", "name", "criterion"],
+                   value_columns=["value", "threshold", "met", "margin"], count_column="persons",
+                   numerator_column="share_numerator", denominator_column="denominator", name="criteria")
+
+
+def protect_history(long: pd.DataFrame, residents: pd.DataFrame, policy) -> Protected:
+    ever = set(long.loc[long["designated"].astype(bool), "area_id"].astype(str))
+    long = long[long["area_id"].astype(str).isin(ever)]
+    h = long.merge(residents, on=["area_id", "year"], how="left")
+    h["residents"] = h["residents"].fillna(0)
+    h = h[["ruleset", "list", "area_id", "name", "year", "designated", "change", "residents"]]
+    return protect(h, policy, key=["ruleset", "list", "area_id", "name", "year"],
+                   value_columns=["designated", "change"], count_column="residents", name="history")
+
+
+def with_share_numerator(t: pd.DataFrame) -> pd.DataFrame:
+    """Add ``share_numerator``: the numerator where it counts persons among the
+    denominator (a share), so the small-numerator and complement rules apply;
+    empty for sums and rates whose numerator is not a subset of persons."""
+    t = t.copy()
+    share = t["denominator"].notna() & (t["numerator"] >= 0) & (t["numerator"] <= t["denominator"])
+    t["share_numerator"] = t["numerator"].where(share)
+    return t
+
+
+def protect_indicators(ind: pd.DataFrame, year: int, policy) -> Protected:
+    t = with_share_numerator(ind[ind["year"] == year])
+    t = t[["indicator", "level", "unit_id", "year", "value", "persons", "share_numerator", "denominator"]]
+    return protect(t, policy, key=["indicator", "level", "unit_id", "year"], value_columns=["value"],
+                   count_column="persons", numerator_column="share_numerator", denominator_column="denominator",
+                   name="indicators")
+
+
+# ------------------------------------------------------------------ segregation
+
+
+def protect_segregation(analysis, policy, label_of: str) -> dict[str, Protected]:
+    res = analysis.results.copy()
+    out: dict[str, Protected] = {}
+    size = [c for c in ("n_total", "pupils", "n") if c in res.columns]
+    if "n_a" in res.columns and "n_b" in res.columns:
+        res["persons"] = res["n_a"] + res["n_b"]
+        res["minority"] = res[["n_a", "n_b"]].min(axis=1)
+    elif size:
+        res["persons"] = res[size[0]]
+        res["minority"] = res["persons"]
+    else:
+        raise InputError("segregation results carry no group sizes; cannot apply disclosure control")
+    keys = [c for c in ("municipality", "year", "pair", "index") if c in res.columns]
+    values = [c for c in ("estimate", "bias_corrected", "low", "high", "p_value", "class") if c in res.columns]
+    out[f"{label_of}_results"] = protect(res[keys + values + ["persons", "minority"]], policy, key=keys,
+                                         value_columns=values, count_column="minority",
+                                         name=f"{label_of} segregation")
+    t1 = analysis.table1.copy()
+    pupils_col = next((c for c in t1.columns if "pupil" in c or c == "persons"), None)
+    if pupils_col is not None and len(t1):
+        t1["persons"] = t1[pupils_col]
+        vals = [c for c in t1.columns if c not in ("municipality", "persons")]
+        out[f"{label_of}_table1"] = protect(t1, policy, key=["municipality"], value_columns=vals,
+                                            count_column="persons", name=f"{label_of} table 1")
+    tr = analysis.trends.copy()
+    if len(tr):
+        tkeys = [c for c in ("municipality", "pair", "index") if c in tr.columns]
+        tvals = [c for c in tr.columns if c not in tkeys]
+        sizes = res.groupby([k for k in tkeys if k in res.columns])["minority"].min().rename("persons").reset_index()
+        tr = tr.merge(sizes, on=[k for k in tkeys if k in sizes.columns], how="left").fillna({"persons": 0})
+        tvals = [c for c in tvals if c != "persons"]
+        out[f"{label_of}_trends"] = protect(tr, policy, key=tkeys, value_columns=tvals,
+                                            count_column="persons", name=f"{label_of} trends")
+        # The report shows the lead measure's trend; the file keeps every index.
+        d = tr[tr["index"] == "dissimilarity"] if "index" in tr.columns else tr
+        out[f"{label_of}_trends_d"] = protect(d, policy, key=tkeys, value_columns=tvals, count_column="persons",
+                                              name=f"{label_of} trends of D")
+    return out
+
+
+def write_tables(tables: Mapping[str, Protected], out_dir: str | Path) -> dict[str, Path]:
+    """Write each protected table as ``<name>.csv`` and ``<name>.parquet`` (with
+    status columns and a ``.disclosure.json`` sidecar); return the CSV paths.
+
+    >>> write_tables({"x": pd.DataFrame()}, "/tmp")
+    Traceback (most recent call last):
+    ...
+    kvarter.errors.DisclosureError: ...
+    """
+    out = Path(out_dir)
+    checked = {name: ensure_protected(p, f"table file {name}") for name, p in tables.items()}
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, p in checked.items():
+        p.to_csv(out / f"{name}.csv")
+        p.to_parquet(out / f"{name}.parquet")
+        paths[name] = out / f"{name}.csv"
+    return paths
