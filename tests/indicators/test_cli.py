@@ -31,10 +31,16 @@ def test_indicators_command_stores_writes_and_summarises(store_path, tmp_path):
     with Store(store_path) as s:
         stored = s.read("indicators")
     assert sorted(stored["year"].unique()) == [2021, 2022]
-    written = pd.read_csv(out_csv)
-    assert len(written) == len(stored)
     nw = stored[(stored["indicator"] == "non_western_share") & (stored["unit_id"] == "A2") & (stored["year"] == 2022)]
     assert nw["value"].tolist() == [pytest.approx(2 / 3)]  # p3 and p5 of p3-p5
+    # The file leaves the program: base indicators only, behind disclosure control.
+    written = pd.read_csv(out_csv)
+    base = stored[~stored["indicator"].str.contains("_ratio_to_|_2y$|_4y$")]
+    assert len(written) == len(base)
+    a2 = written[(written["indicator"] == "non_western_share") & (written["unit_id"] == "A2") & (written["year"] == 2022)]
+    assert a2["value_status"].tolist() == ["primary"] and a2["value"].isna().all()  # 3 persons < 5
+    country = written[(written["indicator"] == "residents") & (written["level"] == "country") & (written["year"] == 2022)]
+    assert country["value"].tolist() == [6.0]
 
 
 def test_parquet_out(store_path, tmp_path):

@@ -52,6 +52,7 @@ def indicators(
     """
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    import pandas as pd
     from rich.table import Table
 
     from kvarter.indicators import compute
@@ -69,19 +70,31 @@ def indicators(
             result = compute(st, engine=engine, catalogue=catalogue, years=parse_years(years))
         st.write_result("indicators", result)
     if out is not None:
+        # The file leaves the program: only the protected table may be written.
+        from kvarter.disclosure import DisclosurePolicy
+        from kvarter.report.publish import protect_indicators
+
+        with Store(store) as st:
+            areas = st.read("areas") if st.has_table("areas") else None
+        published = protect_indicators(result, DisclosurePolicy.from_settings(), areas=areas)
         out.parent.mkdir(parents=True, exist_ok=True)
-        if out.suffix.lower() == ".csv":
-            result.to_csv(out, index=False)
-        else:
-            result.to_parquet(out, index=False)
+        published.to_csv(out) if out.suffix.lower() == ".csv" else published.to_parquet(out)
 
     table = Table(title=f"Indicators ({len(result):,} rows stored as table 'indicators')")
     table.add_column("indicator", overflow="fold")
-    for col in ("areas", "years", "country, latest"):
+    for col in ("areas", "years", "country, latest year"):
         table.add_column(col, justify="right", no_wrap=True)
+    # What is printed leaves the program too: the country figures shown pass
+    # the same disclosure control as any file.
+    from kvarter.disclosure import DisclosurePolicy
+    from kvarter.report.publish import protect_indicators
+
+    country_rows = result[(result["level"] == "country") & (result["year"] == result["year"].max())]
+    shown = protect_indicators(country_rows, DisclosurePolicy.from_settings()).frame
+    latest_of = dict(zip(shown["indicator"], shown["value"]))
     for ind_id, rows in result.groupby("indicator", sort=False):
-        country = rows[rows["level"] == "country"].sort_values("year")
-        latest = f"{country['value'].iloc[-1]:.4g}" if len(country) and country["value"].notna().iloc[-1] else ""
+        v = latest_of.get(ind_id)
+        latest = "" if ind_id not in latest_of else ("–" if pd.isna(v) else f"{v:.4g}")
         table.add_row(ind_id, str(rows.loc[rows["level"] == "area", "unit_id"].nunique()),
                       f"{rows['year'].min()}-{rows['year'].max()}", latest)
     console.print(table)

@@ -454,7 +454,7 @@ def run_report(
         "criteria": protect_criteria(result, year, policy),
         "history": protect_history(long, residents, policy),
         "residents": _protect_residents(ind, areas, year, policy),
-        "indicators": protect_indicators(ind, year, policy),
+        "indicators": protect_indicators(ind, policy, areas=areas),
     }
     trends = _protect_trends(ind, pooled_ids, municipality, [y for y in years if y <= year], policy)
     profile = _protect_profile(ind, pooled_ids, municipality, year, policy)

@@ -73,12 +73,74 @@ def with_share_numerator(t: pd.DataFrame) -> pd.DataFrame:
     return t
 
 
-def protect_indicators(ind: pd.DataFrame, year: int, policy) -> Protected:
-    t = with_share_numerator(ind[ind["year"] == year])
+def is_derived_indicator(indicator_id: str) -> bool:
+    """True for pooled (``_2y``, ``_4y``) and ratio (``_ratio_to_*``) variants.
+
+    Their numerators overlap their base indicator's across years and levels,
+    so publishing both would let differences reveal suppressed cells; the
+    published indicator table carries the base indicators, and the derived
+    values reach readers through the protected screening tables.
+
+    >>> is_derived_indicator("convicted_share_2y"), is_derived_indicator("convicted_share")
+    (True, False)
+    """
+    return "_ratio_to_" in indicator_id or indicator_id.endswith(("_2y", "_3y", "_4y", "_5y"))
+
+
+def indicator_relations(table: pd.DataFrame, areas: pd.DataFrame | None) -> list:
+    """The additive structure of an indicator table, per indicator and year.
+
+    Leaf areas add up to their municipality, the areas inside a parent area to
+    the parent, municipalities to their region and regions to the country —
+    for the persons and the numerators alike. Keys are ``(indicator, level,
+    unit_id, year)``.
+
+    >>> t = pd.DataFrame({"indicator": ["r"] * 3, "level": ["area", "area", "municipality"],
+    ...     "unit_id": ["A", "B", "K"], "year": [2024] * 3})
+    >>> areas = pd.DataFrame({"area_id": ["A", "B"], "municipality": ["K", "K"], "region": ["R", "R"],
+    ...     "parent_area": [None, None]})
+    >>> [(r.total, r.parts) for r in indicator_relations(t, areas)]
+    [(('r', 'municipality', 'K', 2024), (('r', 'area', 'A', 2024), ('r', 'area', 'B', 2024)))]
+    """
+    from kvarter.disclosure import partition
+
+    if areas is None or areas.empty or not {"area_id", "municipality", "region"} <= set(areas.columns):
+        return []
+    keys = set(zip(table["indicator"], table["level"], table["unit_id"].astype(str), table["year"]))
+    areas = areas.astype({"area_id": str})
+    parent = areas["parent_area"] if "parent_area" in areas else pd.Series(None, index=areas.index)
+    parents = set(parent.dropna().astype(str))
+    leaves = areas[~areas["area_id"].isin(parents)]
+    groups: list[tuple[str, str, str, list[tuple[str, str]]]] = []
+    for m, part in leaves.groupby("municipality"):
+        groups.append((str(m), "municipality", str(m), [("area", a) for a in part["area_id"]]))
+    for p_, part in areas[parent.notna()].groupby(parent[parent.notna()].astype(str)):
+        groups.append((str(p_), "area", str(p_), [("area", a) for a in part["area_id"]]))
+    for r, part in areas.groupby("region"):
+        groups.append((str(r), "region", str(r), [("municipality", str(m)) for m in part["municipality"].unique()]))
+    groups.append(("country", "country", "country", [("region", str(r)) for r in areas["region"].unique()]))
+    rels = []
+    for (ind, year), _ in table.groupby(["indicator", "year"], sort=False):
+        for name, level, unit, members in groups:
+            total = (ind, level, unit, year)
+            parts = [(ind, lv, u, year) for lv, u in members if (ind, lv, u, year) in keys]
+            if parts and total in keys:
+                rels.append(partition(f"{ind} {name} {year}", total, parts))
+    return rels
+
+
+def protect_indicators(ind: pd.DataFrame, policy, *, areas: pd.DataFrame | None = None, years=None) -> Protected:
+    """The base indicators (see :func:`is_derived_indicator`) for ``years`` (default: all),
+    protected with the geographic relations of :func:`indicator_relations`."""
+    t = ind[~ind["indicator"].map(is_derived_indicator)]
+    if years is not None:
+        t = t[t["year"].isin(list(years))]
+    t = with_share_numerator(t)
     t = t[["indicator", "level", "unit_id", "year", "value", "persons", "share_numerator", "denominator"]]
+    t = t.astype({"unit_id": str})
     return protect(t, policy, key=["indicator", "level", "unit_id", "year"], value_columns=["value"],
                    count_column="persons", numerator_column="share_numerator", denominator_column="denominator",
-                   name="indicators")
+                   relations=indicator_relations(t, areas), name="indicators")
 
 
 # ------------------------------------------------------------------ segregation
