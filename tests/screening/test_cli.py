@@ -27,7 +27,9 @@ def test_screen_user_values_writes_files_and_store(tmp_path, make_user_table):
     assert "employment: 0.45 > 0.4: met, margin +0.05" in res.output
     assert "dk-2024: udsat_boligomraade 1, parallelsamfund 1, omdannelsesomraade 0, forebyggelsesomraade 1" in res.output
     summary = pd.read_parquet(out / "summary.parquet")
-    assert summary.columns.tolist() == ["area_id", "name", "municipality", "dk-2024", "dk-2018"]
+    # Files leave through disclosure control: each value column carries its status.
+    assert {"area_id", "name", "municipality", "dk-2024", "dk-2018", "dk-2024_status", "residents"} <= set(summary.columns)
+    assert set(summary["dk-2024_status"]) == {"published"}
     assert summary.set_index("area_id")["dk-2024"].to_dict() == {
         "H1": "udsat_boligomraade, parallelsamfund, forebyggelsesomraade", "H2": ""}
     assert summary.set_index("area_id")["dk-2018"].to_dict() == {"H1": "udsat_boligomraade, ghettoomraade", "H2": ""}

@@ -157,14 +157,20 @@ def test_command_writes_outputs_and_stores_results(tmp_path, pupils):
                                    "--permutations", "20", "--bootstrap", "20", "--seed", "1"])
     assert res.exit_code == 0, res.output
     assert "dutch_vs_non_western" in res.output and "Dropped" in res.output
-    for f in ("segregation_results.csv", "segregation_results.parquet", "table1.csv", "trends.csv",
-              "index_correlations.csv", "heatmap_dutch_vs_non_western.png", "heatmap_dutch_vs_non_western.svg"):
+    for f in ("segregation_results.csv", "segregation_results.parquet", "segregation_table1.csv",
+              "segregation_trends.csv", "segregation_correlations.csv", "heatmap_dutch_vs_non_western.png",
+              "heatmap_dutch_vs_non_western.svg"):
         assert (out / f).stat().st_size > 0, f
     with Store(db) as st:
         stored = st.read("segregation_results")
-    written = pd.read_csv(out / "segregation_results.csv")
+    written = pd.read_csv(out / "segregation_results.csv")  # the published, protected table
     assert len(stored) == len(written) > 0
-    assert np.allclose(stored["estimate"].dropna().to_numpy(), written["estimate"].dropna().to_numpy())
+    published = (written["estimate_status"] == "published").to_numpy()
+    assert published.any()
+    assert written.loc[~published, "estimate"].isna().all()
+    key = ["municipality", "year", "pair", "index"]
+    both = stored.merge(written[published], on=key, suffixes=("", "_pub"))
+    assert np.allclose(both["estimate"], both["estimate_pub"], equal_nan=True)
 
 
 def test_command_on_a_store_without_persons(tmp_path):

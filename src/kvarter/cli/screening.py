@@ -38,30 +38,54 @@ def screen(
             table = pd.read_parquet(values) if values.suffix.lower() == ".parquet" else pd.read_csv(values, sep=None, engine="python")
         except (OSError, ValueError) as exc:
             raise InputError(f"Cannot read --values {values}: {exc}") from None
+    from kvarter.disclosure import DisclosurePolicy
+    from kvarter.report.publish import protect_screening, write_tables
+    from kvarter.screening import load_ruleset
+
     console = Console()
     with Store(store) as st:
-        run = run_screening(list(ruleset), year, values=table, store=st, out=out)
+        run = run_screening(list(ruleset), year, values=table, store=st)
+    # Everything printed or written below has passed disclosure control.
+    published = protect_screening(run, year, DisclosurePolicy.from_settings())
+    summary = published["summary"].frame
     shown = Table(title=f"Screening {year}: {', '.join(run.results)}")
-    for col in run.summary.columns:
+    cols = [c for c in summary.columns if c in ("area_id", "name", "municipality", *run.results)]
+    for col in cols:
         shown.add_column(str(col), overflow="fold")
-    for row in run.summary.itertuples(index=False):
-        shown.add_row(*["" if pd.isna(v) else str(v) for v in row])
+    for row in summary[cols].itertuples(index=False):
+        shown.add_row(*["–" if pd.isna(v) else str(v) for v in row])
     console.print(shown)
     for rid, res in run.results.items():
         lists = [c[: -len("_rule")] for c in res.columns if c.endswith("_rule") and c[: -len("_rule")] in res.columns]
         counts = ", ".join(f"{lid} {int(res[lid].sum())}" for lid in lists)
         console.print(f"{rid}: {counts} (of {int(res['in_population'].sum())} areas in the population)")
     if explain is not None:
+        crit = published["criteria"].frame
+        hit = crit[crit["area_id"].astype(str) == explain]
+        if hit.empty and not any((res["area_id"].astype(str) == explain).any() for res in run.results.values()):
+            raise InputError(f"--explain {explain!r}: no such area in the results.")
+        for r in hit.itertuples():
+            if pd.isna(r.value):
+                console.print(f"{r.ruleset} {r.criterion}: suppressed ({r.value_reason})", highlight=False)
+            else:
+                op = load_ruleset(r.ruleset).criteria[r.criterion].op
+                state = "met" if r.met else "not met"
+                console.print(f"{r.ruleset} {r.criterion}: {r.value:.4g} {op} {r.threshold:.4g}: {state}, "
+                              f"margin {r.margin:+.4g}", highlight=False)
         for rid, res in run.results.items():
-            hit = res[res["area_id"].astype(str) == explain]
-            if hit.empty:
-                raise InputError(f"--explain {explain!r}: no such area in the {rid} results.")
-            console.print(hit["explanation"].iloc[0], highlight=False)
-        w = run.what_if[run.what_if["area_id"].astype(str) == explain]
-        for r in w.itertuples():
-            console.print(f"{r.ruleset} {r.list}: {r.criterion}: {r.change}" + (" — alone enough to leave the list" if r.sufficient else ""))
+            row = res[res["area_id"].astype(str) == explain]
+            lists = [c[: -len("_rule")] for c in res.columns if c.endswith("_rule") and c[: -len("_rule")] in res.columns]
+            for lid in lists:
+                if len(row) and bool(row[lid].iloc[0]):
+                    console.print(f"{rid} {lid}: {row[f'{lid}_rule'].iloc[0]}", highlight=False)
+        w = published["what_if"].frame
+        for r in w[w["area_id"].astype(str) == explain].itertuples():
+            if isinstance(r.change, str):
+                console.print(f"{r.ruleset} {r.list}: {r.criterion}: {r.change}"
+                              + (" — alone enough to leave the list" if r.sufficient else ""), highlight=False)
     if out is not None:
-        console.print(f"Wrote {len(run.files)} files to {out}")
+        paths = write_tables(published, out)
+        console.print(f"Wrote {2 * len(paths)} files to {out}")
 
 
 def register(app: typer.Typer) -> None:

@@ -24,7 +24,9 @@ def segregation(
     from rich.table import Table
 
     from kvarter.errors import MissingFieldError
-    from kvarter.segregation.export import store_analysis, write_analysis
+    from kvarter.disclosure import DisclosurePolicy
+    from kvarter.report.publish import publish_segregation
+    from kvarter.segregation.export import store_analysis
     from kvarter.segregation.pipeline import analyse_segregation
     from kvarter.store import Store
 
@@ -39,9 +41,12 @@ def segregation(
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
         names = store_analysis(analysis, st)
-    paths = write_analysis(analysis, out, charts=charts)
+    paths = publish_segregation(analysis, DisclosurePolicy.from_settings(), out, charts=charts)
+    # The printed summary is drawn from the same protected estimates as the files.
+    import pandas as pd
 
-    d = analysis.results[analysis.results["index"] == "dissimilarity"]
+    res = pd.read_parquet(Path(out) / "segregation_results.parquet")
+    d = res[res["index"] == "dissimilarity"].dropna(subset=["estimate"])
     summary = d.groupby("pair").agg(mean_D=("estimate", "mean"), min_D=("estimate", "min"),
                                     max_D=("estimate", "max"), significant=("p_value", lambda p: (p < 0.05).mean()))
     table = Table(title=f"Dissimilarity Index per pair ({analysis.results['municipality'].nunique()} "
@@ -56,7 +61,7 @@ def segregation(
         f"Dropped {len(dropped.units)} unit-years below {analysis.settings['min_unit_size']} persons and "
         f"{len(dropped.municipalities)} municipality-years below {analysis.settings['min_municipality_size']}."
     )
-    console.print(f"Wrote {len(paths)} files to {out}; stored tables {', '.join(names)} in {store}.")
+    console.print(f"Wrote {len(paths)} tables (CSV + Parquet) and heat-maps to {out}; stored tables {', '.join(names)} in {store}.")
 
 
 def register(app: typer.Typer) -> None:

@@ -22,8 +22,9 @@ def criteria_table(result: pd.DataFrame, year: int) -> pd.DataFrame:
     """One row per rule set, area in the population (or designated) and criterion, for ``year``.
 
     Columns ``ruleset, area_id, name, criterion, value, threshold, met,
-    margin, numerator, denominator``; the numerator and denominator are those
-    of the criterion's indicator (persons behind the value).
+    margin, residents, numerator, denominator``; the numerator and
+    denominator are those of the criterion's indicator (persons behind the
+    value) when known.
     """
     rows = result[(result["year"] == year)]
     lists = [c[: -len("_rule")] for c in rows.columns if c.endswith("_rule")]
@@ -37,17 +38,25 @@ def criteria_table(result: pd.DataFrame, year: int) -> pd.DataFrame:
                 "ruleset": rs, "area_id": part["area_id"].astype(str), "name": part["name"], "criterion": cid,
                 "value": part[f"{cid}_value"].astype(float), "threshold": part[f"{cid}_threshold"].astype(float),
                 "met": part[f"{cid}_met"].fillna(False).astype(bool), "margin": part[f"{cid}_margin"].astype(float),
+                "residents": part.get("residents", pd.Series(float("nan"), index=part.index)).astype(float),
                 "numerator": part.get(f"{cid}_numerator", pd.Series(float("nan"), index=part.index)).astype(float),
                 "denominator": part.get(f"{cid}_denominator", pd.Series(float("nan"), index=part.index)).astype(float),
             }))
-    cols = ["ruleset", "area_id", "name", "criterion", "value", "threshold", "met", "margin", "numerator", "denominator"]
+    cols = ["ruleset", "area_id", "name", "criterion", "value", "threshold", "met", "margin", "residents",
+            "numerator", "denominator"]
     return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
+
+
+def _persons_behind(t: pd.DataFrame) -> pd.Series:
+    """Persons behind a criterion value: its indicator's denominator when
+    known, else the area's residents (a user's table of published values)."""
+    return t["denominator"].where(t["denominator"].notna(), t["residents"]).fillna(0)
 
 
 def protect_criteria(result: pd.DataFrame, year: int, policy) -> Protected:
     crit = criteria_table(result, year)
-    crit["persons"] = crit["denominator"].fillna(0)
-    crit = with_share_numerator(crit).drop(columns=["numerator"])
+    crit["persons"] = _persons_behind(crit)
+    crit = with_share_numerator(crit).drop(columns=["numerator", "residents"])
     return protect(crit, policy, key=["ruleset", "area_id", "name", "criterion"],
                    value_columns=["value", "threshold", "met", "margin"], count_column="persons",
                    numerator_column="share_numerator", denominator_column="denominator", name="criteria")
@@ -143,6 +152,42 @@ def protect_indicators(ind: pd.DataFrame, policy, *, areas: pd.DataFrame | None 
                    relations=indicator_relations(t, areas), name="indicators")
 
 
+def protect_screening(run, year: int, policy) -> dict[str, Protected]:
+    """The tables of a screening run (:func:`kvarter.screening.run.run_screening`), protected.
+
+    ``criteria`` (value, threshold, met, margin per area and criterion),
+    ``what_if`` (the change that would take an area off a list),
+    ``designations`` (list status with its history) and ``summary`` (the lists
+    each area is on). The persons behind an area's row are its criterion's
+    population where known, else its residents.
+    """
+    results = pd.concat(list(run.results.values()), ignore_index=True)
+    crit = criteria_table(results, year)
+    persons = crit.assign(persons=_persons_behind(crit))[["ruleset", "area_id", "criterion", "persons"]]
+    residents = results[["area_id", "year", "residents"]].drop_duplicates(["area_id", "year"]).astype({"area_id": str})
+    out = {"criteria": protect_criteria(results, year, policy)}
+    w = run.what_if.astype({"area_id": str}).merge(persons, on=["ruleset", "area_id", "criterion"], how="left")
+    w["persons"] = w["persons"].fillna(0)
+    wvals = [c for c in ("value", "threshold", "change_count", "new_value", "relative_change", "change", "sufficient")
+             if c in w.columns]
+    out["what_if"] = protect(w[["ruleset", "area_id", "name", "list", "criterion", *wvals, "persons"]], policy,
+                             key=["ruleset", "area_id", "name", "list", "criterion"], value_columns=wvals,
+                             count_column="persons", name="what would it take")
+    d = run.designations.astype({"area_id": str}).merge(residents, on=["area_id", "year"], how="left")
+    d["residents"] = d["residents"].fillna(0)
+    out["designations"] = protect(d[["ruleset", "year", "area_id", "name", "list", "designated", "change", "rule", "residents"]],
+                                  policy, key=["ruleset", "year", "area_id", "name", "list"],
+                                  value_columns=["designated", "change", "rule"], count_column="residents",
+                                  name="designations")
+    sm = run.summary.astype({"area_id": str}).merge(residents[residents["year"] == year][["area_id", "residents"]],
+                                                    on="area_id", how="left")
+    sm["residents"] = sm["residents"].fillna(0)
+    lists = [c for c in run.summary.columns if c not in ("area_id", "name", "municipality")]
+    out["summary"] = protect(sm, policy, key=["area_id", "name", "municipality"], value_columns=lists,
+                             count_column="residents", name="screening summary")
+    return out
+
+
 # ------------------------------------------------------------------ segregation
 
 
@@ -203,4 +248,45 @@ def write_tables(tables: Mapping[str, Protected], out_dir: str | Path) -> dict[s
         p.to_csv(out / f"{name}.csv")
         p.to_parquet(out / f"{name}.parquet")
         paths[name] = out / f"{name}.csv"
+    return paths
+
+
+def publish_segregation(analysis, policy, out_dir: str | Path, *, charts: bool = True) -> dict[str, Path]:
+    """Write a segregation analysis through disclosure control.
+
+    Tables (CSV + Parquet): the long results, Table 1, trends, index
+    correlations and the units and municipalities the filters dropped (a
+    dropped school's size is a count of pupils, so it is protected too); with
+    ``charts`` one heat-map per pair (``heatmap_<pair>.png``/``.svg``) drawn
+    from the published estimates, suppressed cells left blank.
+    """
+    from kvarter.segregation.charts import write_heatmaps
+
+    tables = protect_segregation(analysis, policy, "segregation")
+    corr = analysis.correlations.copy()
+    if len(corr):
+        pupils = analysis.results.groupby("year")[["n_a", "n_b"]].sum().sum(axis=1).rename("persons")
+        corr = corr.merge(pupils.reset_index(), on="year", how="left").fillna({"persons": 0})
+        ckeys = [c for c in ("year", "pair_1", "index_1", "pair_2", "index_2") if c in corr.columns]
+        tables["segregation_correlations"] = protect(
+            corr, policy, key=ckeys, value_columns=[c for c in corr.columns if c not in (*ckeys, "persons")],
+            count_column="persons", name="index correlations")
+    for what, df in (("units", analysis.dropped.units), ("municipalities", analysis.dropped.municipalities)):
+        if len(df):
+            keys = [c for c in ("municipality", "year", "unit") if c in df.columns]
+            tables[f"segregation_dropped_{what}"] = protect(
+                df, policy, key=keys, value_columns=[c for c in df.columns if c not in (*keys, "size")],
+                count_column="size", name=f"dropped {what}")
+    paths = write_tables(tables, out_dir)
+    if charts:
+        res = tables["segregation_results"].frame
+        d = res[res["index"] == "dissimilarity"]
+        order = list(analysis.table1.sort_values("persons", ascending=False)["municipality"]) \
+            if "persons" in analysis.table1.columns else sorted(d["municipality"].unique())
+        grids = {}
+        for pair, g in d.groupby("pair", sort=False):
+            wide = g.pivot_table(index="municipality", columns="year", values="estimate", dropna=False)
+            grids[pair] = wide.reindex([m for m in order if m in wide.index])
+        for p in write_heatmaps(grids, out_dir):
+            paths[p.stem + p.suffix] = p
     return paths

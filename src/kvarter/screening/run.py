@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -19,8 +18,7 @@ class ScreeningRun:
 
     ``results`` maps rule-set id to :func:`screen`'s wide table; ``summary``
     has one row per area and a column per rule set naming the lists the area
-    is on; ``designations``, ``criteria`` and ``what_if`` are the long tables;
-    ``files`` the paths written.
+    is on; ``designations``, ``criteria`` and ``what_if`` are the long tables.
     """
 
     results: dict[str, pd.DataFrame]
@@ -28,7 +26,6 @@ class ScreeningRun:
     designations: pd.DataFrame
     criteria: pd.DataFrame
     what_if: pd.DataFrame
-    files: list[Path] = field(default_factory=list)
 
 
 def summarise(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -65,18 +62,17 @@ def run_screening(
     values: pd.DataFrame | None = None,
     areas: pd.DataFrame | None = None,
     store=None,
-    out: str | Path | None = None,
 ) -> ScreeningRun:
-    """Screen ``year`` with each rule set; keep designations in the store; write CSV and Parquet.
+    """Screen ``year`` with each rule set; keep designations in the store.
 
     ``values`` is a user's table or the store's indicator table; when omitted
     it is read from ``store`` (tables ``indicators`` and ``areas``). The
     store's ``designations`` table is the list history consecutive-year rules
     read; this run's rows replace earlier rows of the same rule set and year.
     The criteria and "what would it take" tables are stored as
-    ``screening_criteria`` and ``screening_what_if``. With ``out`` the files
-    ``designations``, ``criteria``, ``what_if`` and ``summary`` are written
-    there as ``.csv`` and ``.parquet``.
+    ``screening_criteria`` and ``screening_what_if``. Nothing is written
+    outside the store here: files go out through disclosure control
+    (:func:`kvarter.report.publish.protect_screening`, used by ``kvarter screen``).
 
     >>> user = pd.DataFrame({"area_id": ["a"], "year": [2024], "residents": [2400],
     ...     "outside_labour_education_share": [0.43], "convicted_ratio_to_national": [3.1],
@@ -115,17 +111,6 @@ def run_screening(
         for table, frame in (("screening_criteria", criteria), ("screening_what_if", what_if)):
             old = store.read(table) if store.has_table(table) else None
             store.write_result(table, _merge_history(old, frame))
-    if out is not None:
-        folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
-        for stem, frame in (("designations", designations), ("criteria", criteria), ("what_if", what_if), ("summary", summary)):
-            for ext in ("csv", "parquet"):
-                path = folder / f"{stem}.{ext}"
-                if ext == "csv":
-                    frame.to_csv(path, index=False)
-                else:
-                    frame.astype({c: "string" for c in frame.columns if frame[c].dtype == object}).to_parquet(path, index=False)
-                run.files.append(path)
     return run
 
 
