@@ -41,7 +41,7 @@ def test_synth_loads_into_a_store(tmp_path):
 def test_synth_rejects_bad_years(tmp_path):
     result = runner.invoke(app, ["synth", "--out", str(tmp_path), "--years", "soon"])
     assert result.exit_code != 0
-    assert "--years must look like" in str(result.exception) + result.output
+    assert "--years must be a year, a range like 2020-2024" in str(result.exception) + result.output
 
 
 def test_synth_help():

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from kvarter.errors import InputError
+
 StoreOption = typer.Option(
     Path("kvarter.duckdb"), "--store", help="DuckDB store file (created if missing)."
 )
@@ -15,3 +17,32 @@ LangOption = typer.Option("en", "--lang", help="Language: en, da, no or nl; seve
 MinCountOption = typer.Option(
     None, "--min-count", help="Disclosure control: minimum persons per published cell (default from settings: 5)."
 )
+
+
+def parse_years(text: str | None) -> list[int] | None:
+    """``"2020-2024"`` → 2020..2024; ``"2019,2021"`` → [2019, 2021]; None → all years.
+
+    >>> parse_years("2020-2022"), parse_years("2019,2021"), parse_years(None)
+    ([2020, 2021, 2022], [2019, 2021], None)
+    >>> parse_years("20x0")
+    Traceback (most recent call last):
+    ...
+    kvarter.errors.InputError: --years must be a year, a range like 2020-2024 or a list like 2019,2021; got '20x0'.
+    """
+    if text is None:
+        return None
+    years: list[int] = []
+    try:
+        for part in text.split(","):
+            if "-" in part:
+                lo, hi = (int(x) for x in part.split("-", 1))
+                if hi < lo:
+                    raise ValueError
+                years += list(range(lo, hi + 1))
+            else:
+                years.append(int(part))
+    except ValueError:
+        raise InputError(
+            f"--years must be a year, a range like 2020-2024 or a list like 2019,2021; got {text!r}."
+        ) from None
+    return sorted(set(years))

@@ -7,29 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from kvarter.errors import InputError
-
-
-def parse_years(text: str) -> list[int]:
-    """Years from ``2015-2024``, ``2020,2022`` or ``2024``.
-
-    >>> parse_years("2015-2017"), parse_years("2020,2024"), parse_years("2024")
-    ([2015, 2016, 2017], [2020, 2024], [2024])
-    >>> parse_years("soon")
-    Traceback (most recent call last):
-    ...
-    kvarter.errors.InputError: --years must look like 2015-2024, 2020,2022 or 2024; got 'soon'.
-    """
-    try:
-        years: list[int] = []
-        for part in text.split(","):
-            lo, _, hi = part.strip().partition("-")
-            years.extend(range(int(lo), int(hi or lo) + 1))
-    except ValueError:
-        raise InputError(f"--years must look like 2015-2024, 2020,2022 or 2024; got {text!r}.") from None
-    if not years:
-        raise InputError(f"--years names no year: {text!r}.")
-    return years
+from kvarter.cli.options import parse_years
 
 
 def load_into_store(paths: dict[str, Path], store_path: Path) -> list:
@@ -62,7 +40,7 @@ def register(app: typer.Typer) -> None:
         from kvarter.demo import synthesize, write_synthetic
 
         console = Console()
-        year_list = parse_years(years)
+        year_list = parse_years(years) or []
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=console, transient=True) as progress:
             task = progress.add_task(f"Synthesising {persons:,} persons over {len(year_list)} years", total=None)
