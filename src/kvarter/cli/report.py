@@ -8,11 +8,11 @@ from pathlib import Path
 
 import typer
 
-from kvarter.cli.options import LangOption, MinCountOption, OutOption, StoreOption
+from kvarter.cli.options import EngineOption, LangOption, MinCountOption, OutOption, StoreOption
 
 
 def _run(store_path: Path, out: Path, lang: str, min_count: int | None, rulesets: list[str], year: int | None,
-         schools, permutations: int, bootstrap: int, seed: int):
+         schools, permutations: int, bootstrap: int, seed: int, engine: str = "duckdb"):
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -26,7 +26,7 @@ def _run(store_path: Path, out: Path, lang: str, min_count: int | None, rulesets
     with Store(store_path) as store, Progress(SpinnerColumn(), TextColumn("{task.description}"),
                                               TimeElapsedColumn(), console=console, transient=True) as progress:
         task = progress.add_task("report", total=None)
-        result = run_report(store, out, rulesets=rulesets, year=year, lang=langs, policy=policy, schools=schools,
+        result = run_report(store, out, rulesets=rulesets, year=year, lang=langs, policy=policy, schools=schools, engine=engine,
                             permutations=permutations, bootstrap=bootstrap, seed=seed,
                             progress=lambda step: progress.update(task, description=f"report: {step}"))
     for lg, page in result.pages.items():
@@ -53,6 +53,7 @@ def register(app: typer.Typer) -> None:
         permutations: int = typer.Option(200, "--permutations", help="Permutations per segregation index."),
         bootstrap: int = typer.Option(200, "--bootstrap", help="Bootstrap replicates per segregation index."),
         seed: int = typer.Option(0, "--seed", help="Random seed for the segregation inference."),
+        engine: str = EngineOption,
     ) -> None:
         """Run the main job over the store: report.html, kvarter.xlsx and tables, all behind disclosure control."""
         from kvarter.errors import InputError
@@ -64,7 +65,7 @@ def register(app: typer.Typer) -> None:
             if not schools.is_file():
                 raise InputError(f"--schools {schools}: no such file.")
             school_data = pd.read_parquet(schools) if schools.suffix.lower() == ".parquet" else pd.read_csv(schools)
-        _run(store, out, lang, min_count, ruleset, year, school_data, permutations, bootstrap, seed)
+        _run(store, out, lang, min_count, ruleset, year, school_data, permutations, bootstrap, seed, engine)
 
     @app.command("demo")
     def demo(
@@ -89,5 +90,7 @@ def register(app: typer.Typer) -> None:
         load_into_store(paths, store)
         console.print(f"Loaded into {store}. Synthesising the national school data set ...", highlight=False)
         schools = school_panel_counts(seed=seed, municipalities=8, years=range(2013, 2019))
+        # Kept beside the region's files, so `kvarter report --schools` can reuse it.
+        schools.to_parquet(out / "demoby" / "school_counts.parquet", index=False)
         _run(store, out, lang, None, ["dk-2024", "city-7"], None, schools, 200, 200, seed)
         console.print(f"Demo finished in {time.perf_counter() - t0:.1f} s.", highlight=False)

@@ -17,6 +17,8 @@ def segregation(
     bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap replicates for the intervals."),
     seed: int = typer.Option(0, "--seed", help="Seed of all random draws (same seed, same numbers)."),
     charts: bool = typer.Option(True, "--charts/--no-charts", help="Write the heat-maps as PNG and SVG."),
+    min_unit_size: int = typer.Option(None, "--min-unit-size", min=0, help="Drop units (schools, areas) with fewer persons (default from settings: 50)."),
+    min_municipality_size: int = typer.Option(None, "--min-municipality-size", min=0, help="Drop municipality-years with fewer persons (default from settings: 10000)."),
 ) -> None:
     """Segregation indices per municipality, year and group pair, with Table 1, trends and heat-maps."""
     from rich.console import Console
@@ -38,6 +40,7 @@ def segregation(
             task = bar.add_task("municipality x year", total=None)
             analysis = analyse_segregation(
                 st, units=units, permutations=permutations, bootstrap=bootstrap, seed=seed,
+                min_unit_size=min_unit_size, min_municipality_size=min_municipality_size,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
         names = store_analysis(analysis, st)

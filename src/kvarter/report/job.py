@@ -396,6 +396,7 @@ def run_report(
     seed: int = 0,
     title: str | None = None,
     progress: Callable[[str], None] | None = None,
+    engine: str = "duckdb",
 ) -> ReportResult:
     """Run the main job over ``store`` and write the report, the workbook and the tables.
 
@@ -403,7 +404,8 @@ def run_report(
     microdata or counts per school, as :func:`kvarter.segregation.analyse_segregation`
     takes them); by default the store's pupils are used. Residents'
     segregation across the store's areas is always computed. ``policy`` is the
-    disclosure policy (default: the settings' minimum count). ``lang`` may
+    disclosure policy (default: the settings' minimum count). ``engine``
+    computes missing indicators on DuckDB or Spark. ``lang`` may
     list several languages: the first is written as ``report.html``, the
     others as ``report.<lang>.html`` from the same protected tables.
 
@@ -425,7 +427,7 @@ def run_report(
     notes: list[str] = []
 
     say("indicators")
-    ind = indicator_table(store)
+    ind = indicator_table(store, engine=engine)
     areas = store.read("areas") if store.has_table("areas") else pd.DataFrame(columns=["area_id", "name", "municipality", "region"])
     areas["area_id"] = areas["area_id"].astype(str)
     years = sorted(int(y) for y in ind["year"].unique())
