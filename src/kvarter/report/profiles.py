@@ -1,0 +1,205 @@
+"""Area profiles and trends: designated areas pooled against their municipality.
+
+Gentofte-style key figures (employment status, household types, origin,
+education, crime per 1,000, income) for the designated areas against the
+whole municipality, and Copenhagen-style trends of the designated areas
+against the rest of the city — pooled from the indicator table's numerators
+and denominators, then protected.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kvarter.disclosure import Protected, partition, protect
+from kvarter.report.publish import with_share_numerator
+
+
+#: Gentofte-style key figures: (panel label key, (indicator id, category label key) ...).
+PROFILE_PANELS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("employment_status", (
+        ("employed_share_18_64", "employed"),
+        ("unemployed_share_18_64", "unemployed"),
+        ("outside_labour_force_share_18_64", "outside_labour_force"),
+    )),
+    ("household_types", (
+        ("household_single_no_children_share", "single_no_children"),
+        ("household_single_with_children_share", "single_with_children"),
+        ("household_couple_no_children_share", "couple_no_children"),
+        ("household_couple_with_children_share", "couple_with_children"),
+    )),
+    ("origin", (("non_western_share", "non_western"),)),
+    ("education", (
+        ("education_basic_share_15_64", "basic"),
+        ("education_upper_secondary_share_15_64", "upper_secondary"),
+        ("education_vocational_share_15_64", "vocational"),
+        ("education_short_tertiary_share_15_64", "short_tertiary"),
+        ("education_medium_tertiary_share_15_64", "medium_tertiary"),
+        ("education_long_tertiary_share_15_64", "long_tertiary"),
+    )),
+    ("crime_per_1000", (
+        ("charged_per_1000", "charged"),
+        ("charges_per_1000", "charges"),
+        ("convicted_per_1000", "convicted"),
+    )),
+    ("income", (("household_income_mean", "household_income_mean"),)),
+)
+
+#: Panels whose values are not shares (drawn as plain numbers).
+NOT_PERCENT = {"crime_per_1000", "income"}
+
+#: Trend indicators for designated areas against the rest of the city.
+TREND_INDICATORS: tuple[str, ...] = (
+    "outside_labour_education_share",
+    "basic_education_share",
+    "non_western_share",
+    "child_poverty_share",
+)
+
+
+def designated_leaves(areas: pd.DataFrame, designated: set[str], municipality: str) -> set[str]:
+    """The leaf areas of ``municipality`` that are designated or lie inside a designated area.
+
+    Pooling leaves only counts no resident twice when an urban area and a
+    housing area inside it are both designated.
+
+    >>> areas = pd.DataFrame({"area_id": ["U", "H1", "H2", "N"], "municipality": ["K"] * 4,
+    ...                       "parent_area": [None, "U", "U", None]})
+    >>> sorted(designated_leaves(areas, {"U", "H1"}, "K"))
+    ['H1', 'H2']
+    """
+    parent = dict(zip(areas["area_id"].astype(str), areas.get("parent_area", pd.Series(index=areas.index))))
+    leaves = leaf_areas(areas)
+    leaves = leaves[leaves["municipality"].astype(str) == municipality]
+    out = set()
+    for a in leaves["area_id"].astype(str):
+        node, seen = a, set()
+        while isinstance(node, str) and node not in seen:
+            if node in designated:
+                out.add(a)
+                break
+            seen.add(node)
+            node = parent.get(node)
+    return out
+
+
+def leaf_areas(areas: pd.DataFrame) -> pd.DataFrame:
+    parents = set(areas["parent_area"].dropna().astype(str)) if "parent_area" in areas else set()
+    return areas[~areas["area_id"].astype(str).isin(parents)]
+
+
+def pooled(ind: pd.DataFrame, indicator: str, area_ids: set[str], years=None) -> pd.DataFrame:
+    """Pool an indicator's numerators and denominators over a set of areas, per year.
+
+    Returns ``year, numerator, denominator, persons, value`` where ``value =
+    Σ numerator / Σ denominator`` (times 1,000 for rates per 1,000).
+
+    >>> ind = pd.DataFrame({"indicator": ["s"] * 2, "level": ["area"] * 2, "unit_id": ["A", "B"],
+    ...     "year": [2024, 2024], "numerator": [1.0, 3.0], "denominator": [10.0, 10.0],
+    ...     "persons": [10, 10], "value": [0.1, 0.3], "raw_value": [0.1, 0.3]})
+    >>> pooled(ind, "s", {"A", "B"})[["year", "value"]].to_dict("records")
+    [{'year': 2024, 'value': 0.2}]
+    """
+    rows = ind[(ind["indicator"] == indicator) & (ind["level"] == "area") & ind["unit_id"].astype(str).isin(area_ids)]
+    if years is not None:
+        rows = rows[rows["year"].isin(list(years))]
+    g = rows.groupby("year", as_index=False)[["numerator", "denominator", "persons"]].sum()
+    scale = _scale(rows)
+    g["value"] = scale * g["numerator"] / g["denominator"].where(g["denominator"] > 0)
+    return g
+
+
+def _scale(rows: pd.DataFrame) -> float:
+    """1 for shares and means, 1000 for rates per 1,000 (read off the rows themselves)."""
+    r = rows[(rows["denominator"] > 0) & rows["raw_value"].notna() & (rows["numerator"] > 0)]
+    if r.empty:
+        return 1.0
+    ratio = float((r["raw_value"] * r["denominator"] / r["numerator"]).median())
+    return 1000.0 if abs(ratio - 1000.0) < 1 else 1.0
+
+
+# ------------------------------------------------------------------ protected tables
+
+
+def protect_residents(ind: pd.DataFrame, areas: pd.DataFrame, year: int, policy) -> Protected:
+    r = ind[(ind["indicator"] == "residents") & (ind["year"] == year) & (ind["level"].isin(["area", "municipality"]))]
+    r = r[["level", "unit_id", "value"]].rename(columns={"value": "residents"})
+    r["unit_id"] = r["unit_id"].astype(str)
+    r["persons"] = r["residents"]
+    # Residents of the leaf areas add up to their municipality, and a parent
+    # area holds its children: both are relations an intruder can use.
+    rel_rows = areas[["area_id", "municipality", "parent_area"]].astype(object)
+    rels = []
+    leaves = leaf_areas(areas)
+    for m, part in leaves.groupby("municipality"):
+        ids = [a for a in part["area_id"].astype(str) if a in set(r["unit_id"])]
+        if ids and str(m) in set(r["unit_id"]):
+            rels.append(partition(f"areas of {m}", (str(m), "municipality"), [(a, "area") for a in ids]))
+    for parent, part in rel_rows.dropna(subset=["parent_area"]).groupby("parent_area"):
+        ids = [a for a in part["area_id"].astype(str) if a in set(r["unit_id"])]
+        if ids and str(parent) in set(r["unit_id"]):
+            rels.append(partition(f"inside {parent}", (str(parent), "area"), [(a, "area") for a in ids]))
+    r = r[["unit_id", "level", "residents", "persons"]]
+    return protect(r, policy, key=["unit_id", "level"], value_columns=["residents"], count_column="persons",
+                   relations=rels, name="residents")
+
+
+def _group_table(ind: pd.DataFrame, indicator: str, area_ids: set[str], municipality: str,
+                 years, *, rest: bool) -> pd.DataFrame:
+    """Designated areas pooled, and the rest of the municipality (or the whole municipality)."""
+    d = pooled(ind, indicator, area_ids, years)
+    m = ind[(ind["indicator"] == indicator) & (ind["level"] == "municipality") & (ind["unit_id"].astype(str) == municipality)]
+    if years is not None:
+        m = m[m["year"].isin(list(years))]
+    m = m[["year", "numerator", "denominator", "persons", "value"]]
+    if rest:
+        mm = m.merge(d, on="year", how="left", suffixes=("", "_d")).fillna({"numerator_d": 0, "denominator_d": 0, "persons_d": 0})
+        other = pd.DataFrame({
+            "year": mm["year"], "numerator": mm["numerator"] - mm["numerator_d"],
+            "denominator": mm["denominator"] - mm["denominator_d"], "persons": mm["persons"] - mm["persons_d"],
+        })
+        scale = _scale(ind[(ind["indicator"] == indicator) & (ind["level"] == "area")])
+        other["value"] = scale * other["numerator"] / other["denominator"].where(other["denominator"] > 0)
+        m = other
+    d["group"], m["group"] = "designated", ("rest" if rest else "municipality")
+    return pd.concat([d, m], ignore_index=True)
+
+
+def protect_trends(ind, area_ids, municipality, years, policy) -> dict[str, Protected]:
+    out = {}
+    for indicator in TREND_INDICATORS:
+        if indicator not in set(ind["indicator"]):
+            continue
+        t = _group_table(ind, indicator, area_ids, municipality, years, rest=True)
+        t = t.dropna(subset=["value"])
+        if t.empty:
+            continue
+        t = with_share_numerator(t)
+        out[indicator] = protect(
+            t[["year", "group", "value", "persons", "share_numerator", "denominator"]], policy,
+            key=["year", "group"], value_columns=["value"], count_column="persons",
+            numerator_column="share_numerator", denominator_column="denominator", name=f"trend {indicator}",
+        )
+    return out
+
+
+def protect_profile(ind, area_ids, municipality, year, policy) -> dict[str, Protected]:
+    out = {}
+    have = set(ind["indicator"])
+    for panel, items in PROFILE_PANELS:
+        rows = []
+        for indicator, category in items:
+            if indicator not in have:
+                continue
+            t = _group_table(ind, indicator, area_ids, municipality, [year], rest=False)
+            t["category"] = category
+            rows.append(t)
+        if not rows:
+            continue
+        t = with_share_numerator(pd.concat(rows, ignore_index=True).dropna(subset=["value"]))
+        out[panel] = protect(
+            t[["category", "group", "value", "persons", "share_numerator", "denominator"]], policy,
+            key=["category", "group"], value_columns=["value"], count_column="persons",
+            numerator_column="share_numerator", denominator_column="denominator", name=f"profile {panel}",
+        )
+    return out

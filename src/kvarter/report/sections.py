@@ -1,0 +1,219 @@
+"""The report's sections built from protected tables: the map, designations,
+history, profiles, trends, segregation and methods."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from kvarter.disclosure import Protected
+from kvarter.report import charts, frames, sentences
+from kvarter.report.html import Chart, Heading, Map, Methods, Paragraph, Section, Table
+from kvarter.report.i18n import format_number, label
+from kvarter.report.maps import svg_map
+from kvarter.report.profiles import NOT_PERCENT, leaf_areas
+
+
+#: Colour and precedence of designations on the map (first that applies wins).
+MAP_CATEGORIES: tuple[tuple[str, str, str], ...] = (
+    ("omdannelsesomraade", "omdannelsesområde (transformation area)", "#67000d"),
+    ("haardt_ghettoomraade", "hårdt ghettoområde", "#67000d"),
+    ("parallelsamfund", "parallelsamfund (parallel society)", "#cb181d"),
+    ("ghettoomraade", "ghettoområde", "#cb181d"),
+    ("udsat_boligomraade", "udsat boligområde (deprived housing area)", "#fb6a4a"),
+    ("forebyggelsesomraade", "forebyggelsesområde (prevention area)", "#fdae6b"),
+    ("udsat_byomraade", "city screening: deprived urban area", "#9e9ac8"),
+)
+
+
+TREND_SUBJECTS = {
+    "outside_labour_education_share": {
+        "en": "the share of 18-64-year-olds outside work and education",
+        "da": "andelen af 18-64-årige uden for arbejde og uddannelse",
+        "no": "andelen 18-64-åringer utenfor arbeid og utdanning",
+        "nl": "het aandeel 18-64-jarigen zonder werk of opleiding",
+    },
+    "basic_education_share": {
+        "en": "the share of 30-59-year-olds with only basic schooling",
+        "da": "andelen af 30-59-årige med kun grundskole",
+        "no": "andelen 30-59-åringer med bare grunnskole",
+        "nl": "het aandeel 30-59-jarigen met alleen basisonderwijs",
+    },
+    "non_western_share": {
+        "en": "the share of immigrants and descendants from non-western countries",
+        "da": "andelen af indvandrere og efterkommere fra ikke-vestlige lande",
+        "no": "andelen innvandrere og etterkommere fra ikke-vestlige land",
+        "nl": "het aandeel met een niet-westerse migratieachtergrond",
+    },
+    "child_poverty_share": {
+        "en": "the share of children in low-income families",
+        "da": "andelen af børn i lavindkomstfamilier",
+        "no": "andelen barn i lavinntektsfamilier",
+        "nl": "het aandeel kinderen in huishoudens met een laag inkomen",
+    },
+}
+
+
+GROUP_LABELS = {
+    "designated": {"en": "designated areas", "da": "udpegede områder", "no": "utpekte områder", "nl": "aangewezen gebieden"},
+    "rest": {"en": "rest of the municipality", "da": "resten af kommunen", "no": "resten av kommunen", "nl": "rest van de gemeente"},
+    "municipality": {"en": "whole municipality", "da": "hele kommunen", "no": "hele kommunen", "nl": "hele gemeente"},
+}
+
+
+def heatmap_blocks(protected_results: Protected, analysis, lang: str, index: str = "dissimilarity") -> list:
+    blocks = []
+    frame = protected_results.frame
+    order = list(analysis.table1.sort_values(analysis.table1.columns[1], ascending=False)["municipality"]) \
+        if len(analysis.table1) else None
+    for pair in frame["pair"].drop_duplicates():
+        sub = frame[(frame["pair"] == pair) & (frame["index"] == index)]
+        if sub.empty:
+            continue
+        values, reasons, rows, cols = _grid_for(protected_results, pair, index, lang)
+        if order:
+            pos = {m: i for i, m in enumerate(order)}
+            idx = sorted(range(len(rows)), key=lambda i: pos.get(rows[i], len(pos)))
+            values = [values[i] for i in idx]
+            reasons = [reasons[i] for i in idx]
+            rows = [rows[i] for i in idx]
+        blocks.append(Chart(charts.heatmap(values, rows, cols, title=f"D — {pair}", lang=lang, reasons=reasons)))
+    return blocks
+
+
+def _grid_for(protected_results: Protected, pair: str, index: str, lang: str):
+    pub = frames.published(protected_results, f"heat-map {pair}", lang)
+    f = pub.frame
+    mask = (f["pair"] == pair) & (f["index"] == index)
+    sub = f[mask]
+    why = pd.Series(pub.reasons("estimate"), index=f.index)[mask]
+    rows = list(dict.fromkeys(sub["municipality"]))
+    cols = sorted(dict.fromkeys(sub["year"]))
+    values = [[None] * len(cols) for _ in rows]
+    reasons = [[None] * len(cols) for _ in rows]
+    for (_, r), w in zip(sub.iterrows(), why):
+        i, j = rows.index(r["municipality"]), cols.index(r["year"])
+        values[i][j] = None if pd.isna(r["estimate"]) else float(r["estimate"])
+        reasons[i][j] = w
+    return values, reasons, rows, cols
+
+
+# ------------------------------------------------------------------ the job
+
+
+def build_sections(tables, seg_sections, areas, latest, ind, year, municipality, lang, trends, profile) -> list[Section]:
+    sections = []
+    # Map: areas coloured by their strongest designation in the latest year.
+    lists_of: dict[str, list[str]] = {}
+    for _, r in latest.iterrows():
+        lists_of.setdefault(str(r["area_id"]), []).append(str(r["list"]))
+    crit = tables["criteria"].frame
+    met_of = {a: sorted(set(part.loc[part["met"] == True, "criterion"].astype(str)))  # noqa: E712
+              for a, part in crit.groupby("area_id")} if len(crit) else {}
+    res = tables["residents"].frame
+    res_of = dict(zip(res["unit_id"].astype(str), res["residents"]))
+    colours = {name: colour for _, name, colour in MAP_CATEGORIES}
+    parent = dict(zip(areas["area_id"].astype(str), areas.get("parent_area", pd.Series(index=areas.index))))
+
+    def lists_with_parents(aid: str) -> list[str]:
+        out, node, seen = [], aid, set()
+        while isinstance(node, str) and node not in seen:
+            out += lists_of.get(node, [])
+            seen.add(node)
+            node = parent.get(node)
+        return out
+
+    def category(f):
+        ls = lists_with_parents(str(f["properties"]["area_id"]))
+        for lid, name, _ in MAP_CATEGORIES:
+            if lid in ls:
+                return name
+        return None
+
+    def tooltip(f):
+        aid = str(f["properties"]["area_id"])
+        r = res_of.get(aid)
+        rtxt = "–" if r is None or pd.isna(r) else format_number(float(r), lang, 0)
+        met = ", ".join(met_of.get(aid, [])) or "–"
+        lists = ", ".join(sorted(set(lists_with_parents(aid)))) or "–"
+        return (f"{f['properties']['name']}\n{label('residents', lang)}: {rtxt}\n"
+                f"{label('criteria_met', lang)}: {met}\n{label('designation', lang)}: {lists}")
+
+    # One map per municipality with designations (the main one first); leaf
+    # areas only, so a parent polygon never hides the areas inside it.
+    leaves = leaf_areas(areas)
+    munis = [municipality] + sorted({str(m) for m in areas.loc[areas["area_id"].astype(str).isin(lists_of), "municipality"]} - {municipality})
+    map_blocks = []
+    for m in munis:
+        features = []
+        for _, a in leaves[leaves["municipality"].astype(str) == m].iterrows():
+            geom = a.get("geometry")
+            if isinstance(geom, str) and geom:
+                features.append({"type": "Feature", "geometry": json.loads(geom),
+                                 "properties": {"area_id": a["area_id"], "name": a["name"]}})
+        if features:
+            map_blocks.append(Map(svg_map(features, category, tooltip, name_by="name", title=f"{m} {year}",
+                                          lang=lang, colours=colours)))
+    if map_blocks:
+        sections.append(Section("map", map_blocks))
+    sections.append(Section("designations", [
+        Table(tables["criteria"], caption=f"{year}",
+              columns=["ruleset", "name", "criterion", "value", "threshold", "met", "margin"],
+              formats={"value": "number:3", "threshold": "number:3", "margin": "number:3"}),
+    ]))
+    hist = tables["history"]
+    sections.append(Section("history", [Table(hist, columns=["ruleset", "list", "name", "year", "designated", "change"])]))
+    prof_blocks = []
+    for panel, p in profile.items():
+        cats, groups, why = frames.series(p, x="category", by="group", value="value", lang=lang)
+        groups = {GROUP_LABELS.get(g, {}).get(lang, g): v for g, v in groups.items()}
+        prof_blocks.append(Chart(charts.bar_chart(cats, groups, title=label(panel, lang), lang=lang, reasons=why,
+                                                  percent=panel not in NOT_PERCENT)))
+    if prof_blocks:
+        sections.append(Section("profiles", prof_blocks))
+    trend_blocks = []
+    for indicator, p in trends.items():
+        xs, series, why = frames.series(p, x="year", by="group", value="value", lang=lang)
+        pretty = {GROUP_LABELS.get(g, {}).get(lang, g): v for g, v in series.items()}
+        subj = TREND_SUBJECTS[indicator][lang]
+        trend_blocks.append(Chart(charts.line_chart(xs, pretty, title=subj[0].upper() + subj[1:], lang=lang, reasons=why)))
+        if "designated" in series:
+            trend_blocks.append(Paragraph(sentences.trend_sentence(
+                f"{subj} ({GROUP_LABELS['designated'][lang]})", dict(zip(xs, series["designated"])), lang)))
+    if trend_blocks:
+        sections.append(Section("trends", trend_blocks))
+    for key, analysis, st, prefix in seg_sections:
+        blocks = []
+        if f"{prefix}_table1" in st:
+            blocks += [Heading("table1"), Table(st[f"{prefix}_table1"], bars=True)]
+        blocks += heatmap_blocks(st[f"{prefix}_results"], analysis, lang)
+        if f"{prefix}_trends" in st:
+            trend_cols = [c for c in ("municipality", "pair", "first", "last", "slope", "slope_low", "slope_high",
+                                      "direction", "disagrees_direction", "disagrees_level")
+                          if c in st[f"{prefix}_trends"].frame.columns]
+            blocks += [Heading("agreement"), Table(st[f"{prefix}_trends_d"], columns=trend_cols)]
+        sections.append(Section(key, blocks))
+    return sections
+
+
+def methods_of(store, rulesets, policy) -> Methods:
+    from kvarter.indicators import load_catalogue
+    from kvarter.screening import load_ruleset
+
+    loads = store.loads() if hasattr(store, "loads") else pd.DataFrame()
+    load_records = [
+        {k: str(v) for k, v in r.items() if k in ("table", "source", "rows", "sha256", "loaded_at")}
+        for r in loads.to_dict("records")
+    ]
+    cat = load_catalogue()
+    indicators = [{"indicator": i.id, "definition": getattr(i, "description", "") or ""} for i in cat.indicators]
+    rs_rows = []
+    for name in rulesets:
+        rs = load_ruleset(name)
+        rs_rows.append({"rule_set": rs.id, "version": str(rs.version),
+                        "source": f"{getattr(rs.source, 'document', '') or getattr(rs.source, 'law', '')}"})
+    sources = [{"dataset": r["table"], "source": r.get("source", "")} for r in load_records] or [
+        {"dataset": "store", "source": str(getattr(store, "path", ""))}]
+    return Methods(sources=sources, load_records=load_records, indicators=indicators, rule_sets=rs_rows,
+                   policy=policy.to_dict())
