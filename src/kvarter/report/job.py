@@ -21,7 +21,13 @@ from kvarter.disclosure import DisclosurePolicy, Protected
 from kvarter.errors import InputError
 from kvarter.report.html import write_report
 from kvarter.report.i18n import check_lang
-from kvarter.report.profiles import designated_leaves, protect_profile, protect_residents, protect_trends
+from kvarter.report.profiles import (
+    designated_leaves,
+    protect_gap,
+    protect_profile,
+    protect_residents,
+    protect_trends,
+)
 from kvarter.report.publish import protect_criteria, protect_history, protect_indicators, protect_segregation, write_tables
 from kvarter.report.sections import build_sections, methods_of
 from kvarter.report.workbook import write_workbook
@@ -164,11 +170,15 @@ def run_report(
     residents = ind[(ind["indicator"] == "residents") & (ind["level"] == "area")][["unit_id", "year", "value"]]
     residents = residents.rename(columns={"unit_id": "area_id", "value": "residents"}).astype({"area_id": str})
     tables: dict[str, Protected] = {
-        "criteria": protect_criteria(result, year, policy),
         "history": protect_history(long, residents, policy),
         "residents": protect_residents(ind, areas, year, policy),
         "indicators": protect_indicators(ind, policy, areas=areas),
     }
+    for rs_id in result.loc[result["year"] == year, "ruleset"].drop_duplicates():
+        tables[f"criteria_{rs_id}"] = protect_criteria(result[result["ruleset"] == rs_id], year, policy)
+    gap = protect_gap(tables["indicators"].frame, pooled_ids, municipality, areas, policy)
+    if gap is not None:
+        tables["composite_gap"] = gap
     trends = protect_trends(ind, pooled_ids, municipality, [y for y in years if y <= year], policy)
     profile = protect_profile(ind, pooled_ids, municipality, year, policy)
     tables.update({f"trend_{k}": v for k, v in trends.items()})

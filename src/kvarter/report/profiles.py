@@ -203,3 +203,90 @@ def protect_profile(ind, area_ids, municipality, year, policy) -> dict[str, Prot
             numerator_column="share_numerator", denominator_column="denominator", name=f"profile {panel}",
         )
     return out
+
+
+#: The seven city criteria as (indicator, direction): +1 when a higher value
+#: is more deprived. Income enters relative to the municipality's.
+GAP_COMPONENTS: tuple[tuple[str, int], ...] = (
+    ("household_income_mean", -1),
+    ("basic_education_share", 1),
+    ("outside_labour_education_share", 1),
+    ("no_youth_education_share", 1),
+    ("child_poverty_share", 1),
+    ("chronic_condition_share", 1),
+    ("charged_per_1000", 1),
+)
+
+
+def composite_scores(published: pd.DataFrame, municipality: str) -> pd.DataFrame:
+    """A deprivation score per area and year, comparable over years.
+
+    ``published`` is the *published* indicator table (suppressed values are
+    NaN), so no suppressed figure feeds the score: an area-year with any
+    component suppressed is left out. Each component is a z-score against
+    the first year's areas (mean and standard deviation fixed at that year,
+    so a score moves only when the area does), signed so that higher is more
+    deprived, and the score is their mean. Columns: ``area_id, year, score,
+    residents``.
+
+    >>> rows = []
+    >>> for y, vals in ((2020, (0.5, 0.1, 0.2)), (2021, (0.4, 0.1, 0.2))):
+    ...     for a, v in zip("ABC", vals):
+    ...         rows.append({"indicator": "basic_education_share", "level": "area", "unit_id": a, "year": y, "value": v})
+    ...         rows.append({"indicator": "residents", "level": "area", "unit_id": a, "year": y, "value": 100.0})
+    >>> s = composite_scores(pd.DataFrame(rows), "K")
+    >>> # 2020: mean 0.2667, sd 0.1700 -> A is (0.5 - 0.2667) / 0.1700 = 1.373; 2021: (0.4 - 0.2667) / 0.1700
+    >>> s[s.area_id == "A"][["year", "score"]].round(3).to_dict("records")
+    [{'year': 2020, 'score': 1.373}, {'year': 2021, 'score': 0.784}]
+    """
+    p = published
+    area = p[p["level"] == "area"]
+    have = [(i, d) for i, d in GAP_COMPONENTS if i in set(area["indicator"])]
+    if not have:
+        return pd.DataFrame(columns=["area_id", "year", "score", "residents"])
+    wide = area.pivot_table(index=["unit_id", "year"], columns="indicator", values="value", dropna=False)
+    if "household_income_mean" in wide.columns:
+        muni = p[(p["level"] == "municipality") & (p["unit_id"].astype(str) == municipality)
+                 & (p["indicator"] == "household_income_mean")].set_index("year")["value"]
+        wide["household_income_mean"] = wide["household_income_mean"] / wide.index.get_level_values("year").map(muni)
+    cols = [i for i, _ in have]
+    wide = wide.dropna(subset=cols)
+    if wide.empty:
+        return pd.DataFrame(columns=["area_id", "year", "score", "residents"])
+    first = wide.index.get_level_values("year").min()
+    base = wide.xs(first, level="year")[cols]
+    sd = base.std(ddof=0).replace(0, float("nan"))
+    z = (wide[cols] - base.mean()) / sd
+    sign = pd.Series({i: d for i, d in have})
+    score = (z * sign).mean(axis=1, skipna=True)
+    out = score.rename("score").reset_index().rename(columns={"unit_id": "area_id"})
+    res = area[area["indicator"] == "residents"][["unit_id", "year", "value"]]
+    res = res.rename(columns={"unit_id": "area_id", "value": "residents"})
+    out = out.merge(res, on=["area_id", "year"], how="left")
+    out["residents"] = out["residents"].fillna(0)
+    return out
+
+
+def protect_gap(published: pd.DataFrame, area_ids, municipality: str, areas: pd.DataFrame, policy) -> Protected | None:
+    """The composite gap between the designated areas and the rest of the
+    municipality per year (:func:`kvarter.screening.deprivation_gap`, weighted
+    by residents), over the municipality's leaf areas with every component
+    published; None when either group is empty in some year."""
+    from kvarter.errors import InputError
+    from kvarter.screening import deprivation_gap
+
+    leaves = leaf_areas(areas)
+    ids = set(leaves.loc[leaves["municipality"].astype(str) == municipality, "area_id"].astype(str))
+    pub = published[(published["level"] != "area") | published["unit_id"].astype(str).isin(ids)]
+    scores = composite_scores(pub, municipality)
+    if scores.empty:
+        return None
+    scores["designated"] = scores["area_id"].astype(str).isin(set(area_ids))
+    try:
+        gap = deprivation_gap(scores, "score", "designated", "year", weight="residents")
+    except InputError:
+        return None
+    sizes = scores.groupby(["year", "designated"])["residents"].sum().unstack().min(axis=1)
+    gap = gap.join(sizes.rename("persons")).reset_index()
+    return protect(gap, policy, key=["year"], value_columns=["group", "rest", "gap", "change"],
+                   count_column="persons", name="composite gap")

@@ -108,7 +108,8 @@ def build_sections(tables, seg_sections, areas, latest, ind, year, municipality,
     lists_of: dict[str, list[str]] = {}
     for _, r in latest.iterrows():
         lists_of.setdefault(str(r["area_id"]), []).append(str(r["list"]))
-    crit = tables["criteria"].frame
+    crit = pd.concat([tables[k].frame for k in tables if k.startswith("criteria_")], ignore_index=True) \
+        if any(k.startswith("criteria_") for k in tables) else pd.DataFrame(columns=["area_id", "met", "criterion"])
     met_of = {a: sorted(set(part.loc[part["met"] == True, "criterion"].astype(str)))  # noqa: E712
               for a, part in crit.groupby("area_id")} if len(crit) else {}
     res = tables["residents"].frame
@@ -157,11 +158,14 @@ def build_sections(tables, seg_sections, areas, latest, ind, year, municipality,
                                           lang=lang, colours=colours)))
     if map_blocks:
         sections.append(Section("map", map_blocks))
-    sections.append(Section("designations", [
-        Table(tables["criteria"], caption=f"{year}",
-              columns=["ruleset", "name", "criterion", "value", "threshold", "met", "margin"],
-              formats={"value": "number:3", "threshold": "number:3", "margin": "number:3"}),
-    ]))
+    # One table per rule set, as each list is read on its own terms.
+    crit_blocks = []
+    for name in sorted(k for k in tables if k.startswith("criteria_")):
+        rs = name[len("criteria_"):]
+        crit_blocks.append(Table(tables[name], caption=f"{rs} — {year}",
+                                 columns=["name", "criterion", "value", "threshold", "met", "margin"],
+                                 formats={"value": "number:3", "threshold": "number:3", "margin": "number:3"}))
+    sections.append(Section("designations", crit_blocks))
     hist = tables["history"]
     sections.append(Section("history", [Table(hist, columns=["ruleset", "list", "name", "year", "designated", "change"])]))
     prof_blocks = []
@@ -181,6 +185,15 @@ def build_sections(tables, seg_sections, areas, latest, ind, year, municipality,
         if "designated" in series:
             trend_blocks.append(Paragraph(sentences.trend_sentence(
                 f"{subj} ({GROUP_LABELS['designated'][lang]})", dict(zip(xs, series["designated"])), lang)))
+        if "designated" in series and "rest" in series:
+            trend_blocks.append(Paragraph(sentences.gap_sentence(
+                subj, xs[-1], series["designated"][-1], series["rest"][-1], lang)))
+    if "composite_gap" in tables:
+        gap = frames.published(tables["composite_gap"], "composite gap", lang).frame
+        trend_blocks.append(Paragraph(sentences.less_deprived_sentence(dict(zip(gap["year"], gap["gap"])), lang)))
+        trend_blocks.append(Table(tables["composite_gap"], columns=["year", "group", "rest", "gap", "change"],
+                                  formats={"group": "number:2", "rest": "number:2", "gap": "number:2",
+                                           "change": "percent:0"}))
     if trend_blocks:
         sections.append(Section("trends", trend_blocks))
     for key, analysis, st, prefix in seg_sections:

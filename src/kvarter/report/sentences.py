@@ -127,3 +127,50 @@ def gap_sentence(
     if a != b and shown.split()[0].strip("0,.") != "":
         text += f" ({shown} {higher if diff > 0 else lower})"
     return _capitalise(text) + "."
+
+
+_LESS = {
+    "en": ("Measured on a composite of {k} criteria, the gap between {g} and {r} is {p} smaller in {y1} than in {y0}: "
+           "the areas are {p} less deprived relative to the rest of the city.",
+           "Measured on a composite of {k} criteria, the gap between {g} and {r} is {p} larger in {y1} than in {y0}: "
+           "the areas are {p} more deprived relative to the rest of the city."),
+    "da": ("Målt på et sammensat mål af {k} kriterier er afstanden mellem {g} og {r} {p} mindre i {y1} end i {y0}: "
+           "områderne er {p} mindre udsatte i forhold til resten af byen.",
+           "Målt på et sammensat mål af {k} kriterier er afstanden mellem {g} og {r} {p} større i {y1} end i {y0}: "
+           "områderne er {p} mere udsatte i forhold til resten af byen."),
+    "no": ("Målt på et sammensatt mål av {k} kriterier er avstanden mellom {g} og {r} {p} mindre i {y1} enn i {y0}: "
+           "områdene er {p} mindre utsatte sammenlignet med resten av byen.",
+           "Målt på et sammensatt mål av {k} kriterier er avstanden mellom {g} og {r} {p} større i {y1} enn i {y0}: "
+           "områdene er {p} mer utsatte sammenlignet med resten av byen."),
+    "nl": ("Gemeten met een samengestelde maat van {k} criteria is de kloof tussen {g} en {r} in {y1} {p} kleiner dan in {y0}: "
+           "de gebieden zijn {p} minder achtergesteld ten opzichte van de rest van de stad.",
+           "Gemeten met een samengestelde maat van {k} criteria is de kloof tussen {g} en {r} in {y1} {p} groter dan in {y0}: "
+           "de gebieden zijn {p} meer achtergesteld ten opzichte van de rest van de stad."),
+}
+
+
+def less_deprived_sentence(gaps: Mapping[int, float], lang: str, *, criteria: int = 7) -> str:
+    """Copenhagen's "the areas are 17 % less deprived over seven years", from
+    the composite gap per year (designated areas minus the rest of the city).
+
+    The share is ``1 - gap_last / gap_first`` over the first and last
+    published years (:func:`kvarter.screening.less_deprived_share`).
+
+    >>> less_deprived_sentence({2016: 1.30, 2023: 1.079}, "en")  # doctest: +NORMALIZE_WHITESPACE
+    'Measured on a composite of 7 criteria, the gap between the designated areas and the rest of the city is 17% smaller
+    in 2023 than in 2016: the areas are 17% less deprived relative to the rest of the city.'
+    >>> less_deprived_sentence({2016: float("nan")}, "en")
+    'The composite gap: too few published figures to describe a trend.'
+    """
+    check_lang(lang, "less_deprived_sentence")
+    points = sorted((y, float(v)) for y, v in gaps.items() if v is not None and math.isfinite(float(v)))
+    if len(points) < 2 or points[0][1] == 0:
+        subject = {"en": "the composite gap", "da": "den sammensatte afstand", "no": "den sammensatte avstanden",
+                   "nl": "de samengestelde kloof"}[lang]
+        return _capitalise(_TREND[lang][3].format(s=subject))
+    (y0, g0), (y1, g1) = points[0], points[-1]
+    share = 1.0 - g1 / g0
+    less, more = _LESS[lang]
+    g, r = _GROUPS[lang]
+    text = less if share >= 0 else more
+    return text.format(k=criteria, g=g, r=r, p=format_percent(abs(share), lang, 0, trim=True), y0=y0, y1=y1)
