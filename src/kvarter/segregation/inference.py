@@ -4,13 +4,18 @@ batch form that the pipeline uses to get all of them from one set of draws.
 
 All randomness comes from an explicit ``seed`` (an int, ``None`` or a NumPy
 ``Generator``); the same seed gives the same numbers. Replicates are drawn
-as one (replicates x units) array and every index is evaluated on it in one
-array expression.
+as one (replicates x units) array and all indices are evaluated on it in one
+pass; for many tables (:func:`summarise_tables`) the draws are made ahead in a
+second thread, from the same generator in the same order.
 """
 
 from __future__ import annotations
 
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import islice
+from typing import Iterator
 
 import numpy as np
 
@@ -18,6 +23,7 @@ from kvarter.errors import InputError
 from kvarter.segregation.counts import two_groups
 from kvarter.segregation.dissimilarity import _expected_dissimilarity
 from kvarter.segregation.registry import INDICES, KERNELS, LOWER_IS_SEGREGATED, index_function
+from kvarter.segregation.replicates import replicate_indices
 from kvarter.validation import check_scalar
 
 
@@ -32,20 +38,32 @@ def as_generator(seed) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
+def _permutation_counts(a: np.ndarray, b: np.ndarray, iterations: int, rng: np.random.Generator):
+    t = (a + b).astype(np.int64)
+    ra = rng.multivariate_hypergeometric(t, int(a.sum()), size=iterations)
+    return ra, t - ra
+
+
+def _bootstrap_counts(a: np.ndarray, b: np.ndarray, replicates: int, rng: np.random.Generator):
+    n = len(a)
+    cells = np.concatenate([a, b])
+    draws = rng.multinomial(int(cells.sum()), cells / cells.sum(), size=replicates)
+    return draws[:, :n], draws[:, n:]
+
+
 def permutation_draws(a: np.ndarray, b: np.ndarray, iterations: int, rng: np.random.Generator):
     """Random allocations with both margins fixed: (iterations x units) counts of a and of b.
 
     Each row puts the A members of group a at random among the T places of
-    units with sizes ``a + b`` (a multivariate hypergeometric draw); the rest
-    of each unit is group b.
+    units with sizes ``a + b`` (a multivariate hypergeometric draw, by
+    sequential hypergeometric marginals); the rest of each unit is group b.
 
     >>> ra, rb = permutation_draws(np.array([2., 13.]), np.array([6., 3.]), 4, as_generator(0))
     >>> ra.sum(axis=1).tolist(), (ra + rb).tolist()[0]
     ([15.0, 15.0, 15.0, 15.0], [8.0, 16.0])
     """
-    t = (a + b).astype(np.int64)
-    ra = rng.multivariate_hypergeometric(t, int(a.sum()), size=iterations).astype(float)
-    return ra, t - ra
+    ra, rb = _permutation_counts(a, b, iterations, rng)
+    return ra.astype(float), rb.astype(float)
 
 
 def bootstrap_draws(a: np.ndarray, b: np.ndarray, replicates: int, rng: np.random.Generator):
@@ -58,10 +76,8 @@ def bootstrap_draws(a: np.ndarray, b: np.ndarray, replicates: int, rng: np.rando
     >>> (ra.sum(axis=1) + rb.sum(axis=1)).tolist()
     [24.0, 24.0, 24.0]
     """
-    n = len(a)
-    cells = np.concatenate([a, b])
-    draws = rng.multinomial(int(cells.sum()), cells / cells.sum(), size=replicates).astype(float)
-    return draws[:, :n], draws[:, n:]
+    ra, rb = _bootstrap_counts(a, b, replicates, rng)
+    return ra.astype(float), rb.astype(float)
 
 
 @dataclass(frozen=True)
@@ -86,9 +102,98 @@ class IndexSummary:
     p_value: float
 
 
+def _null_summaries(values: dict[str, np.ndarray], observed: dict[str, float], iterations: int):
+    """(null mean, null sd, p-value) per index from the permutation replicates, all indices at once."""
+    names = list(values)
+    v = np.stack([values[n] for n in names])
+    obs = np.array([observed[n] for n in names])
+    tol = 1e-12 * np.maximum(1.0, np.abs(obs))
+    lower = np.array([n in LOWER_IS_SEGREGATED for n in names])
+    hits = np.where(lower[:, None], v <= (obs + tol)[:, None], v >= (obs - tol)[:, None]).sum(axis=1)
+    mean = v.mean(axis=1)
+    sd = v.std(axis=1, ddof=1) if iterations > 1 else np.full(len(names), np.nan)
+    p = (1 + hits) / (iterations + 1)
+    return {n: (float(mean[i]), float(sd[i]), float(p[i])) for i, n in enumerate(names)}
+
+
+def _bootstrap_summaries(values: dict[str, np.ndarray], observed: dict[str, float], level: float):
+    """(bias-corrected, se, low, high) per index from the bootstrap replicates.
+
+    Replicates where an index is undefined (a group drawn empty) are left out
+    of that index's summary; all indices share one vectorised pass when none is.
+    """
+    nan = float("nan")
+    alpha = (1.0 - level) / 2.0
+    names = list(values)
+    v = np.stack([values[n] for n in names])
+    out = {}
+    if np.isfinite(v).all():
+        lo, hi = np.quantile(v, [alpha, 1.0 - alpha], axis=1)
+        mean = v.mean(axis=1)
+        sd = v.std(axis=1, ddof=1) if v.shape[1] > 1 else np.full(len(names), nan)
+        for i, n in enumerate(names):
+            out[n] = (float(2 * observed[n] - mean[i]), float(sd[i]), float(lo[i]), float(hi[i]))
+        return out
+    for i, n in enumerate(names):
+        vals = v[i][np.isfinite(v[i])]
+        if len(vals) == 0:
+            out[n] = (nan, nan, nan, nan)
+            continue
+        lo, hi = np.quantile(vals, [alpha, 1.0 - alpha])
+        out[n] = (float(2 * observed[n] - vals.mean()),
+                  float(vals.std(ddof=1)) if len(vals) > 1 else nan, float(lo), float(hi))
+    return out
+
+
 def _check_index_names(indices, owner):
     for name in indices:
         index_function(name, owner)
+
+
+@dataclass(frozen=True)
+class _Table:
+    """One checked table with what its summaries need besides the draws."""
+
+    g: object
+    names: list
+    e: float | None
+    observed: dict
+    iterations: int
+    replicates: int
+    level: float
+
+
+def _prepare(a, b, indices, iterations: int, replicates: int, level: float, owner: str) -> _Table:
+    _check_index_names(indices, owner)
+    check_scalar(iterations, "iterations", owner, kind=int, min_value=0)
+    check_scalar(replicates, "replicates", owner, kind=int, min_value=0)
+    check_scalar(level, "level", owner, kind=float, min_value=0.0, max_value=1.0,
+                 include_min=False, include_max=False)
+    simulate = iterations > 0 or replicates > 0
+    g = two_groups(a, b, owner, integer=simulate or "standardised_dissimilarity" in indices)
+    e = _expected_dissimilarity(g.a, g.b) if "standardised_dissimilarity" in indices else None
+    observed = {n: float(KERNELS[n](g.a, g.b, e)) for n in indices}
+    return _Table(g, list(dict.fromkeys(indices)), e, observed, iterations, replicates, level)
+
+
+def _draw(table: _Table, rng: np.random.Generator):
+    """The permutation and bootstrap count tables of one table, in that order from ``rng``."""
+    g = table.g
+    perm = _permutation_counts(g.a, g.b, table.iterations, rng) if table.iterations > 0 else None
+    boot = _bootstrap_counts(g.a, g.b, table.replicates, rng) if table.replicates > 0 else None
+    return perm, boot
+
+
+def _summarise(table: _Table, perm, boot) -> dict[str, IndexSummary]:
+    nan = float("nan")
+    names, e, observed = table.names, table.e, table.observed
+    null = {n: (nan, nan, nan) for n in names}
+    if perm is not None and names:
+        null = _null_summaries(replicate_indices(*perm, names, e), observed, table.iterations)
+    bs = {n: (nan, nan, nan, nan) for n in names}
+    if boot is not None and names:
+        bs = _bootstrap_summaries(replicate_indices(*boot, names, e), observed, table.level)
+    return {n: IndexSummary(n, observed[n], *bs[n], *null[n]) for n in names}
 
 
 def summarise_indices(
@@ -104,53 +209,62 @@ def summarise_indices(
     """Every named index with bootstrap interval, bias-corrected estimate and permutation p-value.
 
     One set of permutation draws and one set of bootstrap draws serve all
-    indices. The standardised index uses the exact expectation at the
-    observed margins in every replicate (exact for permutations, whose
-    margins are the observed ones; an approximation for bootstrap tables).
+    indices, and every index is evaluated on them in one pass
+    (:func:`~kvarter.segregation.replicates.replicate_indices`). The
+    standardised index uses the exact expectation at the observed margins in
+    every replicate (exact for permutations, whose margins are the observed
+    ones; an approximation for bootstrap tables).
 
     >>> s = summarise_indices([20, 80, 50], [80, 20, 50], ["dissimilarity"], iterations=200, replicates=200, seed=1)
     >>> d = s["dissimilarity"]
     >>> round(d.estimate, 3), d.p_value < 0.01, d.low < d.estimate < d.high
     (0.4, True, True)
     """
-    owner = "summarise_indices"
-    _check_index_names(indices, owner)
-    check_scalar(iterations, "iterations", owner, kind=int, min_value=0)
-    check_scalar(replicates, "replicates", owner, kind=int, min_value=0)
-    check_scalar(level, "level", owner, kind=float, min_value=0.0, max_value=1.0,
-                 include_min=False, include_max=False)
-    simulate = iterations > 0 or replicates > 0
-    g = two_groups(a, b, owner, integer=simulate or "standardised_dissimilarity" in indices)
+    table = _prepare(a, b, indices, iterations, replicates, level, "summarise_indices")
+    return _summarise(table, *_draw(table, as_generator(seed)))
+
+
+def summarise_tables(
+    tables,
+    indices=tuple(INDICES),
+    *,
+    level: float = 0.95,
+    seed=None,
+    ahead: int = 2,
+) -> Iterator[dict[str, IndexSummary]]:
+    """:func:`summarise_indices` for many tables in turn, with the draws made ahead in a second thread.
+
+    ``tables`` holds ``(a, b, iterations, replicates)`` per table. One worker
+    thread draws the tables' permutations and bootstraps from the one
+    generator in the order of ``tables`` (at most ``ahead`` tables before the
+    one being summarised), while the caller's thread evaluates the indices:
+    the numbers are exactly those of calling :func:`summarise_indices` on each
+    table in turn with the same Generator. All tables are checked before any
+    draw.
+
+    >>> t = [([20, 80, 50], [80, 20, 50], 100, 100), ([5, 9], [7, 2], 50, 20)]
+    >>> s = list(summarise_tables(t, ["dissimilarity"], seed=4))
+    >>> rng = np.random.default_rng(4)
+    >>> s == [summarise_indices(a, b, ["dissimilarity"], iterations=i, replicates=r, seed=rng) for a, b, i, r in t]
+    True
+    """
+    prepared = [_prepare(a, b, indices, it, rep, level, "summarise_tables") for a, b, it, rep in tables]
     rng = as_generator(seed)
-    e = _expected_dissimilarity(g.a, g.b) if "standardised_dissimilarity" in indices else None
-    observed = {n: float(KERNELS[n](g.a, g.b, e)) for n in indices}
-    nan = float("nan")
-    null = {n: (nan, nan, nan) for n in indices}
-    if iterations > 0:
-        pa, pb = permutation_draws(g.a, g.b, iterations, rng)
-        for n in indices:
-            vals = KERNELS[n](pa, pb, e)
-            obs = observed[n]
-            tol = 1e-12 * max(1.0, abs(obs))
-            hits = (vals <= obs + tol) if n in LOWER_IS_SEGREGATED else (vals >= obs - tol)
-            null[n] = (float(vals.mean()), float(vals.std(ddof=1)) if iterations > 1 else nan,
-                       float((1 + hits.sum()) / (iterations + 1)))
-    boot = {n: (nan, nan, nan, nan) for n in indices}
-    if replicates > 0:
-        ba, bb = bootstrap_draws(g.a, g.b, replicates, rng)
-        alpha = (1.0 - level) / 2.0
-        for n in indices:
-            vals = KERNELS[n](ba, bb, e)
-            vals = vals[np.isfinite(vals)]
-            if len(vals) == 0:
-                continue
-            lo, hi = np.quantile(vals, [alpha, 1.0 - alpha])
-            boot[n] = (float(2 * observed[n] - vals.mean()),
-                       float(vals.std(ddof=1)) if len(vals) > 1 else nan, float(lo), float(hi))
-    return {
-        n: IndexSummary(n, observed[n], *boot[n], *null[n])
-        for n in indices
-    }
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kvarter-draws") as pool:
+        pending: deque = deque()
+        queue = iter(prepared)
+        try:
+            for table in islice(queue, max(1, ahead)):
+                pending.append((table, pool.submit(_draw, table, rng)))
+            while pending:
+                table, future = pending.popleft()
+                following = next(queue, None)
+                if following is not None:
+                    pending.append((following, pool.submit(_draw, following, rng)))
+                yield _summarise(table, *future.result())
+        finally:
+            for _, future in pending:
+                future.cancel()
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from scipy import stats
 from kvarter.errors import InputError, MissingFieldError
 from kvarter.segregation.dissimilarity import CLASS_BOUNDS, CLASS_LABELS, classify
 from kvarter.segregation.groups import ThemeSet, assign_groups, load_themes, pair_id
-from kvarter.segregation.inference import as_generator, summarise_indices
+from kvarter.segregation.inference import summarise_tables
 from kvarter.segregation.registry import INDICES
 from kvarter.settings import load_settings
 from kvarter.validation import check_columns, check_scalar
@@ -194,12 +194,13 @@ def index_results(
     A pair with an empty group in a municipality-year gets rows with NaN
     estimates and a ``note`` saying so.
     """
-    rng = as_generator(seed)
     wide = uc.counts.pivot_table(index=["municipality", "year", "unit"], columns="group", values="n",
                                  aggfunc="sum", fill_value=0)
     pairs = themes.pairs()
     cells = list(wide.groupby(level=["municipality", "year"], sort=True))
-    rows = []
+    # Every (cell, pair) first, so that one generator can draw for all of them
+    # ahead of the index evaluation, in this order.
+    entries, tables = [], []
     for k, ((muni, year), sub) in enumerate(cells):
         for theme, ga, gb in pairs:
             a = sub[ga].to_numpy(dtype=float) if ga in sub else np.zeros(len(sub))
@@ -209,13 +210,19 @@ def index_results(
                         n_a=float(a.sum()), n_b=float(b.sum()))
             empty = [g for g, x in ((ga, a), (gb, b)) if x.sum() <= 0]
             if empty:
-                for name in indices:
-                    rows.append({**base, "index": name, "note": f"group {empty[0]} has no members; index undefined"})
+                entries.append((k, base, None, f"group {empty[0]} has no members; index undefined"))
                 continue
             integer = bool(np.all(a == np.round(a)) and np.all(b == np.round(b)))
-            summ = summarise_indices(a, b, indices, iterations=permutations if integer else 0,
-                                     replicates=bootstrap if integer else 0, level=level, seed=rng)
-            for name, s in summ.items():
+            tables.append((a, b, permutations if integer else 0, bootstrap if integer else 0))
+            entries.append((k, base, integer, None))
+    summaries = summarise_tables(tables, indices, level=level, seed=seed)
+    rows = []
+    for i, (k, base, integer, note) in enumerate(entries):
+        if note is not None:
+            for name in indices:
+                rows.append({**base, "index": name, "note": note})
+        else:
+            for name, s in next(summaries).items():
                 rows.append({
                     **base, "index": name, "estimate": s.estimate, "bias_corrected": s.bias_corrected,
                     "se": s.se, "low": s.low, "high": s.high, "null_mean": s.null_mean, "null_sd": s.null_sd,
@@ -223,7 +230,7 @@ def index_results(
                     "class": classify(s.estimate, class_bounds, class_labels) if name == "dissimilarity" else None,
                     "note": None if integer else "weighted counts: no simulations",
                 })
-        if progress is not None:
+        if progress is not None and (i + 1 == len(entries) or entries[i + 1][0] != k):
             progress(k + 1, len(cells))
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
