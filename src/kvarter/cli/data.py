@@ -12,7 +12,8 @@ from kvarter.cli.options import StoreOption
 
 TABLE_HELP = "Input table: persons, areas, schools or aggregates."
 FORMAT_HELP = (
-    "Reader to use instead of the one the file suffix suggests: csv, parquet, excel, geojson; "
+    "Reader to use instead of the one the file suffix suggests: csv, parquet, excel, geojson, "
+    "gpkg (a GeoPackage with one feature table, in EPSG:4326); "
     "or 'cbs' to reshape Statistics Netherlands' wide neighbourhood figures into aggregates."
 )
 
@@ -41,12 +42,13 @@ def print_failures(exc, console: Console) -> None:
 
 
 def load(
-    path: Path = typer.Argument(..., help="File to load: .csv, .parquet, .xlsx or .geojson."),
+    path: Path = typer.Argument(..., help="File to load: .csv, .parquet, .xlsx, .geojson or .gpkg."),
     table: str = typer.Option(None, "--table", "-t", help=TABLE_HELP),
     store: Path = StoreOption,
     replace: bool = typer.Option(False, "--replace", help="Replace the table's rows instead of appending."),
     format: str = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
     sheet: str = typer.Option("0", "--sheet", help="Excel sheet name or 0-based number."),
+    layer: str = typer.Option(None, "--layer", help="GeoPackage feature table to read (default: its only one)."),
 ) -> None:
     """Validate a file against its table's contract and load it into the store.
 
@@ -72,7 +74,7 @@ def load(
     try:
         with Store(store) as s:
             with console.status(f"Loading {path} into {table} ..."):
-                record = s.load(path, table=table, replace=replace, format=format, sheet=sheet_arg)
+                record = s.load(path, table=table, replace=replace, format=format, sheet=sheet_arg, layer=layer)
             total = s.con.execute(f'select count(*) from "{table}"').fetchone()[0]
     except InputErrors as exc:
         print_failures(exc, console)

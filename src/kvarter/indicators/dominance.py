@@ -76,6 +76,23 @@ def _has_sum_numerator(ind: Indicator) -> bool:
     return ind.numerator is not None and bool(ind.numerator.sum)
 
 
+def sum_base(indicator_id: str, catalogue: Catalogue | None = None) -> str | None:
+    """The single-year, non-ratio sum indicator whose contributions ``indicator_id``
+    shares (itself for a base sum indicator), or None for counts and shares.
+
+    >>> sum_base("income_ratio_to_region"), sum_base("non_western_share")
+    ('income_gross_mean_15_64', None)
+    """
+    cat = catalogue if catalogue is not None else load_catalogue()
+    ind = cat[indicator_id]
+    if not _has_sum_numerator(ind):
+        return None
+    for b in cat:
+        if _has_sum_numerator(b) and _is_base(b) and _definition(b) == _definition(ind):
+            return b.id
+    return None
+
+
 def _select(cat: Catalogue, columns: set[str], indicators) -> tuple[list[Indicator], dict[str, str]]:
     """The base sum indicators to compute, and notes on those left out."""
     skipped: dict[str, str] = {}

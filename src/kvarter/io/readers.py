@@ -2,7 +2,8 @@
 
 Every reader returns a :class:`SourceTable`: the frame, the row number of each
 record in the file (the header is row 0, the first data record row 1; in a
-GeoJSON file the first feature is row 1), the file's SHA-256 and, for text
+GeoJSON file the first feature is row 1; in a GeoPackage a feature's row is
+its feature id), the file's SHA-256 and, for text
 files, the sniffed :class:`~kvarter.io.sniff.Dialect`. Delimited text is read
 as strings, stripped of quotes and padding, so that validation sees the value
 exactly as written and can name it in an error; typing is validation's job.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import sqlite3
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +24,7 @@ import pandas as pd
 
 from kvarter.errors import Failure, InputErrors, Reason
 from kvarter.io.sniff import Dialect, detect_encoding, sniff
+from kvarter.io.wkb import WKBError, gpkg_geometry
 
 #: File formats by suffix.
 FORMATS: dict[str, str] = {
@@ -34,7 +37,11 @@ FORMATS: dict[str, str] = {
     ".xlsm": "excel",
     ".geojson": "geojson",
     ".json": "geojson",
+    ".gpkg": "gpkg",
 }
+
+#: The one coordinate reference system kvarter's maps draw: WGS 84 longitude/latitude.
+WGS84 = 4326
 
 
 @dataclass
@@ -63,8 +70,8 @@ def format_of(path: str | Path) -> str:
 
     >>> format_of("personer_2023.CSV")
     'csv'
-    >>> format_of("areas.geojson")
-    'geojson'
+    >>> format_of("areas.geojson"), format_of("omraader.gpkg")
+    ('geojson', 'gpkg')
     """
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
@@ -193,6 +200,164 @@ def read_geojson_bytes(data: bytes, source: str = "<bytes>") -> SourceTable:
     return SourceTable(frame, rows, source, "geojson", sha)
 
 
+def _quote_name(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _open_gpkg(data: bytes, source: str) -> sqlite3.Connection:
+    if not data.startswith(b"SQLite format 3\x00"):
+        raise _unreadable(source, "not a GeoPackage: the file is not an SQLite database")
+    # A file last written in WAL mode has bytes 18-19 set to 2, which an
+    # in-memory copy cannot honour; its (checkpointed) pages read the same as 1.
+    db = bytearray(data)
+    if db[18:20] == b"\x02\x02":
+        db[18:20] = b"\x01\x01"
+    con = sqlite3.connect(":memory:")
+    try:
+        con.deserialize(bytes(db))
+        names = {r[0] for r in con.execute("select name from sqlite_master where type in ('table', 'view')")}
+    except sqlite3.DatabaseError as exc:
+        con.close()
+        raise _unreadable(source, f"not a GeoPackage: not a readable SQLite database ({exc})") from None
+    missing = {"gpkg_contents", "gpkg_geometry_columns"} - names
+    if missing:
+        con.close()
+        raise _unreadable(
+            source, f"not a GeoPackage: the SQLite database has no {' or '.join(sorted(missing))} table"
+        )
+    return con
+
+
+def _gpkg_layer(con: sqlite3.Connection, source: str, layer: str | None) -> tuple[str, str, int]:
+    """The feature table to read, its geometry column and its srs_id."""
+    tables = [
+        r[0]
+        for r in con.execute(
+            "select table_name from gpkg_contents where lower(data_type) = 'features' order by table_name"
+        )
+    ]
+    if not tables:
+        raise _unreadable(source, "the GeoPackage has no feature table (gpkg_contents lists no data_type 'features')")
+    if layer is None:
+        if len(tables) > 1:
+            raise _unreadable(
+                source,
+                f"the GeoPackage has {len(tables)} feature tables ({', '.join(tables)}); "
+                "name the one to read with layer=",
+            )
+        layer = tables[0]
+    elif layer not in tables:
+        raise _unreadable(
+            source, f"the GeoPackage has no feature table {layer!r}; its feature tables are {', '.join(tables)}"
+        )
+    found = con.execute(
+        "select column_name, srs_id from gpkg_geometry_columns where table_name = ?", [layer]
+    ).fetchall()
+    if len(found) != 1:
+        raise _unreadable(
+            source,
+            f"GeoPackage table {layer!r} has {len(found)} rows in gpkg_geometry_columns; expected exactly 1",
+        )
+    column, srs_id = found[0]
+    try:
+        srs = con.execute(
+            "select organization, organization_coordsys_id from gpkg_spatial_ref_sys where srs_id = ?", [srs_id]
+        ).fetchone()
+    except sqlite3.OperationalError:  # no gpkg_spatial_ref_sys: trust the conventional srs_id
+        srs = None
+    is_wgs84 = srs_id == WGS84 if srs is None else (str(srs[0]).upper() == "EPSG" and srs[1] == WGS84)
+    if not is_wgs84:
+        named = "" if srs is None else f" ({srs[0]}:{srs[1]})"
+        raise _unreadable(
+            source,
+            f"GeoPackage table {layer!r} stores its geometry in srs_id {srs_id}{named}; kvarter expects "
+            f"WGS 84 longitude/latitude (EPSG:4326). Reprojecting needs pyproj, which kvarter does not "
+            f"ship: reproject the layer first, for example with "
+            f"ogr2ogr -t_srs EPSG:4326 out.gpkg {Path(source).name} {layer}",
+        )
+    return layer, column, srs_id
+
+
+def read_gpkg_bytes(data: bytes, source: str = "<bytes>", *, layer: str | None = None) -> SourceTable:
+    """Read a feature table of a GeoPackage: attributes become columns, geometry becomes GeoJSON text.
+
+    ``layer`` names the feature table; by default the GeoPackage must hold
+    exactly one. The geometry column (whatever its name) is read into a
+    ``geometry`` column as GeoJSON text (``None`` for a NULL geometry), and a
+    feature's ``rows`` entry is its feature id (the table's integer primary
+    key, which is left out of the columns). Only EPSG:4326 (WGS 84
+    longitude/latitude) is accepted. Failures raise
+    :class:`~kvarter.errors.InputErrors` naming the file, the table and, for
+    a bad geometry, the feature id.
+
+    >>> import struct
+    >>> con = sqlite3.connect(":memory:")
+    >>> _ = con.executescript('''
+    ...   create table gpkg_contents (table_name text, data_type text);
+    ...   create table gpkg_geometry_columns (table_name text, column_name text, srs_id integer);
+    ...   create table omr (fid integer primary key, area_id text, geom blob);
+    ...   insert into gpkg_contents values ('omr', 'features');
+    ...   insert into gpkg_geometry_columns values ('omr', 'geom', 4326);''')
+    >>> blob = b"GP" + struct.pack("<BBi", 0, 1, 4326) + struct.pack("<BIdd", 1, 1, 12.5, 55.75)
+    >>> _ = con.execute("insert into omr values (7, 'A1', ?)", [blob])
+    >>> t = read_gpkg_bytes(con.serialize(), "omraader.gpkg")
+    >>> t.frame.to_dict("records"), t.rows.tolist(), t.notes
+    ([{'area_id': 'A1', 'geometry': '{"type": "Point", "coordinates": [12.5, 55.75]}'}], [7], ["layer 'omr'"])
+    """
+    sha = hashlib.sha256(data).hexdigest()
+    con = _open_gpkg(data, source)
+    try:
+        table, geom_col, srs_id = _gpkg_layer(con, source, layer)
+        info = con.execute(f"pragma table_info({_quote_name(table)})").fetchall()
+        if not info:
+            raise _unreadable(source, f"GeoPackage table {table!r} is listed in gpkg_contents but does not exist")
+        columns = [r[1] for r in info]
+        pk = [r[1] for r in info if r[5] == 1 and str(r[2]).upper() == "INTEGER"]
+        if geom_col not in columns:
+            raise _unreadable(source, f"GeoPackage table {table!r} has no geometry column {geom_col!r}")
+        fid = pk[0] if len(pk) == 1 and sum(r[5] > 0 for r in info) == 1 else None
+        attrs = [c for c in columns if c not in (fid, geom_col)]
+        if "geometry" in (c.lower() for c in attrs):
+            raise _unreadable(
+                source,
+                f"GeoPackage table {table!r} has an attribute column named geometry besides its "
+                f"geometry column {geom_col!r}; rename one of them",
+            )
+        select = ", ".join(_quote_name(c) for c in [fid or geom_col, geom_col, *attrs])
+        order = f" order by {_quote_name(fid)}" if fid else ""
+        try:
+            fetched = con.execute(f"select {select} from {_quote_name(table)}{order}").fetchall()
+        except sqlite3.Error as exc:
+            reason = Reason.bad_encoding if "decode" in str(exc).lower() else Reason.unreadable_file
+            raise _unreadable(source, f"cannot read GeoPackage table {table!r}: {exc}", reason) from None
+    finally:
+        con.close()
+    failures: list[Failure] = []
+    rows, records = [], []
+    for i, (key, blob, *values) in enumerate(fetched, start=1):
+        row = key if fid else i
+        geometry = None
+        if blob is not None:
+            try:
+                if not isinstance(blob, bytes):
+                    raise WKBError(f"expected a GeoPackage geometry blob, found {type(blob).__name__} {blob!r:.40}")
+                blob_srs, geom = gpkg_geometry(blob)
+                if blob_srs != srs_id:
+                    raise WKBError(f"the geometry's srs_id is {blob_srs} but its column's is {srs_id}")
+                geometry = json.dumps(geom)
+            except WKBError as exc:
+                failures.append(Failure(
+                    source, row, geom_col, None, Reason.unreadable_file,
+                    f"GeoPackage table {table!r}, feature id {row}: cannot read the geometry: {exc}",
+                ))
+        rows.append(row)
+        records.append([*values, geometry])
+    if failures:
+        raise InputErrors(failures, source=source)
+    frame = pd.DataFrame(records, columns=[*attrs, "geometry"], dtype=object)
+    return SourceTable(frame, np.asarray(rows, dtype=np.int64), source, "gpkg", sha, notes=[f"layer {table!r}"])
+
+
 def read_table(
     path: str | Path,
     *,
@@ -201,11 +366,13 @@ def read_table(
     encoding: str | None = None,
     delimiter: str | None = None,
     decimal: str | None = None,
+    layer: str | None = None,
 ) -> SourceTable:
-    """Read a CSV, Parquet, Excel (.xlsx) or GeoJSON file into a :class:`SourceTable`.
+    """Read a CSV, Parquet, Excel (.xlsx), GeoJSON or GeoPackage file into a :class:`SourceTable`.
 
     ``format`` overrides the guess from the suffix (``csv``, ``parquet``,
-    ``excel``, ``geojson``). A file that cannot be read raises
+    ``excel``, ``geojson``, ``gpkg``); ``sheet`` picks an Excel sheet and
+    ``layer`` a GeoPackage feature table. A file that cannot be read raises
     :class:`~kvarter.errors.InputErrors` with reason ``unreadable_file`` or
     ``bad_encoding``, naming the file.
 
@@ -227,6 +394,15 @@ def read_table(
         return read_csv_bytes(data, source, encoding=encoding, delimiter=delimiter, decimal=decimal)
     if fmt == "geojson":
         return read_geojson_bytes(data, source)
+    if fmt == "gpkg":
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise _unreadable(
+                source,
+                f"the GeoPackage has unsaved changes in {wal.name}; close the program writing it "
+                "(QGIS, ogr2ogr ...) so they are written into the file, then load it again",
+            )
+        return read_gpkg_bytes(data, source, layer=layer)
     sha = hashlib.sha256(data).hexdigest()
     if fmt == "parquet":
         try:
@@ -241,7 +417,7 @@ def read_table(
         frame.columns = [str(c).strip() for c in frame.columns]
         frame = frame.map(lambda v: v.strip() if isinstance(v, str) else v)
     else:
-        raise _unreadable(source, f"unknown format {fmt!r}; use csv, parquet, excel or geojson")
+        raise _unreadable(source, f"unknown format {fmt!r}; use csv, parquet, excel, geojson or gpkg")
     rows = np.arange(1, len(frame) + 1, dtype=np.int64)
     if fmt == "excel" and len(frame.columns):
         # Formatting can leave empty rows inside the used range; skip them but keep counting.

@@ -167,20 +167,22 @@ def run_report(
     pooled_ids = designated_leaves(areas, designated_ids, municipality)
 
     say("disclosure control")
+    dominance = contributions(store, policy)
     residents = ind[(ind["indicator"] == "residents") & (ind["level"] == "area")][["unit_id", "year", "value"]]
     residents = residents.rename(columns={"unit_id": "area_id", "value": "residents"}).astype({"area_id": str})
     tables: dict[str, Protected] = {
         "history": protect_history(long, residents, policy),
         "residents": protect_residents(ind, areas, year, policy),
-        "indicators": protect_indicators(ind, policy, areas=areas),
+        "indicators": protect_indicators(ind, policy, areas=areas, dominance=dominance),
     }
     for rs_id in result.loc[result["year"] == year, "ruleset"].drop_duplicates():
-        tables[f"criteria_{rs_id}"] = protect_criteria(result[result["ruleset"] == rs_id], year, policy)
+        tables[f"criteria_{rs_id}"] = protect_criteria(result[result["ruleset"] == rs_id], year, policy,
+                                                       dominance=dominance)
     gap = protect_gap(tables["indicators"].frame, pooled_ids, municipality, areas, policy)
     if gap is not None:
         tables["composite_gap"] = gap
     trends = protect_trends(ind, pooled_ids, municipality, [y for y in years if y <= year], policy)
-    profile = protect_profile(ind, pooled_ids, municipality, year, policy)
+    profile = protect_profile(ind, pooled_ids, municipality, year, policy, dominance)
     tables.update({f"trend_{k}": v for k, v in trends.items()})
     tables.update({f"profile_{k}": v for k, v in profile.items()})
 
@@ -219,6 +221,15 @@ def run_report(
     return ReportResult(html=pages[langs[0]], workbook=Path(workbook), tables=paths, year=year,
                         municipality=municipality, designated=designated, seconds=time.perf_counter() - t0,
                         notes=notes, pages=pages)
+
+
+def contributions(store, policy) -> pd.DataFrame:
+    """The top ``policy.dominance_n`` contributions behind every sum indicator
+    (:func:`kvarter.indicators.top_contributions`), for the dominance rule."""
+    from kvarter.indicators import top_contributions
+
+    areas = store.table("areas") if store.has_table("areas") else None
+    return top_contributions(store.table("persons"), areas, n=policy.dominance_n)
 
 
 def _has_pupils(store) -> bool:

@@ -183,7 +183,36 @@ def protect_trends(ind, area_ids, municipality, years, policy) -> dict[str, Prot
     return out
 
 
-def protect_profile(ind, area_ids, municipality, year, policy) -> dict[str, Protected]:
+def _pooled_dominance(dominance: pd.DataFrame | None, indicator: str, area_ids: set[str], municipality: str,
+                      year: int) -> dict[str, float]:
+    """Dominance of the pooled designated areas and of the municipality.
+
+    The municipality's share is exact; for a pool of areas the top two
+    contributions are bounded by the two largest areas' top sums (each of the
+    pool's top contributors is among its own area's top), which can only
+    overstate dominance — the cautious side.
+    """
+    if dominance is None or dominance.empty:
+        return {}
+    d = dominance[(dominance["indicator"] == indicator) & (dominance["year"] == year)]
+    if d.empty:
+        return {}
+    areas = d[(d["level"] == "area") & d["unit_id"].astype(str).isin(area_ids)]
+    m = d[(d["level"] == "municipality") & (d["unit_id"].astype(str) == municipality)]
+    out = {}
+    if len(areas) and areas["total_abs"].sum() > 0:
+        out["designated"] = min(1.0, areas["top_sum"].nlargest(2).sum() / areas["total_abs"].sum())
+    if len(m) and float(m["total_abs"].iloc[0]) > 0:
+        out["municipality"] = float(m["top_sum"].iloc[0] / m["total_abs"].iloc[0])
+    return out
+
+
+def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.DataFrame | None = None) -> dict[str, Protected]:
+    """Gentofte's key figures for the pooled designated areas against the
+    municipality in ``year``, one protected table per panel; sums (income,
+    charges) also against the dominance rule when ``dominance`` is given."""
+    from kvarter.indicators.dominance import sum_base
+
     out = {}
     have = set(ind["indicator"])
     for panel, items in PROFILE_PANELS:
@@ -193,14 +222,21 @@ def protect_profile(ind, area_ids, municipality, year, policy) -> dict[str, Prot
                 continue
             t = _group_table(ind, indicator, area_ids, municipality, [year], rest=False)
             t["category"] = category
+            try:
+                base = sum_base(indicator)
+            except KeyError:
+                base = None
+            dom = _pooled_dominance(dominance, base, area_ids, municipality, year) if base else {}
+            t["dominance"] = t["group"].map(dom).astype(float)
             rows.append(t)
         if not rows:
             continue
         t = with_share_numerator(pd.concat(rows, ignore_index=True).dropna(subset=["value"]))
         out[panel] = protect(
-            t[["category", "group", "value", "persons", "share_numerator", "denominator"]], policy,
+            t[["category", "group", "value", "persons", "share_numerator", "denominator", "dominance"]], policy,
             key=["category", "group"], value_columns=["value"], count_column="persons",
-            numerator_column="share_numerator", denominator_column="denominator", name=f"profile {panel}",
+            numerator_column="share_numerator", denominator_column="denominator", dominance_column="dominance",
+            name=f"profile {panel}",
         )
     return out
 

@@ -53,13 +53,36 @@ def _persons_behind(t: pd.DataFrame) -> pd.Series:
     return t["denominator"].where(t["denominator"].notna(), t["residents"]).fillna(0)
 
 
-def protect_criteria(result: pd.DataFrame, year: int, policy) -> Protected:
+def protect_criteria(result: pd.DataFrame, year: int, policy, *, dominance: pd.DataFrame | None = None) -> Protected:
+    """Criterion values per area for ``year``, protected; an income criterion
+    (a ratio of mean incomes) also against the dominance rule of its sum."""
     crit = criteria_table(result, year)
     crit["persons"] = _persons_behind(crit)
-    crit = with_share_numerator(crit).drop(columns=["numerator", "residents"])
+    crit = with_share_numerator(crit)
+    crit["dominance"] = float("nan")
+    if dominance is not None and not dominance.empty and len(crit):
+        from kvarter.indicators.dominance import sum_base
+        from kvarter.screening import load_ruleset
+
+        base = {}
+        for rs in crit["ruleset"].unique():
+            for cid, c in load_ruleset(rs).criteria.items():
+                try:
+                    base[(rs, cid)] = sum_base(c.indicator)
+                except KeyError:  # an indicator outside the built-in catalogue
+                    base[(rs, cid)] = None
+        crit["indicator"] = [base.get((r, c)) for r, c in zip(crit["ruleset"], crit["criterion"])]
+        d = dominance[(dominance["level"] == "area") & (dominance["year"] == year)].astype({"unit_id": str})
+        d = d.assign(share=d["top_sum"] / d["total_abs"].where(d["total_abs"] > 0))
+        share = dict(zip(zip(d["indicator"], d["unit_id"]), d["share"]))
+        crit["dominance"] = [share.get((i, a), float("nan")) if i else float("nan")
+                             for i, a in zip(crit["indicator"], crit["area_id"])]
+        crit = crit.drop(columns=["indicator"])
+    crit = crit.drop(columns=["numerator", "residents"])
     return protect(crit, policy, key=["ruleset", "area_id", "name", "criterion"],
                    value_columns=["value", "threshold", "met", "margin"], count_column="persons",
-                   numerator_column="share_numerator", denominator_column="denominator", name="criteria")
+                   numerator_column="share_numerator", denominator_column="denominator",
+                   dominance_column="dominance", name="criteria")
 
 
 def protect_history(long: pd.DataFrame, residents: pd.DataFrame, policy) -> Protected:
@@ -138,17 +161,45 @@ def indicator_relations(table: pd.DataFrame, areas: pd.DataFrame | None) -> list
     return rels
 
 
-def protect_indicators(ind: pd.DataFrame, policy, *, areas: pd.DataFrame | None = None, years=None) -> Protected:
+def with_dominance(t: pd.DataFrame, dominance: pd.DataFrame | None, keys: list[str]) -> pd.DataFrame:
+    """Add ``dominance`` (the top contributors' share of a sum, from
+    :func:`kvarter.indicators.top_contributions`) and ``sum_value`` (the
+    numerator, for rows whose indicator sums a field) on ``keys``.
+
+    >>> t = pd.DataFrame({"indicator": ["inc", "share"], "unit_id": ["A", "A"], "numerator": [900.0, 3.0]})
+    >>> d = pd.DataFrame({"indicator": ["inc"], "unit_id": ["A"], "top_sum": [850.0], "total_abs": [900.0]})
+    >>> with_dominance(t, d, ["indicator", "unit_id"])[["dominance", "sum_value"]].round(3).to_dict("list")
+    {'dominance': [0.944, nan], 'sum_value': [900.0, nan]}
+    """
+    t = t.copy()
+    if dominance is None or dominance.empty:
+        t["dominance"], t["sum_value"] = float("nan"), float("nan")
+        return t
+    d = dominance.copy()
+    d["dominance"] = d["top_sum"] / d["total_abs"].where(d["total_abs"] > 0)
+    d = d[keys + ["dominance"]].astype({k: t[k].dtype for k in keys if k in t.columns and k != "year"})
+    t = t.merge(d, on=keys, how="left")
+    t["sum_value"] = t["numerator"].where(t["dominance"].notna()).abs()
+    return t
+
+
+def protect_indicators(ind: pd.DataFrame, policy, *, areas: pd.DataFrame | None = None, years=None,
+                       dominance: pd.DataFrame | None = None) -> Protected:
     """The base indicators (see :func:`is_derived_indicator`) for ``years`` (default: all),
-    protected with the geographic relations of :func:`indicator_relations`."""
+    protected with the geographic relations of :func:`indicator_relations`; sums
+    (incomes, charges) also against the dominance rule when ``dominance`` (the
+    output of :func:`kvarter.indicators.top_contributions`) is given."""
     t = ind[~ind["indicator"].map(is_derived_indicator)]
     if years is not None:
         t = t[t["year"].isin(list(years))]
-    t = with_share_numerator(t)
-    t = t[["indicator", "level", "unit_id", "year", "value", "persons", "share_numerator", "denominator"]]
-    t = t.astype({"unit_id": str})
+    t = with_share_numerator(t).astype({"unit_id": str})
+    t = with_dominance(t, dominance.astype({"unit_id": str}) if dominance is not None else None,
+                       ["indicator", "level", "unit_id", "year"])
+    t = t[["indicator", "level", "unit_id", "year", "value", "persons", "share_numerator", "denominator",
+           "dominance", "sum_value"]]
     return protect(t, policy, key=["indicator", "level", "unit_id", "year"], value_columns=["value"],
                    count_column="persons", numerator_column="share_numerator", denominator_column="denominator",
+                   dominance_column="dominance", sum_column="sum_value",
                    relations=indicator_relations(t, areas), name="indicators")
 
 

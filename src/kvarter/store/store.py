@@ -266,18 +266,21 @@ class Store:
         format: str | None = None,
         sheet: str | int = 0,
         extra: str = "ignore",
+        layer: str | None = None,
     ) -> LoadRecord:
         """Read, validate and insert a file into an input table, all or nothing.
 
         ``format`` overrides the reader chosen by the file suffix (``csv``,
-        ``parquet``, ``excel``, ``geojson``) or names a wide layout to reshape
-        into aggregates (``cbs``: Statistics Netherlands' neighbourhood
-        figures). A load appends; ``replace=True`` replaces the table's rows.
-        Any failure raises :class:`~kvarter.errors.InputErrors` listing every
-        failure, and the store is left exactly as it was.
+        ``parquet``, ``excel``, ``geojson``, ``gpkg``) or names a wide layout to
+        reshape into aggregates (``cbs``: Statistics Netherlands' neighbourhood
+        figures); ``sheet`` picks an Excel sheet and ``layer`` a GeoPackage
+        feature table (by default its only one). A load appends;
+        ``replace=True`` replaces the table's rows. Any failure raises
+        :class:`~kvarter.errors.InputErrors` listing every failure, and the
+        store is left exactly as it was.
         """
         contract(table)  # an unknown table name fails before the file is read
-        src = self._read(path, table, format=format, sheet=sheet)
+        src = self._read(path, table, format=format, sheet=sheet, layer=layer)
         return self._load_sources({table: src}, replace=replace, extra=extra)[0]
 
     def load_frame(
@@ -330,12 +333,14 @@ class Store:
                 sources[table] = self._read(item, table)
         return self._load_sources(sources, replace=replace, extra=extra)
 
-    def _read(self, path, table: str, *, format: str | None = None, sheet: str | int = 0) -> SourceTable:
+    def _read(
+        self, path, table: str, *, format: str | None = None, sheet: str | int = 0, layer: str | None = None
+    ) -> SourceTable:
         if format in WIDE_FORMATS:
             if table != "aggregates":
                 raise InputError(f"--format {format} reshapes a file into aggregates; got table {table!r}.")
             return wide_to_aggregates(read_table(path, sheet=sheet), WIDE_FORMATS[format])
-        return read_table(path, format=format, sheet=sheet)
+        return read_table(path, format=format, sheet=sheet, layer=layer)
 
     def _load_sources(self, sources: dict[str, SourceTable], *, replace: bool, extra: str) -> list[LoadRecord]:
         self._check_writable()
