@@ -286,3 +286,25 @@ def test_dominance_helpers_match_hand_computation():
         top_n_share([1, 2], 0)
     with pytest.raises(InputError, match="NaN or infinite"):
         top_n_share([1, float("nan")], 1)
+
+
+def test_linked_rows_are_suppressed_whole_and_their_complements_follow():
+    from kvarter.disclosure import DisclosurePolicy, attack, partition, protect
+
+    t = pd.DataFrame({"area": ["K", "A", "B", "C"], "persons": [300, 100, 90, 110],
+                      "linked": [False, True, False, False]})
+    p = protect(t, DisclosurePolicy(min_count=5), key=["area"], value_columns=["persons"],
+                count_column="persons", relations=[partition("K", "K", ["A", "B", "C"])], linked_column="linked")
+    f = p.frame.set_index("area")
+    assert f.loc["A", "persons_status"] == "primary"
+    assert f.loc["A", "persons_reason"] == "depends on a figure suppressed in another published table"
+    assert f.loc["B", "persons_status"] == "secondary"  # the smallest other part, or A = K - B - C
+    assert not attack(p)["recovered"].any()
+
+
+def test_an_empty_table_with_a_numerator_is_protected():
+    from kvarter.disclosure import DisclosurePolicy, protect
+
+    t = pd.DataFrame({"a": pd.Series(dtype=str), "n": pd.Series(dtype=float), "x": pd.Series(dtype=float)})
+    p = protect(t, DisclosurePolicy(), key=["a"], value_columns=["n"], count_column="n", numerator_column="x")
+    assert len(p.frame) == 0

@@ -4,6 +4,7 @@ in a real browser in all four languages."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def test_job_writes_every_output(job):
     assert result.workbook.is_file()
     for name, path in result.tables.items():
         assert path.is_file() and path.with_suffix(".parquet").is_file(), name
-    assert {"criteria_dk-2024", "criteria_city-7", "history", "residents", "indicators", "composite_gap",
+    assert {"criteria_dk-2024", "criteria_city-7", "history", "indicators", "composite_gap",
             "schools_results", "areas_results"} <= set(result.tables)
 
 
@@ -64,23 +65,88 @@ def test_no_published_table_rests_on_too_few_persons_or_can_be_recovered(job):
 
 
 def test_every_published_csv_cell_rests_on_at_least_the_minimum(job):
-    # A second, plain reading of the files: a published value sits on a row
-    # whose persons count is at least the minimum (or is a structural zero).
+    # A second, plain reading of the files: every published value sits on a
+    # row whose persons count is at least the minimum (or no persons at all).
     _, result = job
     checked = 0
     for name, path in result.tables.items():
+        meta = json.loads(Path(f"{path}.disclosure.json").read_text())
+        count = meta["count_column"]
         df = pd.read_csv(path)
-        status_cols = [c for c in df.columns if c.endswith("_status")]
+        status_cols = [c for c in df.columns if c.endswith("_status") and c[: -len("_status")] in df.columns]
         assert status_cols, name
         for sc in status_cols:
             col = sc[: -len("_status")]
-            if col not in df.columns:
-                continue
             published = df[sc] == "published"
             suppressed = df[sc].isin(["primary", "secondary"])
             assert df.loc[suppressed, col].isna().all(), f"{name}.{col}: a suppressed cell carries a value"
+            persons = pd.to_numeric(df.loc[published, count], errors="coerce")
+            too_few = published & (pd.to_numeric(df[count], errors="coerce").fillna(0).between(1, MIN_COUNT - 1))
+            assert not too_few.any(), f"{name}.{col}: published on fewer than {MIN_COUNT} persons"
+            assert persons.notna().all(), f"{name}.{col}: a published value without its count"
             checked += int(published.sum())
     assert checked > 1000
+
+
+def _hidden(indicators: pd.DataFrame) -> set:
+    rows = indicators[indicators["value_status"].isin(["primary", "secondary"])]
+    return set(zip(rows["indicator"], rows["level"], rows["unit_id"].astype(str), rows["year"]))
+
+
+def test_derived_tables_publish_nothing_that_rests_on_a_suppressed_indicator_cell(job):
+    # Cross-table attack: each table is protected on its own, so check the
+    # links between them independently of kvarter.report.links.
+    store, result = job
+    tdir = result.tables["indicators"].parent
+    ind = pd.read_csv(tdir / "indicators.csv")
+    hidden = _hidden(ind)
+    assert hidden, "the demo has small cells; some indicator cells must be suppressed"
+    have = set(ind["indicator"])
+
+    # 1. Criteria: a single-year or pooled criterion rests on its indicator's area cells.
+    from kvarter.screening import load_ruleset
+
+    checked = 0
+    for path in tdir.glob("criteria_*.csv"):
+        crit = pd.read_csv(path)
+        rs = load_ruleset(path.stem[len("criteria_"):])
+        for r in crit[crit["value_status"] == "published"].itertuples():
+            ind_id = rs.criteria[r.criterion].indicator
+            base, years = ind_id, 1
+            for suffix, n in (("_2y", 2), ("_4y", 4)):
+                if base.endswith(suffix):
+                    base, years = base[: -len(suffix)], n
+            base = base.split("_ratio_to_")[0]
+            if base not in have:
+                continue
+            for y in range(result.year - years + 1, result.year + 1):
+                assert (base, "area", str(r.area_id), y) not in hidden, (path.name, r.area_id, r.criterion, y)
+                checked += 1
+    assert checked > 50
+
+    # 2. Trends: designated areas pooled, and the rest = municipality - designated.
+    areas = store.read("areas").astype({"area_id": str})
+    parents = set(areas["parent_area"].dropna().astype(str))
+    leaves = areas[~areas["area_id"].isin(parents) & (areas["municipality"] == result.municipality)]
+    des = store.read("designations")
+    des = set(des.loc[(des["year"] == result.year) & des["designated"].astype(bool), "area_id"].astype(str))
+    parent = dict(zip(areas["area_id"], areas["parent_area"]))
+    pool = {a for a in leaves["area_id"] if a in des or parent.get(a) in des}
+    assert pool
+    for path in tdir.glob("trend_*.csv"):
+        indicator = path.stem[len("trend_"):]
+        t = pd.read_csv(path)
+        for y, g in t.groupby("year"):
+            pub = dict(zip(g["group"], g["value_status"] == "published"))
+            if pub.get("designated"):
+                assert not any((indicator, "area", a, y) in hidden for a in pool), (indicator, y)
+            if pub.get("rest") and (indicator, "municipality", result.municipality, y) not in hidden:
+                assert pub.get("designated"), (indicator, y, "rest published next to a hidden designated pool")
+
+    # 3. The list history's resident counts.
+    h = pd.read_csv(tdir / "history.csv")
+    for r in h[h["residents_status"] == "published"].itertuples():
+        assert ("residents", "area", str(r.area_id), r.year) not in hidden, (r.area_id, r.year)
 
 
 def test_designations_are_kept_in_the_store_and_match_the_history_table(job):

@@ -44,11 +44,10 @@ def indicators(
     if out is not None:
         # The file leaves the program: only the protected table may be written.
         from kvarter.disclosure import DisclosurePolicy
-        from kvarter.report.publish import protect_indicators
+        from kvarter.report.publish import protect_store_indicators
 
         with Store(store) as st:
-            areas = st.read("areas") if st.has_table("areas") else None
-        published = protect_indicators(result, DisclosurePolicy.from_settings(), areas=areas)
+            published, _ = protect_store_indicators(st, result, DisclosurePolicy.from_settings())
         out.parent.mkdir(parents=True, exist_ok=True)
         published.to_csv(out) if out.suffix.lower() == ".csv" else published.to_parquet(out)
 

@@ -43,10 +43,21 @@ def screen(
     from kvarter.screening import load_ruleset
 
     console = Console()
+    policy = DisclosurePolicy.from_settings()
+    hidden, areas, dominance = None, None, None
     with Store(store) as st:
         run = run_screening(list(ruleset), year, values=table, store=st)
+        if table is None:
+            # Values from the store's microdata: link every criterion to the
+            # protected indicator table, as the report does.
+            from kvarter.report.links import hidden_cells
+            from kvarter.report.publish import protect_store_indicators
+
+            indicators, dominance = protect_store_indicators(st, st.read("indicators"), policy)
+            hidden = hidden_cells(indicators)
+            areas = st.read("areas") if st.has_table("areas") else None
     # Everything printed or written below has passed disclosure control.
-    published = protect_screening(run, year, DisclosurePolicy.from_settings())
+    published = protect_screening(run, year, policy, hidden=hidden, areas=areas, dominance=dominance)
     summary = published["summary"].frame
     shown = Table(title=f"Screening {year}: {', '.join(run.results)}")
     cols = [c for c in summary.columns if c in ("area_id", "name", "municipality", *run.results)]
@@ -75,9 +86,14 @@ def screen(
         for rid, res in run.results.items():
             row = res[res["area_id"].astype(str) == explain]
             lists = [c[: -len("_rule")] for c in res.columns if c.endswith("_rule") and c[: -len("_rule")] in res.columns]
+            suppressed = crit[(crit["ruleset"] == rid) & (crit["area_id"].astype(str) == explain)
+                              & crit["value"].isna()]
             for lid in lists:
                 if len(row) and bool(row[lid].iloc[0]):
-                    console.print(f"{rid} {lid}: {row[f'{lid}_rule'].iloc[0]}", highlight=False)
+                    # The rule text names the criteria met; it is shown only
+                    # when none of the area's criteria is suppressed.
+                    rule = row[f"{lid}_rule"].iloc[0] if suppressed.empty else "(criteria partly suppressed)"
+                    console.print(f"{rid} {lid}: {rule}", highlight=False)
         w = published["what_if"].frame
         for r in w[w["area_id"].astype(str) == explain].itertuples():
             if isinstance(r.change, str):

@@ -37,6 +37,7 @@ _MINTED: "weakref.WeakSet[Protected]" = weakref.WeakSet()
 
 REASONS = {
     "en": {
+        "linked": "depends on a figure suppressed in another published table",
         "persons": "fewer than {min} persons",
         "numerator": "fewer than {min} persons in the numerator",
         "complement": "fewer than {min} persons outside the numerator",
@@ -45,6 +46,7 @@ REASONS = {
         "structural_zero": "no persons (structural zero)",
     },
     "da": {
+        "linked": "afhænger af et tal, der er udeladt i en anden offentliggjort tabel",
         "persons": "færre end {min} personer",
         "numerator": "færre end {min} personer i tælleren",
         "complement": "færre end {min} personer uden for tælleren",
@@ -53,6 +55,7 @@ REASONS = {
         "structural_zero": "ingen personer (strukturelt nul)",
     },
     "no": {
+        "linked": "avhenger av et tall som er skjult i en annen publisert tabell",
         "persons": "færre enn {min} personer",
         "numerator": "færre enn {min} personer i telleren",
         "complement": "færre enn {min} personer utenfor telleren",
@@ -61,6 +64,7 @@ REASONS = {
         "structural_zero": "ingen personer (strukturell null)",
     },
     "nl": {
+        "linked": "hangt af van een cijfer dat in een andere gepubliceerde tabel is onderdrukt",
         "persons": "minder dan {min} personen",
         "numerator": "minder dan {min} personen in de teller",
         "complement": "minder dan {min} personen buiten de teller",

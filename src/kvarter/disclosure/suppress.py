@@ -121,6 +121,7 @@ def protect(
     dominance_column: str | None = None,
     sum_column: str | None = None,
     relations: list[Relation] | None = None,
+    linked_column: str | None = None,
     name: str = "table",
 ) -> Protected:
     """Apply primary and secondary suppression; return the only publishable type.
@@ -133,8 +134,11 @@ def protect(
     :func:`~kvarter.disclosure.dominance.dominance_shares`. ``sum_column``:
     the additive magnitude behind an average (published; used to attack
     dominated sums). ``relations``: the table's additive structure (see
-    :mod:`kvarter.disclosure.relations`). All statistic columns of a row share
-    one status; protect one kind of statistic per call, or a long table.
+    :mod:`kvarter.disclosure.relations`). ``linked_column``: a boolean per
+    row, true where the row rests on a figure suppressed in *another*
+    published table (the caller knows those links); such rows are suppressed
+    whole with the reason code ``linked``. All statistic columns of a row
+    share one status; protect one kind of statistic per call, or a long table.
 
     A municipality of four areas; area A has 3 persons, so it is suppressed,
     and the smallest other area (B) must go too, or A = 60 - 12 - 20 - 25:
@@ -166,7 +170,7 @@ def protect(
     key, value_columns = list(key), list(value_columns)
     if not key:
         raise InputError(f"protect needs at least one key column for {name}.")
-    optional = [c for c in (numerator_column, denominator_column, dominance_column, sum_column) if c]
+    optional = [c for c in (numerator_column, denominator_column, dominance_column, sum_column, linked_column) if c]
     check_columns(list(table.columns), key + value_columns + [count_column] + optional, name, owner)
     table = table.reset_index(drop=True)
     labels = list(table[key].itertuples(index=False, name=None))
@@ -195,13 +199,22 @@ def protect(
     _check_relations(rels, n, x, s, labels, name)
 
     count_codes, stat_codes = primary_codes(n, x, d, dom, policy)
+    if linked_column is not None:
+        # A row that rests on a cell suppressed in another published table
+        # (a pooled group with a suppressed member, a criterion whose
+        # indicator cell is hidden) is hidden too, count and statistics alike:
+        # published, it would let the two tables be played against each other.
+        linked = table[linked_column].fillna(False).astype(bool).to_numpy()
+        for i in np.flatnonzero(linked):
+            if count_codes[i] != "structural_zero":
+                count_codes[i], stat_codes[i] = "linked", "linked"
     params: list[dict] = [{} for _ in range(len(table))]
     s_nonneg = bool(np.all(np.nan_to_num(s) >= 0))
     k = Knowledge(
         labels=labels, n=n, x=x, s=s, has_x=numerator_column is not None, has_s=sum_column is not None,
-        count_hidden=np.array([c == "persons" for c in count_codes]),
-        stat_hidden=np.array([c not in ("published", "structural_zero") for c in stat_codes]),
-        dominance=np.array([c == "dominance" for c in stat_codes]),
+        count_hidden=np.array([c in ("persons", "linked") for c in count_codes], dtype=bool),
+        stat_hidden=np.array([c not in ("published", "structural_zero") for c in stat_codes], dtype=bool),
+        dominance=np.array([c == "dominance" for c in stat_codes], dtype=bool),
         relations=rels, s_nonneg=s_nonneg,
     )
     _secondary(k, policy, count_codes, stat_codes, params, name)

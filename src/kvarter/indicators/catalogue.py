@@ -22,6 +22,8 @@ every id in :attr:`Catalogue.indicators` is a complete definition.
 
 from __future__ import annotations
 
+import json
+
 from importlib import resources
 from pathlib import Path
 from typing import Literal, Union
@@ -331,6 +333,31 @@ class Catalogue(_Model):
     @property
     def ids(self) -> list[str]:
         return [i.id for i in self.indicators]
+
+    def base_of(self, key: str) -> tuple[str, int]:
+        """The single-year, non-ratio indicator whose cells ``key`` is built
+        from, and how many years it pools: ``(base_id, years)``.
+
+        A ratio variant shares its base's numerator and denominator; a pooled
+        ``years: N`` variant sums the base's cells of years t-N+1..t. Knowing
+        this lets disclosure control link a derived figure to the cells it
+        rests on.
+
+        >>> cat = load_catalogue()
+        >>> cat.base_of("convicted_ratio_to_national_2y"), cat.base_of("residents")
+        (('convicted_share', 2), ('residents', 1))
+        """
+        ind = self[key]
+        keep = {"population", "numerator", "denominator", "unit", "counting", "requires"}
+
+        def definition(i: Indicator) -> str:
+            return json.dumps(i.model_dump(include=keep, by_alias=True, exclude_none=True), sort_keys=True, default=str)
+
+        target = definition(ind)
+        for b in self.indicators:
+            if b.years == 1 and b.reference is None and definition(b) == target:
+                return b.id, ind.years
+        return ind.id, ind.years
 
     def select(self, ids: list[str]) -> "Catalogue":
         """A catalogue with only the named indicators (in the given order)."""

@@ -21,14 +21,16 @@ from kvarter.disclosure import DisclosurePolicy, Protected
 from kvarter.errors import InputError
 from kvarter.report.html import write_report
 from kvarter.report.i18n import check_lang
-from kvarter.report.profiles import (
-    designated_leaves,
-    protect_gap,
-    protect_profile,
-    protect_residents,
-    protect_trends,
+from kvarter.report.links import hidden_cells
+from kvarter.report.profiles import designated_leaves, protect_gap, protect_profile, protect_trends
+from kvarter.report.publish import (
+    criteria_table,
+    protect_criteria,
+    protect_history,
+    protect_segregation,
+    protect_store_indicators,
+    write_tables,
 )
-from kvarter.report.publish import protect_criteria, protect_history, protect_indicators, protect_segregation, write_tables
 from kvarter.report.sections import build_sections, methods_of
 from kvarter.report.workbook import write_workbook
 
@@ -167,24 +169,34 @@ def run_report(
     pooled_ids = designated_leaves(areas, designated_ids, municipality)
 
     say("disclosure control")
-    dominance = contributions(store, policy)
+    # The indicator table is protected first; every table derived from its
+    # cells is then linked to what it suppressed (kvarter.report.links).
+    published_ind, dominance = protect_store_indicators(store, ind, policy)
+    hidden = hidden_cells(published_ind)
     residents = ind[(ind["indicator"] == "residents") & (ind["level"] == "area")][["unit_id", "year", "value"]]
     residents = residents.rename(columns={"unit_id": "area_id", "value": "residents"}).astype({"area_id": str})
     tables: dict[str, Protected] = {
-        "history": protect_history(long, residents, policy),
-        "residents": protect_residents(ind, areas, year, policy),
-        "indicators": protect_indicators(ind, policy, areas=areas, dominance=dominance),
+        "indicators": published_ind,
+        "history": protect_history(long, residents, policy, hidden=hidden),
     }
     for rs_id in result.loc[result["year"] == year, "ruleset"].drop_duplicates():
-        tables[f"criteria_{rs_id}"] = protect_criteria(result[result["ruleset"] == rs_id], year, policy,
-                                                       dominance=dominance)
-    gap = protect_gap(tables["indicators"].frame, pooled_ids, municipality, areas, policy)
+        part = result[result["ruleset"] == rs_id]
+        if criteria_table(part, year).empty:
+            notes.append(f"{rs_id}: no area is in the rule set's population in {year}.")
+            continue
+        tables[f"criteria_{rs_id}"] = protect_criteria(part, year, policy, dominance=dominance, hidden=hidden,
+                                                       areas=areas)
+    gap = protect_gap(published_ind.frame, pooled_ids, municipality, areas, policy)
     if gap is not None:
         tables["composite_gap"] = gap
-    trends = protect_trends(ind, pooled_ids, municipality, [y for y in years if y <= year], policy)
-    profile = protect_profile(ind, pooled_ids, municipality, year, policy, dominance)
+    trends = protect_trends(ind, pooled_ids, municipality, [y for y in years if y <= year], policy, hidden)
+    profile = protect_profile(ind, pooled_ids, municipality, year, policy, dominance, hidden)
     tables.update({f"trend_{k}": v for k, v in trends.items()})
     tables.update({f"profile_{k}": v for k, v in profile.items()})
+    others = sorted({str(m) for m in areas.loc[areas["area_id"].isin(designated_ids), "municipality"]} - {municipality})
+    if others:
+        notes.append(f"Profiles and trends cover {municipality}; designated areas in {', '.join(others)} are "
+                     "on the map and in the designation tables.")
 
     say("segregation")
     seg_sections = []
@@ -216,20 +228,11 @@ def run_report(
         name = "report.html" if i == 0 else f"report.{lg}.html"
         pages[lg] = Path(write_report(out / name, sections, lang=lg,
                                       title=title or f"kvarter — {municipality} {year}", methods=methods))
-    workbook = write_workbook(out / "kvarter.xlsx", {k[:31]: v for k, v in tables.items()})
+    workbook = write_workbook(out / "kvarter.xlsx", tables)
     paths = write_tables(tables, out / "tables")
     return ReportResult(html=pages[langs[0]], workbook=Path(workbook), tables=paths, year=year,
                         municipality=municipality, designated=designated, seconds=time.perf_counter() - t0,
                         notes=notes, pages=pages)
-
-
-def contributions(store, policy) -> pd.DataFrame:
-    """The top ``policy.dominance_n`` contributions behind every sum indicator
-    (:func:`kvarter.indicators.top_contributions`), for the dominance rule."""
-    from kvarter.indicators import top_contributions
-
-    areas = store.table("areas") if store.has_table("areas") else None
-    return top_contributions(store.table("persons"), areas, n=policy.dominance_n)
 
 
 def _has_pupils(store) -> bool:

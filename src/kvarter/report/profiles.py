@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kvarter.disclosure import Protected, partition, protect
+from kvarter.disclosure import Protected, protect
 from kvarter.report.publish import with_share_numerator
 
 
@@ -121,29 +121,6 @@ def _scale(rows: pd.DataFrame) -> float:
 # ------------------------------------------------------------------ protected tables
 
 
-def protect_residents(ind: pd.DataFrame, areas: pd.DataFrame, year: int, policy) -> Protected:
-    r = ind[(ind["indicator"] == "residents") & (ind["year"] == year) & (ind["level"].isin(["area", "municipality"]))]
-    r = r[["level", "unit_id", "value"]].rename(columns={"value": "residents"})
-    r["unit_id"] = r["unit_id"].astype(str)
-    r["persons"] = r["residents"]
-    # Residents of the leaf areas add up to their municipality, and a parent
-    # area holds its children: both are relations an intruder can use.
-    rel_rows = areas[["area_id", "municipality", "parent_area"]].astype(object)
-    rels = []
-    leaves = leaf_areas(areas)
-    for m, part in leaves.groupby("municipality"):
-        ids = [a for a in part["area_id"].astype(str) if a in set(r["unit_id"])]
-        if ids and str(m) in set(r["unit_id"]):
-            rels.append(partition(f"areas of {m}", (str(m), "municipality"), [(a, "area") for a in ids]))
-    for parent, part in rel_rows.dropna(subset=["parent_area"]).groupby("parent_area"):
-        ids = [a for a in part["area_id"].astype(str) if a in set(r["unit_id"])]
-        if ids and str(parent) in set(r["unit_id"]):
-            rels.append(partition(f"inside {parent}", (str(parent), "area"), [(a, "area") for a in ids]))
-    r = r[["unit_id", "level", "residents", "persons"]]
-    return protect(r, policy, key=["unit_id", "level"], value_columns=["residents"], count_column="persons",
-                   relations=rels, name="residents")
-
-
 def _group_table(ind: pd.DataFrame, indicator: str, area_ids: set[str], municipality: str,
                  years, *, rest: bool) -> pd.DataFrame:
     """Designated areas pooled, and the rest of the municipality (or the whole municipality)."""
@@ -165,7 +142,34 @@ def _group_table(ind: pd.DataFrame, indicator: str, area_ids: set[str], municipa
     return pd.concat([d, m], ignore_index=True)
 
 
-def protect_trends(ind, area_ids, municipality, years, policy) -> dict[str, Protected]:
+def _group_links(t: pd.DataFrame, indicator: str, area_ids: set[str], municipality: str, hidden: set | None,
+                 other: str) -> pd.Series:
+    """Which rows of a designated/other group table rest on hidden cells.
+
+    The pooled designated areas rest on their members' cells; the other row
+    ("rest" or the whole municipality) on the municipality's cell — and a
+    "rest" row goes with a hidden designated row, since municipality minus
+    rest would give the designated areas back.
+    """
+    if not hidden:
+        return pd.Series(False, index=t.index)
+    des = {int(y): any((indicator, "area", a, int(y)) in hidden for a in area_ids) for y in t["year"].unique()}
+    mun = {int(y): (indicator, "municipality", municipality, int(y)) in hidden for y in t["year"].unique()}
+    linked = []
+    for g, y in zip(t["group"], t["year"].astype(int)):
+        if g == "designated":
+            linked.append(des[y])
+        elif other == "rest":
+            linked.append(mun[y] or des[y])
+        else:
+            linked.append(mun[y])
+    return pd.Series(linked, index=t.index)
+
+
+def protect_trends(ind, area_ids, municipality, years, policy, hidden: set | None = None) -> dict[str, Protected]:
+    """Designated areas pooled against the rest of the municipality per year,
+    one protected table per trend indicator (linked to the indicator table
+    through ``hidden``)."""
     out = {}
     for indicator in TREND_INDICATORS:
         if indicator not in set(ind["indicator"]):
@@ -175,10 +179,12 @@ def protect_trends(ind, area_ids, municipality, years, policy) -> dict[str, Prot
         if t.empty:
             continue
         t = with_share_numerator(t)
+        t["linked"] = _group_links(t, indicator, area_ids, municipality, hidden, "rest")
         out[indicator] = protect(
-            t[["year", "group", "value", "persons", "share_numerator", "denominator"]], policy,
+            t[["year", "group", "value", "persons", "share_numerator", "denominator", "linked"]], policy,
             key=["year", "group"], value_columns=["value"], count_column="persons",
-            numerator_column="share_numerator", denominator_column="denominator", name=f"trend {indicator}",
+            numerator_column="share_numerator", denominator_column="denominator", linked_column="linked",
+            name=f"trend {indicator}",
         )
     return out
 
@@ -207,7 +213,8 @@ def _pooled_dominance(dominance: pd.DataFrame | None, indicator: str, area_ids: 
     return out
 
 
-def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.DataFrame | None = None) -> dict[str, Protected]:
+def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.DataFrame | None = None,
+                    hidden: set | None = None) -> dict[str, Protected]:
     """Gentofte's key figures for the pooled designated areas against the
     municipality in ``year``, one protected table per panel; sums (income,
     charges) also against the dominance rule when ``dominance`` is given."""
@@ -228,15 +235,16 @@ def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.Dat
                 base = None
             dom = _pooled_dominance(dominance, base, area_ids, municipality, year) if base else {}
             t["dominance"] = t["group"].map(dom).astype(float)
+            t["linked"] = _group_links(t, indicator, area_ids, municipality, hidden, "municipality")
             rows.append(t)
         if not rows:
             continue
         t = with_share_numerator(pd.concat(rows, ignore_index=True).dropna(subset=["value"]))
         out[panel] = protect(
-            t[["category", "group", "value", "persons", "share_numerator", "denominator", "dominance"]], policy,
-            key=["category", "group"], value_columns=["value"], count_column="persons",
+            t[["category", "group", "value", "persons", "share_numerator", "denominator", "dominance", "linked"]],
+            policy, key=["category", "group"], value_columns=["value"], count_column="persons",
             numerator_column="share_numerator", denominator_column="denominator", dominance_column="dominance",
-            name=f"profile {panel}",
+            linked_column="linked", name=f"profile {panel}",
         )
     return out
 
@@ -259,7 +267,8 @@ def composite_scores(published: pd.DataFrame, municipality: str) -> pd.DataFrame
 
     ``published`` is the *published* indicator table (suppressed values are
     NaN), so no suppressed figure feeds the score: an area-year with any
-    component suppressed is left out. Each component is a z-score against
+    component suppressed is left out, and with it that area in every year
+    (a fixed panel, so groups do not drift with suppression). Each component is a z-score against
     the first year's areas (mean and standard deviation fixed at that year,
     so a score moves only when the area does), signed so that higher is more
     deprived, and the score is their mean. Columns: ``area_id, year, score,
@@ -286,7 +295,14 @@ def composite_scores(published: pd.DataFrame, municipality: str) -> pd.DataFrame
                  & (p["indicator"] == "household_income_mean")].set_index("year")["value"]
         wide["household_income_mean"] = wide["household_income_mean"] / wide.index.get_level_values("year").map(muni)
     cols = [i for i, _ in have]
-    wide = wide.dropna(subset=cols)
+    # A fixed panel: only areas with every component published in every
+    # year, so the groups' membership (and the baseline) cannot drift with
+    # suppression.
+    complete = wide[cols].notna().all(axis=1).groupby(level="unit_id").all()
+    n_years = wide.index.get_level_values("year").nunique()
+    counts = wide.groupby(level="unit_id").size()
+    panel = complete[complete & (counts.reindex(complete.index) == n_years)].index
+    wide = wide[wide.index.get_level_values("unit_id").isin(panel)]
     if wide.empty:
         return pd.DataFrame(columns=["area_id", "year", "score", "residents"])
     first = wide.index.get_level_values("year").min()
@@ -324,5 +340,7 @@ def protect_gap(published: pd.DataFrame, area_ids, municipality: str, areas: pd.
         return None
     sizes = scores.groupby(["year", "designated"])["residents"].sum().unstack().min(axis=1)
     gap = gap.join(sizes.rename("persons")).reset_index()
-    return protect(gap, policy, key=["year"], value_columns=["group", "rest", "gap", "change"],
+    gap["components"] = len([i for i, _ in GAP_COMPONENTS if i in set(pub["indicator"])])
+    gap["areas"] = scores["area_id"].nunique()
+    return protect(gap, policy, key=["year"], value_columns=["group", "rest", "gap", "change", "components", "areas"],
                    count_column="persons", name="composite gap")

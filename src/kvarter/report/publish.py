@@ -53,13 +53,33 @@ def _persons_behind(t: pd.DataFrame) -> pd.Series:
     return t["denominator"].where(t["denominator"].notna(), t["residents"]).fillna(0)
 
 
-def protect_criteria(result: pd.DataFrame, year: int, policy, *, dominance: pd.DataFrame | None = None) -> Protected:
+def protect_criteria(result: pd.DataFrame, year: int, policy, *, dominance: pd.DataFrame | None = None,
+                     hidden: set | None = None, areas: pd.DataFrame | None = None) -> Protected:
     """Criterion values per area for ``year``, protected; an income criterion
-    (a ratio of mean incomes) also against the dominance rule of its sum."""
+    (a ratio of mean incomes) also against the dominance rule of its sum.
+
+    ``hidden`` holds the cells suppressed in the published indicator table
+    (:func:`kvarter.report.links.hidden_cells`): a criterion resting on one of
+    them is suppressed too (``linked``), so the two tables cannot be played
+    against each other.
+    """
     crit = criteria_table(result, year)
     crit["persons"] = _persons_behind(crit)
     crit = with_share_numerator(crit)
     crit["dominance"] = float("nan")
+    crit["linked"] = False
+    if hidden and len(crit):
+        from kvarter.indicators import load_catalogue
+        from kvarter.report.links import any_hidden, criterion_cells
+        from kvarter.screening import load_ruleset
+
+        cat = load_catalogue()
+        ind_of = {(rs, cid): c.indicator for rs in crit["ruleset"].unique()
+                  for cid, c in load_ruleset(rs).criteria.items()}
+        crit["linked"] = [
+            any_hidden(criterion_cells(ind_of.get((rs, cid), ""), a, year, areas, cat), hidden)
+            for rs, cid, a in zip(crit["ruleset"], crit["criterion"], crit["area_id"])
+        ]
     if dominance is not None and not dominance.empty and len(crit):
         from kvarter.indicators.dominance import sum_base
         from kvarter.screening import load_ruleset
@@ -82,17 +102,22 @@ def protect_criteria(result: pd.DataFrame, year: int, policy, *, dominance: pd.D
     return protect(crit, policy, key=["ruleset", "area_id", "name", "criterion"],
                    value_columns=["value", "threshold", "met", "margin"], count_column="persons",
                    numerator_column="share_numerator", denominator_column="denominator",
-                   dominance_column="dominance", name="criteria")
+                   dominance_column="dominance", linked_column="linked", name="criteria")
 
 
-def protect_history(long: pd.DataFrame, residents: pd.DataFrame, policy) -> Protected:
+def protect_history(long: pd.DataFrame, residents: pd.DataFrame, policy, *, hidden: set | None = None) -> Protected:
+    """The list history of every area ever designated, with its residents;
+    a year whose resident count is hidden in the indicator table is linked."""
     ever = set(long.loc[long["designated"].astype(bool), "area_id"].astype(str))
     long = long[long["area_id"].astype(str).isin(ever)]
     h = long.merge(residents, on=["area_id", "year"], how="left")
     h["residents"] = h["residents"].fillna(0)
-    h = h[["ruleset", "list", "area_id", "name", "year", "designated", "change", "residents"]]
+    hidden = hidden or set()
+    h["linked"] = [("residents", "area", str(a), int(y)) in hidden for a, y in zip(h["area_id"], h["year"])]
+    h = h[["ruleset", "list", "area_id", "name", "year", "designated", "change", "residents", "linked"]]
     return protect(h, policy, key=["ruleset", "list", "area_id", "name", "year"],
-                   value_columns=["designated", "change"], count_column="residents", name="history")
+                   value_columns=["designated", "change"], count_column="residents", linked_column="linked",
+                   name="history")
 
 
 def with_share_numerator(t: pd.DataFrame) -> pd.DataFrame:
@@ -183,6 +208,20 @@ def with_dominance(t: pd.DataFrame, dominance: pd.DataFrame | None, keys: list[s
     return t
 
 
+def protect_store_indicators(store, ind: pd.DataFrame, policy, *, years=None) -> tuple[Protected, pd.DataFrame | None]:
+    """The store's indicator table protected with its geography and the
+    dominance rule (top contributions read from the store's persons); returns
+    the protected table and the contributions (None without persons)."""
+    areas = store.read("areas") if store.has_table("areas") else None
+    dominance = None
+    if store.has_table("persons"):
+        from kvarter.indicators import top_contributions
+
+        a = store.table("areas") if store.has_table("areas") else None
+        dominance = top_contributions(store.table("persons"), a, n=policy.dominance_n)
+    return protect_indicators(ind, policy, areas=areas, years=years, dominance=dominance), dominance
+
+
 def protect_indicators(ind: pd.DataFrame, policy, *, areas: pd.DataFrame | None = None, years=None,
                        dominance: pd.DataFrame | None = None) -> Protected:
     """The base indicators (see :func:`is_derived_indicator`) for ``years`` (default: all),
@@ -203,7 +242,8 @@ def protect_indicators(ind: pd.DataFrame, policy, *, areas: pd.DataFrame | None 
                    relations=indicator_relations(t, areas), name="indicators")
 
 
-def protect_screening(run, year: int, policy) -> dict[str, Protected]:
+def protect_screening(run, year: int, policy, *, hidden: set | None = None, areas: pd.DataFrame | None = None,
+                      dominance: pd.DataFrame | None = None) -> dict[str, Protected]:
     """The tables of a screening run (:func:`kvarter.screening.run.run_screening`), protected.
 
     ``criteria`` (value, threshold, met, margin per area and criterion),
@@ -216,20 +256,28 @@ def protect_screening(run, year: int, policy) -> dict[str, Protected]:
     crit = criteria_table(results, year)
     persons = crit.assign(persons=_persons_behind(crit))[["ruleset", "area_id", "criterion", "persons"]]
     residents = results[["area_id", "year", "residents"]].drop_duplicates(["area_id", "year"]).astype({"area_id": str})
-    out = {"criteria": protect_criteria(results, year, policy)}
+    out = {"criteria": protect_criteria(results, year, policy, dominance=dominance, hidden=hidden, areas=areas)}
+    # "What would it take" restates a criterion's value and counts: it goes
+    # wherever the criterion goes.
+    cf = out["criteria"].frame
+    crit_hidden = {(r, a, c) for r, a, c, st in zip(cf["ruleset"], cf["area_id"].astype(str), cf["criterion"],
+                                                    cf["value_status"]) if st in ("primary", "secondary")}
     w = run.what_if.astype({"area_id": str}).merge(persons, on=["ruleset", "area_id", "criterion"], how="left")
     w["persons"] = w["persons"].fillna(0)
+    w["linked"] = [(r, a, c) in crit_hidden for r, a, c in zip(w["ruleset"], w["area_id"], w["criterion"])]
     wvals = [c for c in ("value", "threshold", "change_count", "new_value", "relative_change", "change", "sufficient")
              if c in w.columns]
-    out["what_if"] = protect(w[["ruleset", "area_id", "name", "list", "criterion", *wvals, "persons"]], policy,
-                             key=["ruleset", "area_id", "name", "list", "criterion"], value_columns=wvals,
-                             count_column="persons", name="what would it take")
+    out["what_if"] = protect(w[["ruleset", "area_id", "name", "list", "criterion", *wvals, "persons", "linked"]],
+                             policy, key=["ruleset", "area_id", "name", "list", "criterion"], value_columns=wvals,
+                             count_column="persons", linked_column="linked", name="what would it take")
     d = run.designations.astype({"area_id": str}).merge(residents, on=["area_id", "year"], how="left")
     d["residents"] = d["residents"].fillna(0)
-    out["designations"] = protect(d[["ruleset", "year", "area_id", "name", "list", "designated", "change", "rule", "residents"]],
-                                  policy, key=["ruleset", "year", "area_id", "name", "list"],
-                                  value_columns=["designated", "change", "rule"], count_column="residents",
-                                  name="designations")
+    hidden = hidden or set()
+    d["linked"] = [("residents", "area", str(a), int(y)) in hidden for a, y in zip(d["area_id"], d["year"])]
+    out["designations"] = protect(
+        d[["ruleset", "year", "area_id", "name", "list", "designated", "change", "rule", "residents", "linked"]],
+        policy, key=["ruleset", "year", "area_id", "name", "list"], value_columns=["designated", "change", "rule"],
+        count_column="residents", linked_column="linked", name="designations")
     sm = run.summary.astype({"area_id": str}).merge(residents[residents["year"] == year][["area_id", "residents"]],
                                                     on="area_id", how="left")
     sm["residents"] = sm["residents"].fillna(0)
@@ -264,8 +312,13 @@ def protect_segregation(analysis, policy, label_of: str) -> dict[str, Protected]
     if pupils_col is not None and len(t1):
         t1["persons"] = t1[pupils_col]
         vals = [c for c in t1.columns if c not in ("municipality", "persons")]
+        # A group share times the pupils is a count of pupils: the smallest
+        # group must pass the minimum like any numerator.
+        shares = [c for c in t1.columns if c.startswith("share_")]
+        t1["smallest_group"] = (t1[shares].min(axis=1) * t1["persons"]).round() if shares else float("nan")
         out[f"{label_of}_table1"] = protect(t1, policy, key=["municipality"], value_columns=vals,
-                                            count_column="persons", name=f"{label_of} table 1")
+                                            count_column="persons", numerator_column="smallest_group",
+                                            name=f"{label_of} table 1")
     tr = analysis.trends.copy()
     if len(tr):
         tkeys = [c for c in ("municipality", "pair", "index") if c in tr.columns]

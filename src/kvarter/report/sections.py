@@ -112,8 +112,9 @@ def build_sections(tables, seg_sections, areas, latest, ind, year, municipality,
         if any(k.startswith("criteria_") for k in tables) else pd.DataFrame(columns=["area_id", "met", "criterion"])
     met_of = {a: sorted(set(part.loc[part["met"] == True, "criterion"].astype(str)))  # noqa: E712
               for a, part in crit.groupby("area_id")} if len(crit) else {}
-    res = tables["residents"].frame
-    res_of = dict(zip(res["unit_id"].astype(str), res["residents"]))
+    ind_f = tables["indicators"].frame
+    res = ind_f[(ind_f["indicator"] == "residents") & (ind_f["level"] == "area") & (ind_f["year"] == year)]
+    res_of = dict(zip(res["unit_id"].astype(str), res["value"]))
     colours = {name: colour for _, name, colour in MAP_CATEGORIES}
     parent = dict(zip(areas["area_id"].astype(str), areas.get("parent_area", pd.Series(index=areas.index))))
 
@@ -190,8 +191,10 @@ def build_sections(tables, seg_sections, areas, latest, ind, year, municipality,
                 subj, xs[-1], series["designated"][-1], series["rest"][-1], lang)))
     if "composite_gap" in tables:
         gap = frames.published(tables["composite_gap"], "composite gap", lang).frame
-        trend_blocks.append(Paragraph(sentences.less_deprived_sentence(dict(zip(gap["year"], gap["gap"])), lang)))
-        trend_blocks.append(Table(tables["composite_gap"], columns=["year", "group", "rest", "gap", "change"],
+        k = int(gap["components"].dropna().iloc[0]) if gap["components"].notna().any() else 7
+        trend_blocks.append(Paragraph(sentences.less_deprived_sentence(dict(zip(gap["year"], gap["gap"])), lang,
+                                                                       criteria=k)))
+        trend_blocks.append(Table(tables["composite_gap"], columns=["year", "group", "rest", "gap", "change", "areas"],
                                   formats={"group": "number:2", "rest": "number:2", "gap": "number:2",
                                            "change": "percent:0"}))
     if trend_blocks:
