@@ -40,10 +40,10 @@ _GAP = {
 }
 
 _GROUPS = {
-    "en": ("the designated areas", "the rest of the city"),
-    "da": ("de udpegede områder", "resten af byen"),
-    "no": ("de utpekte områdene", "resten av byen"),
-    "nl": ("de aangewezen gebieden", "de rest van de stad"),
+    "en": ("the designated areas", "the rest of the municipality"),
+    "da": ("de udpegede områder", "resten af kommunen"),
+    "no": ("de utpekte områdene", "resten av kommunen"),
+    "nl": ("de aangewezen gebieden", "de rest van de gemeente"),
 }
 
 
@@ -108,9 +108,9 @@ def gap_sentence(
     or units.
 
     >>> gap_sentence("the share on temporary public support", 2023, 0.113, 0.067, "en")
-    'In 2023 the share on temporary public support was 11.3% in the designated areas against 6.7% in the rest of the city (4.6 percentage points higher).'
+    'In 2023 the share on temporary public support was 11.3% in the designated areas against 6.7% in the rest of the municipality (4.6 percentage points higher).'
     >>> print(gap_sentence("andelen i sportsklubber", 2023, 0.67, 0.76, "da", decimals=0).replace("\\u00a0", " "))
-    I 2023 var andelen i sportsklubber 67 % i de udpegede områder mod 76 % i resten af byen (9 procentpoint lavere).
+    I 2023 var andelen i sportsklubber 67 % i de udpegede områder mod 76 % i resten af kommunen (9 procentpoint lavere).
     >>> gap_sentence("the share", 2023, float("nan"), 0.5, "en")
     'The share: too few published figures to describe a trend.'
     """
@@ -131,21 +131,21 @@ def gap_sentence(
 
 _LESS = {
     "en": ("Measured on a composite of {k} criteria, the gap between {g} and {r} is {p} smaller in {y1} than in {y0}: "
-           "the areas are {p} less deprived relative to the rest of the city.",
+           "the areas are {p} less deprived relative to the rest of the municipality.",
            "Measured on a composite of {k} criteria, the gap between {g} and {r} is {p} larger in {y1} than in {y0}: "
-           "the areas are {p} more deprived relative to the rest of the city."),
+           "the areas are {p} more deprived relative to the rest of the municipality."),
     "da": ("Målt på et sammensat mål af {k} kriterier er afstanden mellem {g} og {r} {p} mindre i {y1} end i {y0}: "
-           "områderne er {p} mindre udsatte i forhold til resten af byen.",
+           "områderne er {p} mindre udsatte i forhold til resten af kommunen.",
            "Målt på et sammensat mål af {k} kriterier er afstanden mellem {g} og {r} {p} større i {y1} end i {y0}: "
-           "områderne er {p} mere udsatte i forhold til resten af byen."),
+           "områderne er {p} mere udsatte i forhold til resten af kommunen."),
     "no": ("Målt på et sammensatt mål av {k} kriterier er avstanden mellom {g} og {r} {p} mindre i {y1} enn i {y0}: "
-           "områdene er {p} mindre utsatte sammenlignet med resten av byen.",
+           "områdene er {p} mindre utsatte sammenlignet med resten av kommunen.",
            "Målt på et sammensatt mål av {k} kriterier er avstanden mellom {g} og {r} {p} større i {y1} enn i {y0}: "
-           "områdene er {p} mer utsatte sammenlignet med resten av byen."),
+           "områdene er {p} mer utsatte sammenlignet med resten av kommunen."),
     "nl": ("Gemeten met een samengestelde maat van {k} criteria is de kloof tussen {g} en {r} in {y1} {p} kleiner dan in {y0}: "
-           "de gebieden zijn {p} minder achtergesteld ten opzichte van de rest van de stad.",
+           "de gebieden zijn {p} minder achtergesteld ten opzichte van de rest van de gemeente.",
            "Gemeten met een samengestelde maat van {k} criteria is de kloof tussen {g} en {r} in {y1} {p} groter dan in {y0}: "
-           "de gebieden zijn {p} meer achtergesteld ten opzichte van de rest van de stad."),
+           "de gebieden zijn {p} meer achtergesteld ten opzichte van de rest van de gemeente."),
 }
 
 
@@ -157,8 +157,8 @@ def less_deprived_sentence(gaps: Mapping[int, float], lang: str, *, criteria: in
     published years (:func:`kvarter.screening.less_deprived_share`).
 
     >>> less_deprived_sentence({2016: 1.30, 2023: 1.079}, "en")  # doctest: +NORMALIZE_WHITESPACE
-    'Measured on a composite of 7 criteria, the gap between the designated areas and the rest of the city is 17% smaller
-    in 2023 than in 2016: the areas are 17% less deprived relative to the rest of the city.'
+    'Measured on a composite of 7 criteria, the gap between the designated areas and the rest of the municipality is
+    17% smaller in 2023 than in 2016: the areas are 17% less deprived relative to the rest of the municipality.'
     >>> less_deprived_sentence({2016: float("nan")}, "en")
     'The composite gap: too few published figures to describe a trend.'
     """
