@@ -128,6 +128,8 @@ def _column_format(col: str, values: pd.Series, formats: Mapping[str, str]) -> t
                 "expected percent, int, number, bool or text (optionally with ':decimals')."
             )
         return kind, int(dec) if dec else (0 if kind == "int" else 1 if kind == "percent" else 2)
+    if col == "year" or col.endswith("_year"):
+        return "text", 0  # 2024, not 2,024
     present = values.dropna()
     if pd.api.types.is_bool_dtype(values) or (
         len(present) and all(isinstance(v, (bool, np.bool_)) for v in present)

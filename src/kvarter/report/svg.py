@@ -127,6 +127,8 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     [0.0, 0.1, 0.2, 0.3]
     >>> nice_ticks(0, 100, 4)
     [0.0, 25.0, 50.0, 75.0, 100.0]
+    >>> nice_ticks(0, 0.675)  # the top tick always covers the highest value
+    [0.0, 0.2, 0.4, 0.6, 0.8]
     """
     if hi <= lo:
         hi = lo + 1.0
@@ -136,9 +138,9 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     start = math.floor(lo / step) * step
     ticks = []
     t = start
-    while t < hi + step * 0.5:
+    while True:
         ticks.append(round(t, 10))
-        if t >= hi:
+        if t >= hi - 1e-12:
             break
         t += step
     return ticks
