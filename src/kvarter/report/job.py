@@ -179,6 +179,7 @@ def run_report(
         "indicators": published_ind,
         "history": protect_history(long, residents, policy, hidden=hidden),
     }
+    shown: dict[str, Protected] = {}
     for rs_id in result.loc[result["year"] == year, "ruleset"].drop_duplicates():
         part = result[result["ruleset"] == rs_id]
         if criteria_table(part, year).empty:
@@ -186,6 +187,16 @@ def run_report(
             continue
         tables[f"criteria_{rs_id}"] = protect_criteria(part, year, policy, dominance=dominance, hidden=hidden,
                                                        areas=areas)
+        # The report shows the areas on a list or meeting a criterion; the
+        # file and the workbook keep every screened area. Rows are protected
+        # one by one (no relations), so the subset carries the same statuses.
+        now = part[part["year"] == year]
+        met = now[[c for c in now.columns if c.endswith("_met")]].fillna(False).astype(bool).any(axis=1)
+        lists = [c[: -len("_rule")] for c in now.columns if c.endswith("_rule") and c[: -len("_rule")] in now.columns]
+        listed = now[lists].fillna(False).astype(bool).any(axis=1) if lists else met
+        focus = set(now.loc[met | listed, "area_id"].astype(str))
+        shown[rs_id] = protect_criteria(part[part["area_id"].astype(str).isin(focus)], year, policy,
+                                        dominance=dominance, hidden=hidden, areas=areas)
     gap = protect_gap(published_ind.frame, pooled_ids, municipality, areas, policy)
     if gap is not None:
         tables["composite_gap"] = gap
@@ -224,7 +235,8 @@ def run_report(
     methods = methods_of(store, rulesets, policy)
     pages = {}
     for i, lg in enumerate(langs):
-        sections = build_sections(tables, seg_sections, areas, latest, ind, year, municipality, lg, trends, profile)
+        sections = build_sections(tables, seg_sections, areas, latest, ind, year, municipality, lg, trends, profile,
+                                  shown)
         name = "report.html" if i == 0 else f"report.{lg}.html"
         pages[lg] = Path(write_report(out / name, sections, lang=lg,
                                       title=title or f"kvarter — {municipality} {year}", methods=methods))

@@ -102,7 +102,10 @@ def _grid_for(protected_results: Protected, pair: str, index: str, lang: str):
 # ------------------------------------------------------------------ the job
 
 
-def build_sections(tables, seg_sections, areas, latest, ind, year, municipality, lang, trends, profile) -> list[Section]:
+def build_sections(tables, seg_sections, areas, latest, ind, year, municipality, lang, trends, profile,
+                   shown) -> list[Section]:
+    """The report's sections from protected tables; ``shown`` holds the
+    criteria tables per rule set as the report displays them."""
     sections = []
     # Map: areas coloured by their strongest designation in the latest year.
     lists_of: dict[str, list[str]] = {}
@@ -161,9 +164,8 @@ def build_sections(tables, seg_sections, areas, latest, ind, year, municipality,
         sections.append(Section("map", map_blocks))
     # One table per rule set, as each list is read on its own terms.
     crit_blocks = []
-    for name in sorted(k for k in tables if k.startswith("criteria_")):
-        rs = name[len("criteria_"):]
-        crit_blocks.append(Table(tables[name], caption=f"{rs} — {year}",
+    for rs in sorted(shown):
+        crit_blocks.append(Table(shown[rs], caption=f"{rs} — {year}",
                                  columns=["name", "criterion", "value", "threshold", "met", "margin"],
                                  formats={"value": "number:3", "threshold": "number:3", "margin": "number:3"}))
     sections.append(Section("designations", crit_blocks))
