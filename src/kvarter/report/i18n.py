@@ -154,7 +154,7 @@ _ROWS: dict[str, tuple[str, str, str, str]] = {
     "employment_status": ("Employment status", "Beskæftigelsesstatus", "Sysselsettingsstatus", "Arbeidsmarktpositie"),
     "household_types": ("Household types", "Husstandstyper", "Husholdningstyper", "Huishoudtypen"),
     "origin": ("Origin", "Herkomst", "Bakgrunn", "Herkomst"),
-    "education": ("Education", "Uddannelse", "Utdanning", "Opleiding"),
+    "education_levels": ("Education", "Uddannelse", "Utdanning", "Opleiding"),
 }
 
 LABELS: dict[str, dict[str, str]] = {

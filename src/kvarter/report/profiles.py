@@ -29,7 +29,7 @@ PROFILE_PANELS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("household_couple_with_children_share", "couple_with_children"),
     )),
     ("origin", (("non_western_share", "non_western"),)),
-    ("education", (
+    ("education_levels", (
         ("education_basic_share_15_64", "basic"),
         ("education_upper_secondary_share_15_64", "upper_secondary"),
         ("education_vocational_share_15_64", "vocational"),
