@@ -79,7 +79,7 @@ def main(argv: list[str]) -> None:
     chosen = []
     for (m, y), sub in wide.groupby(level=[0, 1]):
         if (m, y) in kept and y == 2018:
-            chosen.append({"a": sub["dutch"].astype(int).tolist(), "b": sub["non_western"].astype(int).tolist()})
+            chosen.append({"a": sub["native"].astype(int).tolist(), "b": sub["non_western"].astype(int).tolist()})
     chosen = sorted(chosen, key=lambda c: len(c["a"]))
     mid = len(chosen) // 2
     sample = chosen[mid: mid + args.pysal_cells]

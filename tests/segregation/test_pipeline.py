@@ -43,7 +43,7 @@ def test_groups_follow_the_report_definitions(pupils):
     p18 = pupils[pupils.year == 2018]
     assert y["education_low"] == (p18.parents_education == "basic").sum()
     assert y["education_high"] == p18.parents_education.isin(["short_tertiary", "medium_tertiary", "long_tertiary"]).sum()
-    assert y["dutch"] == (p18.origin == "native").sum()
+    assert y["native"] == (p18.origin == "native").sum()
 
 
 def test_results_match_direct_index_calls_and_filters(pupils, analysis):
@@ -61,7 +61,7 @@ def test_results_match_direct_index_calls_and_filters(pupils, analysis):
     a = p[p.origin == "native"].groupby("school_id", observed=True).size()
     b = p[p.origin == "non_western"].groupby("school_id", observed=True).size()
     a, b = a.align(b, fill_value=0)
-    row = r[(r.municipality == m) & (r.year == y) & (r.pair == "dutch_vs_non_western") & (r["index"] == "dissimilarity")]
+    row = r[(r.municipality == m) & (r.year == y) & (r.pair == "native_vs_non_western") & (r["index"] == "dissimilarity")]
     assert row["estimate"].iloc[0] == pytest.approx(dissimilarity(a, b), abs=1e-14)
     dropped_units = analysis.dropped.units
     assert (dropped_units["size"] < 50).all() and len(dropped_units) > 0
@@ -84,7 +84,7 @@ def test_table1_trends_correlations_heatmaps(pupils, analysis):
     kept = sizes[sizes >= 50]
     assert t1["persons"].iloc[0] == pytest.approx(kept.groupby("year").sum().mean())
     assert t1["units_per_1000"].iloc[0] == pytest.approx((1000 * kept.groupby("year").size() / kept.groupby("year").sum()).mean())
-    assert {"share_dutch", "share_income_high", "share_education_low"} <= set(t1.columns)
+    assert {"share_native", "share_income_high", "share_education_low"} <= set(t1.columns)
     tr = analysis.trends
     assert set(tr["direction"]) <= {"rising", "falling", "stable", "insufficient"}
     assert "disagrees_direction" in tr.columns and "disagrees_level" in tr.columns
@@ -92,7 +92,7 @@ def test_table1_trends_correlations_heatmaps(pupils, analysis):
     r = analysis.correlation(2018, "income_high_vs_income_low", "standardised_dissimilarity",
                              "education_high_vs_education_low", "standardised_dissimilarity")
     assert -1 <= r <= 1 and len(c) > 0
-    hm = analysis.heatmaps["dutch_vs_non_western"]
+    hm = analysis.heatmaps["native_vs_non_western"]
     assert list(hm.index) == [x for x in t1["municipality"] if x in hm.index]
     assert list(hm.columns) == [2015, 2016, 2017, 2018]
 
@@ -107,18 +107,18 @@ def test_trend_reading():
 def test_counts_input_and_empty_group_note():
     c = pd.DataFrame({
         "municipality": "M", "year": 2018, "unit": ["u1", "u1", "u2", "u2", "u3", "u3"],
-        "group": ["dutch", "non_western"] * 3, "n": [40, 20, 10, 50, 30, 30],
+        "group": ["native", "non_western"] * 3, "n": [40, 20, 10, 50, 30, 30],
     })
     res = analyse_segregation(c, permutations=20, bootstrap=20, min_unit_size=0, min_municipality_size=0)
-    d = res.results[(res.results.pair == "dutch_vs_non_western") & (res.results["index"] == "dissimilarity")]
+    d = res.results[(res.results.pair == "native_vs_non_western") & (res.results["index"] == "dissimilarity")]
     assert d["estimate"].iloc[0] == pytest.approx(dissimilarity([40, 10, 30], [20, 50, 30]))
-    w = res.results[res.results.pair == "dutch_vs_western"]
+    w = res.results[res.results.pair == "native_vs_western"]
     assert w["estimate"].isna().all() and w["note"].str.contains("western has no members").all()
 
 
 def test_bad_counts_and_bad_arguments():
-    c = pd.DataFrame({"municipality": "M", "year": 2018, "unit": ["u1", "u2"], "group": "dutch", "n": [3, -1]})
-    with pytest.raises(InputError, match=r"negative n \(first at row 1: unit 'u2', group 'dutch', n=-1\)"):
+    c = pd.DataFrame({"municipality": "M", "year": 2018, "unit": ["u1", "u2"], "group": "native", "n": [3, -1]})
+    with pytest.raises(InputError, match=r"negative n \(first at row 1: unit 'u2', group 'native', n=-1\)"):
         analyse_segregation(c)
     with pytest.raises(InputError, match="'units' parameter"):
         analyse_segregation(c, units="block")
@@ -156,10 +156,10 @@ def test_command_writes_outputs_and_stores_results(tmp_path, pupils):
     res = CliRunner().invoke(app, ["segregation", "--store", str(db), "--out", str(out),
                                    "--permutations", "20", "--bootstrap", "20", "--seed", "1"])
     assert res.exit_code == 0, res.output
-    assert "dutch_vs_non_western" in res.output and "Dropped" in res.output
+    assert "native_vs_non_western" in res.output and "Dropped" in res.output
     for f in ("segregation_results.csv", "segregation_results.parquet", "segregation_table1.csv",
-              "segregation_trends.csv", "segregation_correlations.csv", "heatmap_dutch_vs_non_western.png",
-              "heatmap_dutch_vs_non_western.svg"):
+              "segregation_trends.csv", "segregation_correlations.csv", "heatmap_native_vs_non_western.png",
+              "heatmap_native_vs_non_western.svg"):
         assert (out / f).stat().st_size > 0, f
     with Store(db) as st:
         stored = st.read("segregation_results")

@@ -98,7 +98,7 @@ def test_batch_of_tables_gives_the_numbers_of_one_generator_in_turn():
 def test_pipeline_progress_once_per_municipality_year_in_order():
     counts = pd.DataFrame({
         "municipality": ["A"] * 4 + ["B"] * 4, "year": [2018, 2018, 2019, 2019] * 2,
-        "unit": ["u1", "u2"] * 4, "group": "dutch", "n": [5, 3, 4, 6, 2, 2, 7, 1],
+        "unit": ["u1", "u2"] * 4, "group": "native", "n": [5, 3, 4, 6, 2, 2, 7, 1],
     })
     counts = pd.concat([counts, counts.assign(group="non_western", n=[1, 4, 2, 2, 3, 1, 1, 5])])
     sizes = counts.groupby(["municipality", "year", "unit"])["n"].sum().rename("size").reset_index()
@@ -106,5 +106,5 @@ def test_pipeline_progress_once_per_municipality_year_in_order():
     res = index_results(UnitCounts(counts, sizes), load_themes(), permutations=20, bootstrap=20, seed=1,
                         progress=lambda k, n: seen.append((k, n)))
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
-    d = res[(res.pair == "dutch_vs_non_western") & (res["index"] == "dissimilarity")]
+    d = res[(res.pair == "native_vs_non_western") & (res["index"] == "dissimilarity")]
     assert d["p_value"].notna().all() and len(d) == 4

@@ -183,14 +183,14 @@ def school_panel_counts(
     """The same pupils as :func:`school_panel` (same seed), counted per school and group.
 
     Long table ``municipality, year, unit, group, n`` with the report's groups
-    (``dutch, non_western, western, income_high, income_middle, income_low,
+    (``native, non_western, western, income_high, income_middle, income_low,
     education_high, education_low``) and ``total`` (all pupils of the school).
     Income quintiles are national per year, as in the report. Built year by
     year, so memory stays at one year of pupils.
 
     >>> c = school_panel_counts(seed=1, municipalities=2, years=[2018], scale=0.05)
     >>> sorted(c["group"].unique())[:3]
-    ['dutch', 'education_high', 'education_low']
+    ['education_high', 'education_low', 'income_high']
     """
     rng, years, structure = _years_and_structure(seed, municipalities, years)
     out = []
@@ -201,7 +201,7 @@ def school_panel_counts(
         q = np.floor((rank - 1) * 5 / inc.notna().sum()) + 1
         groups = {
             "total": pd.Series("total", index=p.index),
-            "ethnicity": p["origin"].astype(object).map({"native": "dutch", "non_western": "non_western", "western": "western"}),
+            "ethnicity": p["origin"].astype(object).map({"native": "native", "non_western": "non_western", "western": "western"}),
             "income": q.map({5.0: "income_high", 3.0: "income_middle", 1.0: "income_low"}),
             "education": p["parents_education"].astype(object).map(
                 {"basic": "education_low", "short_tertiary": "education_high",

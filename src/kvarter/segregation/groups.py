@@ -91,8 +91,8 @@ class ThemeSet(BaseModel):
 def pair_id(group_a: str, group_b: str) -> str:
     """The name of a pair in result tables and file names.
 
-    >>> pair_id("dutch", "non_western")
-    'dutch_vs_non_western'
+    >>> pair_id("native", "non_western")
+    'native_vs_non_western'
     """
     return f"{group_a}_vs_{group_b}"
 
@@ -102,7 +102,7 @@ def load_themes(path: str | Path | None = None) -> ThemeSet:
 
     >>> ts = load_themes()
     >>> [pair_id(a, b) for _, a, b in ts.pairs()][:2], len(ts.pairs())
-    (['dutch_vs_non_western', 'dutch_vs_western'], 7)
+    (['native_vs_non_western', 'native_vs_western'], 7)
     """
     p = Path(path) if path is not None else BUILTIN_THEMES
     try:
@@ -139,7 +139,7 @@ def assign_groups(persons: pd.DataFrame, theme: Theme, year_col: str = "year") -
     >>> ts = load_themes()
     >>> df = pd.DataFrame({"year": [2018] * 3, "origin": ["native", "western", "martian"]})
     >>> assign_groups(df, ts.themes[0]).tolist()
-    ['dutch', 'western', None]
+    ['native', 'western', None]
     """
     if theme.quantiles is not None:
         key = national_quantile(persons[theme.field], persons[year_col], theme.quantiles)

@@ -61,7 +61,7 @@ def counts_from_microdata(persons: pd.DataFrame, themes: ThemeSet, units: str = 
     ...     "origin": ["native", "western", "native", "native"],
     ...     "household_disposable_income": [1., 2., 3., 4.], "parents_education": "basic"})
     >>> uc = counts_from_microdata(df, load_themes())
-    >>> uc.sizes["size"].tolist(), uc.counts.query("group == 'dutch'")["n"].tolist()
+    >>> uc.sizes["size"].tolist(), uc.counts.query("group == 'native'")["n"].tolist()
     ([2, 1], [1, 1])
     """
     unit_col = UNIT_COLUMNS[units]
@@ -94,7 +94,7 @@ def counts_from_table(counts: pd.DataFrame) -> UnitCounts:
     counted for it.
 
     >>> c = pd.DataFrame({"municipality": "M", "year": 2018, "unit": ["a", "a", "a"],
-    ...     "group": ["dutch", "western", "total"], "n": [5, 2, 9]})
+    ...     "group": ["native", "western", "total"], "n": [5, 2, 9]})
     >>> counts_from_table(c).sizes["size"].tolist()
     [9]
     """
@@ -419,7 +419,7 @@ def analyse_segregation(
     >>> res = analyse_segregation(pupils, permutations=50, bootstrap=50, seed=1,
     ...                           min_municipality_size=2000)
     >>> sorted(res.results["pair"].unique())[:2], res.dropped.municipalities["municipality"].unique().tolist()
-    (['dutch_vs_non_western', 'dutch_vs_western'], ['GM0004'])
+    (['education_high_vs_education_low', 'income_high_vs_income_low'], ['GM0004'])
     """
     owner = "analyse_segregation"
     if units not in UNIT_COLUMNS:
