@@ -57,3 +57,16 @@ def test_derived_indicators_are_not_published_in_the_indicator_table():
     assert is_derived_indicator("outside_labour_education_share_2y")
     assert is_derived_indicator("income_ratio_to_region")
     assert not is_derived_indicator("household_income_mean")
+
+
+def test_without_an_areas_table_the_indicator_rows_give_the_geography():
+    # Residents: A has 3 (suppressed), so B must go too or A = K - B.
+    t = pd.DataFrame({"indicator": ["residents"] * 4, "level": ["area", "area", "municipality", "country"],
+                      "unit_id": ["A", "B", "K", "country"], "municipality": ["K", "K", "K", None],
+                      "year": [2024] * 4, "value": [3.0, 40.0, 43.0, 43.0], "numerator": [3.0, 40.0, 43.0, 43.0],
+                      "denominator": [3.0, 40.0, 43.0, 43.0], "persons": [3, 40, 43, 43]})
+    p = protect_indicators(t, DisclosurePolicy(min_count=5), areas=None)
+    f = p.frame.set_index("unit_id")
+    assert f.loc["A", "value_status"] == "primary"
+    assert f.loc["B", "value_status"] == "secondary"
+    assert not attack(p)["recovered"].any()

@@ -26,8 +26,21 @@ VACANCY_PULL = 2.0  # how strongly movers are drawn to areas below their size
 
 
 def snapshot(ctx: Context, P: dict, H: dict, year: int, first: int, last: int, rng: np.random.Generator) -> dict:
-    """Every current person's record in ``year`` as arrays of codes and numbers
-    (see :func:`simulate` for an example)."""
+    """Every current person's record in ``year`` as arrays of codes and numbers.
+
+    ``age`` is ``year`` minus the birth year; areas and households are where
+    the persons live now.
+
+    >>> from kvarter.demo.panel import example_context
+    >>> ctx, rng = example_context(), np.random.default_rng(0)
+    >>> H, P = initial_population(ctx, np.full(16, 30), 2020, rng)
+    >>> P["pid"] = np.arange(len(P["hh"]))
+    >>> s = snapshot(ctx, P, H, 2022, 2020, 2025, rng)
+    >>> len(s["person"]), set(s["year"].tolist()), bool((s["age"] == 2022 - P["birth"]).all())
+    (480, {2022}, True)
+    >>> np.bincount(s["area"]).tolist() == [30] * 16
+    True
+    """
     hh = P["hh"]
     n_hh = len(H["area"])
     htype, size, kids = household_types(P["role"], hh, n_hh)
@@ -96,9 +109,9 @@ def _add(P, H, Pn, Hn, next_pid):
     return _concat(P, Pn), _concat(H, Hn), next_pid + len(Pn["hh"])
 
 
-def advance(ctx: Context, P: dict, H: dict, year: int, target: int, next_pid: int, rng: np.random.Generator):
-    """The events between 1 January of ``year`` and of ``year + 1`` (see
-    :func:`simulate` for an example)."""
+def _advance(ctx: Context, P: dict, H: dict, year: int, target: int, next_pid: int, rng: np.random.Generator):
+    """The events between 1 January of ``year`` and of ``year + 1``; needs the
+    context :func:`simulate` prepares (see it for an example)."""
     age = year + 1 - P["birth"]
     s = H["s"][P["hh"]]
     dies = rng.random(len(age)) < np.minimum(np.exp(-10.3 + 0.093 * age - 0.25 * s), 0.6)
@@ -194,5 +207,5 @@ def simulate(ctx: Context, persons_per_area: np.ndarray, years: list[int], rng: 
         if year in years:
             frames.append(snapshot(ctx, P, H, year, first, last, rng))
         if year < last:
-            P, H, next_pid = advance(ctx, P, H, year, target, next_pid, rng)
+            P, H, next_pid = _advance(ctx, P, H, year, target, next_pid, rng)
     return frames

@@ -291,6 +291,15 @@ def assess(k: Knowledge, policy, cache: dict | None = None) -> list[Finding]:
 
     ``cache`` (a dict kept by the caller) skips components whose suppressions
     have not changed since the last call.
+
+    >>> import pandas as pd
+    >>> from kvarter.disclosure import DisclosurePolicy, protect, partition
+    >>> t = pd.DataFrame({"area": ["Demoby", "A", "B", "C"], "persons": [40, 3, 17, 20]})
+    >>> view = protect(t, DisclosurePolicy(), key=["area"], value_columns=["persons"],
+    ...                count_column="persons",
+    ...                relations=[partition("Demoby", "Demoby", ["A", "B", "C"])]).published_view()
+    >>> [(f.index, f.lower, f.upper, f.recovered) for f in assess(view.knowledge(), view.policy)]
+    [(1, 0.0, 20.0, False), (2, 0.0, 20.0, False)]
     """
     k.refresh()
     out: list[Finding] = []
@@ -315,7 +324,18 @@ def assess(k: Knowledge, policy, cache: dict | None = None) -> list[Finding]:
 
 
 def findings_frame(k: Knowledge, findings: list[Finding], key: list[str]) -> pd.DataFrame:
-    """Findings as a table: key columns, relation, quantity, lower, upper, recovered, problem."""
+    """Findings as a table: key columns, relation, quantity, lower, upper, recovered, problem.
+
+    >>> import numpy as np
+    >>> k = Knowledge(labels=[("Demoby",), ("A",), ("B",)], n=np.array([20.0, np.nan, np.nan]),
+    ...               x=np.full(3, np.nan), s=np.full(3, np.nan), has_x=False, has_s=False,
+    ...               count_hidden=np.array([False, True, True]), stat_hidden=np.zeros(3, bool),
+    ...               dominance=np.zeros(3, bool), relations=[("Demoby", 0, [1, 2], True)])
+    >>> f = Finding("row", 1, "persons", 0.0, 20.0, False, "")
+    >>> findings_frame(k, [f], ["area"])[["area", "where", "quantity", "upper"]]
+      area where quantity  upper
+    0    A   row  persons   20.0
+    """
     records = []
     for f in findings:
         if f.where == "row":
@@ -383,7 +403,19 @@ def check_published(protected) -> None:
 
 
 def published_problems(view) -> pd.DataFrame:
-    """Published cells that rest on fewer persons than the minimum (one row each)."""
+    """Published cells that rest on fewer persons than the minimum (one row each).
+
+    >>> import dataclasses, pandas as pd
+    >>> from kvarter.disclosure import DisclosurePolicy, protect
+    >>> t = pd.DataFrame({"area": ["A", "B", "C"], "persons": [3, 17, 40]})
+    >>> view = protect(t, DisclosurePolicy(), key=["area"], value_columns=["persons"],
+    ...                count_column="persons").published_view()
+    >>> len(published_problems(view))
+    0
+    >>> stricter = dataclasses.replace(view, policy=dataclasses.replace(view.policy, min_count=20))
+    >>> published_problems(stricter)["problem"].tolist()
+    ['rests on 17 persons (minimum 20)']
+    """
     policy = view.policy
     f = view.frame
     records = []

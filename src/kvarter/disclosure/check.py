@@ -16,7 +16,17 @@ PUBLISHED_SUFFIXES = (".csv", ".parquet")
 
 
 def published_files(directory) -> list[Path]:
-    """CSV and Parquet files under ``directory`` (or the file itself), sorted."""
+    """CSV and Parquet files under ``directory`` (or the file itself), sorted.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     for name in ("b.csv", "sub/a.parquet", "notes.txt"):
+    ...         p = Path(d, name)
+    ...         p.parent.mkdir(exist_ok=True)
+    ...         _ = p.write_text("")
+    ...     [p.relative_to(d).as_posix() for p in published_files(d)]
+    ['b.csv', 'sub/a.parquet']
+    """
     directory = Path(directory)
     if directory.is_file():
         return [directory]

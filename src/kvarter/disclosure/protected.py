@@ -191,7 +191,13 @@ class PublishedView:
 
 
 def resolve_relations(relations, labels: list[tuple], source: str) -> list[tuple[str, int, list[int], bool]]:
-    """Relations with keys replaced by row positions; an unknown key is an error naming it."""
+    """Relations with keys replaced by row positions; an unknown key is an error naming it.
+
+    >>> from kvarter.disclosure import partition
+    >>> resolve_relations([partition("all", "Demoby", ["A", "B"])],
+    ...                   [("A",), ("Demoby",), ("B",)], "persons.csv")
+    [('all', 1, [0, 2], True)]
+    """
     index = {norm_key(lab): i for i, lab in enumerate(labels)}
     out = []
     for rel in relations:
@@ -440,7 +446,18 @@ def description_path(path) -> Path:
 
 
 def read_published(path) -> PublishedView:
-    """Read a CSV or Parquet file written by :meth:`Protected.to_csv`/``to_parquet`` back, with its description."""
+    """Read a CSV or Parquet file written by :meth:`Protected.to_csv`/``to_parquet`` back, with its description.
+
+    >>> import tempfile
+    >>> from kvarter.disclosure import protect
+    >>> t = pd.DataFrame({"area": ["A", "B"], "persons": [3, 17]})
+    >>> p = protect(t, DisclosurePolicy(), key=["area"], value_columns=["persons"], count_column="persons")
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = p.to_csv(f"{d}/persons.csv")
+    ...     view = read_published(f"{d}/persons.csv")
+    >>> view.key, view.frame["persons_status"].tolist(), view.frame["persons"].tolist()
+    (('area',), ['primary', 'published'], [nan, 17.0])
+    """
     path = Path(path)
     desc_path = description_path(path)
     if not desc_path.exists():

@@ -366,7 +366,12 @@ class Catalogue(_Model):
 
 
 def builtin_catalogue_path() -> Path:
-    """The path of the built-in catalogue file."""
+    """The path of the built-in catalogue file.
+
+    >>> p = builtin_catalogue_path()
+    >>> p.parent.name, p.name, p.is_file()
+    ('catalogue', 'builtin.yaml', True)
+    """
     return Path(str(resources.files("kvarter.indicators") / "catalogue" / "builtin.yaml"))
 
 

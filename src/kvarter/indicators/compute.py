@@ -166,6 +166,20 @@ def finish(plan: CompiledCatalogue, agg: pd.DataFrame, areas: pd.DataFrame | Non
 
     ``agg`` has one row per area, municipality and year with the sums named in
     ``plan.columns``; ``areas`` (area_id, region) places areas in regions.
+
+    >>> import ibis
+    >>> from kvarter.indicators.compile import compile_catalogue
+    >>> persons = ibis.memtable(pd.DataFrame({"person_id": list("abcd"), "year": [2020] * 4,
+    ...     "municipality": ["K"] * 4, "area_id": ["A1", "A1", "A1", "A2"],
+    ...     "origin": ["native", "non_western", "non_western", "native"]}))
+    >>> plan = compile_catalogue(load_catalogue(), persons, indicators=["non_western_share"])
+    >>> out = finish(plan, plan.aggregates[0].execute())
+    >>> out[["level", "unit_id", "numerator", "denominator", "value"]]
+              level  unit_id  numerator  denominator     value
+    0          area       A1        2.0          3.0  0.666667
+    1          area       A2        0.0          1.0  0.000000
+    2  municipality        K        2.0          4.0  0.500000
+    3       country  country        2.0          4.0  0.500000
     """
     sum_cols = [c for c in agg.columns if c.startswith("s")]
     agg = agg.copy()

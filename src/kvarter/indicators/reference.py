@@ -106,7 +106,12 @@ def indicator_markdown(ind) -> str:
 
 
 def catalogue_markdown(catalogue: Catalogue | None = None) -> str:
-    """The whole reference page for ``catalogue`` (the built-in one by default)."""
+    """The whole reference page for ``catalogue`` (the built-in one by default).
+
+    >>> md = catalogue_markdown(load_catalogue().select(["non_western_share"]))
+    >>> md.startswith("# Indicators"), md.count("### `"), "### `non_western_share`" in md
+    (True, 1, True)
+    """
     cat = catalogue or load_catalogue()
     header = f"Catalogue version {cat.version}. Sources: {cat.source.strip()}\n\n"
     return INTRO + "\n" + header + "\n".join(indicator_markdown(i) for i in cat)

@@ -120,6 +120,16 @@ def grid(obj, *, index: str, columns: str, value: str, where: str = "heat-map", 
     Returns ``(values, reasons, row_labels, col_labels)``; rows and columns keep
     the order in which they first appear (sort the table by pupils first),
     and cells absent from the table are NaN with no reason.
+
+    >>> import pandas as pd
+    >>> from kvarter.disclosure import DisclosurePolicy, protect
+    >>> t = pd.DataFrame({"area": ["A", "A", "B", "B"], "year": [2021, 2020, 2020, 2021],
+    ...                   "persons": [10, 12, 3, 20]})
+    >>> p = protect(t, DisclosurePolicy(), key=["area", "year"], value_columns=["persons"],
+    ...             count_column="persons")
+    >>> values, reasons, rows, cols = grid(p, index="area", columns="year", value="persons")
+    >>> values.tolist(), reasons.tolist(), rows, cols
+    ([[12.0, 10.0], [nan, 20.0]], [[None, None], ['fewer than 5 persons', None]], ['A', 'B'], [2020, 2021])
     """
     table = published(obj, where, lang)
     f = table.frame
@@ -141,6 +151,16 @@ def series(obj, *, x: str, by: str, value: str, where: str = "line chart", lang:
     """A protected long table as ``(xs, series, reasons)`` for
     :func:`~kvarter.report.charts.line_chart` (one series per value of ``by``)
     or :func:`~kvarter.report.charts.bar_chart` (``x`` = category, ``by`` = group).
+
+    >>> import pandas as pd
+    >>> from kvarter.disclosure import DisclosurePolicy, protect
+    >>> t = pd.DataFrame({"area": ["A", "A", "B", "B"], "year": [2021, 2020, 2020, 2021],
+    ...                   "persons": [10, 12, 3, 20]})
+    >>> p = protect(t, DisclosurePolicy(), key=["area", "year"], value_columns=["persons"],
+    ...             count_column="persons")
+    >>> xs, lines, reasons = series(p, x="year", by="area", value="persons")
+    >>> xs, lines["A"].tolist(), lines["B"].tolist(), reasons["B"]
+    ([2020, 2021], [12.0, 10.0], [nan, 20.0], ['fewer than 5 persons', None])
     """
     table = published(obj, where, lang)
     f = table.frame
@@ -163,7 +183,17 @@ def series(obj, *, x: str, by: str, value: str, where: str = "line chart", lang:
 
 def suppression_summary(tables: dict[str, PublishedTable]) -> pd.DataFrame:
     """Count suppressed cells per table, column, status and reason (for the
-    methods section's "what was suppressed and why")."""
+    methods section's "what was suppressed and why").
+
+    >>> import pandas as pd
+    >>> from kvarter.disclosure import DisclosurePolicy, protect
+    >>> t = pd.DataFrame({"area": ["A", "A", "B", "B"], "year": [2021, 2020, 2020, 2021],
+    ...                   "persons": [10, 12, 3, 20]})
+    >>> p = protect(t, DisclosurePolicy(), key=["area", "year"], value_columns=["persons"],
+    ...             count_column="persons")
+    >>> suppression_summary({"persons by year": published(p, "doctest")}).to_dict("records")
+    [{'table': 'persons by year', 'column': 'persons', 'status': 'primary', 'reason': 'fewer than 5 persons', 'cells': 1}]
+    """
     rows = []
     for name, table in tables.items():
         for col in table.value_columns:

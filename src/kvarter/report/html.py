@@ -155,7 +155,7 @@ def _format_cell(value, kind: str, decimals: int, lang: str) -> str:
     return label(str(value), lang)
 
 
-def render_table(block: Table, lang: str, where: str) -> tuple[str, PublishedTable]:
+def _render_table(block: Table, lang: str, where: str) -> tuple[str, PublishedTable]:
     """The HTML of one protected table and the table as read (for the summary)."""
     table = published(block.protected, where, lang)
     f = table.frame
@@ -274,7 +274,7 @@ def _block_html(block, lang: str, where: str, tables: dict[str, PublishedTable])
                 f'<div class="kv-infobox" role="status" aria-live="polite" hidden></div>'
                 f'<p class="kv-hint">{esc(label("hover_hint", lang))}</p>{cap}</figure>')
     if isinstance(block, Table):
-        html, table = render_table(block, lang, where)
+        html, table = _render_table(block, lang, where)
         name = block.caption or where
         tables[name if name not in tables else f"{name} ({len(tables) + 1})"] = table
         return html

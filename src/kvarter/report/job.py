@@ -81,7 +81,7 @@ def indicator_table(store, *, engine: str = "duckdb", recompute: bool = False) -
     return ind
 
 
-def screen_years(values: pd.DataFrame, areas: pd.DataFrame, rulesets: Sequence[str], years: Sequence[int]) -> pd.DataFrame:
+def _screen_years(values: pd.DataFrame, areas: pd.DataFrame, rulesets: Sequence[str], years: Sequence[int]) -> pd.DataFrame:
     """Screen every year under each rule set, each year under the law then in force.
 
     A rule set with predecessors (``dk-2024`` → ``dk-2018`` → ``dk-2013`` →
@@ -132,6 +132,16 @@ def run_report(
 
         result = run_report(Store("kvarter.duckdb"), "out", lang="da")
         print(result.html)
+
+    The languages are checked before anything is read or written:
+
+    >>> import tempfile
+    >>> from kvarter.store import Store
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     run_report(Store(":memory:"), d, lang=["en", "xx"])
+    Traceback (most recent call last):
+    ...
+    kvarter.errors.InputError: The 'lang' parameter of run_report must be one of 'en', 'da', 'no', 'nl'. Got 'xx' instead.
     """
     from kvarter.screening import designations_long
 
@@ -155,7 +165,7 @@ def run_report(
         raise InputError(f"No indicators for year {year}; the store has {years[0]}-{years[-1]}.")
 
     say("screening")
-    result = screen_years(ind, areas, rulesets, [y for y in years if y <= year])
+    result = _screen_years(ind, areas, rulesets, [y for y in years if y <= year])
     long = designations_long(result)
     store.write_result("designations", long)
     latest = long[(long["year"] == year) & long["designated"]]

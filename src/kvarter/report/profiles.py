@@ -84,6 +84,12 @@ def designated_leaves(areas: pd.DataFrame, designated: set[str], municipality: s
 
 
 def leaf_areas(areas: pd.DataFrame) -> pd.DataFrame:
+    """The areas that are no other area's ``parent_area`` (all areas when there is no such column).
+
+    >>> areas = pd.DataFrame({"area_id": ["U", "H1", "H2", "N"], "parent_area": [None, "U", "U", None]})
+    >>> leaf_areas(areas)["area_id"].tolist()
+    ['H1', 'H2', 'N']
+    """
     parents = set(areas["parent_area"].dropna().astype(str)) if "parent_area" in areas else set()
     return areas[~areas["area_id"].astype(str).isin(parents)]
 
@@ -169,7 +175,18 @@ def _group_links(t: pd.DataFrame, indicator: str, area_ids: set[str], municipali
 def protect_trends(ind, area_ids, municipality, years, policy, hidden: set | None = None) -> dict[str, Protected]:
     """Designated areas pooled against the rest of the municipality per year,
     one protected table per trend indicator (linked to the indicator table
-    through ``hidden``)."""
+    through ``hidden``).
+
+    >>> from kvarter.disclosure import DisclosurePolicy
+    >>> ind = pd.DataFrame({"indicator": "non_western_share", "level": ["area", "area", "municipality"],
+    ...     "unit_id": ["A", "B", "K"], "year": 2020, "numerator": [20.0, 6.0, 26.0],
+    ...     "denominator": [40.0, 60.0, 100.0], "persons": [40, 60, 100]})
+    >>> ind["value"] = ind["raw_value"] = ind["numerator"] / ind["denominator"]
+    >>> t = protect_trends(ind, {"A"}, "K", [2020], DisclosurePolicy())
+    >>> # rest of K: (26 - 20) / (100 - 40) = 0.1
+    >>> t["non_western_share"].frame[["group", "value", "persons"]].to_dict("records")
+    [{'group': 'designated', 'value': 0.5, 'persons': 40}, {'group': 'rest', 'value': 0.1, 'persons': 60}]
+    """
     out = {}
     for indicator in TREND_INDICATORS:
         if indicator not in set(ind["indicator"]):
@@ -217,7 +234,17 @@ def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.Dat
                     hidden: set | None = None) -> dict[str, Protected]:
     """Gentofte's key figures for the pooled designated areas against the
     municipality in ``year``, one protected table per panel; sums (income,
-    charges) also against the dominance rule when ``dominance`` is given."""
+    charges) also against the dominance rule when ``dominance`` is given.
+
+    >>> from kvarter.disclosure import DisclosurePolicy
+    >>> ind = pd.DataFrame({"indicator": "non_western_share", "level": ["area", "area", "municipality"],
+    ...     "unit_id": ["A", "B", "K"], "year": 2020, "numerator": [20.0, 6.0, 26.0],
+    ...     "denominator": [40.0, 60.0, 100.0], "persons": [40, 60, 100]})
+    >>> ind["value"] = ind["raw_value"] = ind["numerator"] / ind["denominator"]
+    >>> p = protect_profile(ind, {"A"}, "K", 2020, DisclosurePolicy())
+    >>> list(p), p["origin"].frame[["category", "group", "value"]].to_dict("records")
+    (['origin'], [{'category': 'non_western', 'group': 'designated', 'value': 0.5}, {'category': 'non_western', 'group': 'municipality', 'value': 0.26}])
+    """
     from kvarter.indicators.dominance import sum_base
 
     out = {}
@@ -323,7 +350,20 @@ def protect_gap(published: pd.DataFrame, area_ids, municipality: str, areas: pd.
     """The composite gap between the designated areas and the rest of the
     municipality per year (:func:`kvarter.screening.deprivation_gap`, weighted
     by residents), over the municipality's leaf areas with every component
-    published; None when either group is empty in some year."""
+    published; None when either group is empty in some year.
+
+    >>> from kvarter.disclosure import DisclosurePolicy
+    >>> rows = []
+    >>> for y, vals in ((2020, (0.5, 0.1, 0.2)), (2021, (0.4, 0.1, 0.2))):
+    ...     for a, v in zip("ABC", vals):
+    ...         rows.append({"indicator": "basic_education_share", "level": "area", "unit_id": a, "year": y, "value": v})
+    ...         rows.append({"indicator": "residents", "level": "area", "unit_id": a, "year": y, "value": 100.0})
+    >>> areas = pd.DataFrame({"area_id": list("ABC"), "municipality": "K"})
+    >>> g = protect_gap(pd.DataFrame(rows), {"A"}, "K", areas, DisclosurePolicy()).frame
+    >>> # scores as in composite_scores: A 1.373 then 0.784, B -0.981, C -0.392 (rest -0.686)
+    >>> g[["year", "group", "rest", "gap", "change"]].round(3).to_dict("records")
+    [{'year': 2020, 'group': 1.373, 'rest': -0.686, 'gap': 2.059, 'change': 0.0}, {'year': 2021, 'group': 0.784, 'rest': -0.686, 'gap': 1.471, 'change': -0.286}]
+    """
     from kvarter.errors import InputError
     from kvarter.screening import deprivation_gap
 

@@ -25,6 +25,15 @@ def criteria_table(result: pd.DataFrame, year: int) -> pd.DataFrame:
     margin, residents, numerator, denominator``; the numerator and
     denominator are those of the criterion's indicator (persons behind the
     value) when known.
+
+    >>> from kvarter.screening.run import run_screening
+    >>> user = pd.DataFrame({"area_id": ["a"], "year": [2024], "residents": [2400],
+    ...     "outside_labour_education_share": [0.43], "convicted_ratio_to_national": [3.1],
+    ...     "basic_education_share": [0.52], "income_ratio_to_region": [0.54], "non_western_share": [0.62]})
+    >>> run = run_screening(["dk-2024"], 2024, values=user)
+    >>> crit = criteria_table(run.results["dk-2024"], 2024)
+    >>> crit[["criterion", "value", "threshold", "met"]].head(3).to_dict("records")
+    [{'criterion': 'employment', 'value': 0.43, 'threshold': 0.4, 'met': True}, {'criterion': 'crime', 'value': 3.1, 'threshold': 3.0, 'met': True}, {'criterion': 'education', 'value': 0.52, 'threshold': 0.6, 'met': False}]
     """
     rows = result[(result["year"] == year)]
     lists = [c[: -len("_rule")] for c in rows.columns if c.endswith("_rule")]
@@ -62,6 +71,19 @@ def protect_criteria(result: pd.DataFrame, year: int, policy, *, dominance: pd.D
     (:func:`kvarter.report.links.hidden_cells`): a criterion resting on one of
     them is suppressed too (``linked``), so the two tables cannot be played
     against each other.
+
+    >>> from kvarter.screening.run import run_screening
+    >>> user = pd.DataFrame({"area_id": ["a"], "year": [2024], "residents": [2400],
+    ...     "outside_labour_education_share": [0.43], "convicted_ratio_to_national": [3.1],
+    ...     "basic_education_share": [0.52], "income_ratio_to_region": [0.54], "non_western_share": [0.62]})
+    >>> run = run_screening(["dk-2024"], 2024, values=user)
+    >>> from kvarter.disclosure import DisclosurePolicy
+    >>> f = protect_criteria(run.results["dk-2024"], 2024, DisclosurePolicy()).frame
+    >>> len(f), set(f["value_status"]), float(f["persons"].iloc[0])
+    (10, {'published'}, 2400.0)
+    >>> f = protect_criteria(run.results["dk-2024"], 2024, DisclosurePolicy(min_count=3000)).frame
+    >>> set(f["value_status"]), bool(f["value"].isna().all())
+    ({'primary'}, True)
     """
     crit = criteria_table(result, year)
     crit["persons"] = _persons_behind(crit)
@@ -107,7 +129,17 @@ def protect_criteria(result: pd.DataFrame, year: int, policy, *, dominance: pd.D
 
 def protect_history(long: pd.DataFrame, residents: pd.DataFrame, policy, *, hidden: set | None = None) -> Protected:
     """The list history of every area ever designated, with its residents;
-    a year whose resident count is hidden in the indicator table is linked."""
+    a year whose resident count is hidden in the indicator table is linked.
+
+    >>> from kvarter.disclosure import DisclosurePolicy
+    >>> long = pd.DataFrame({"ruleset": "dk-2024", "list": "udsat_boligomraade", "area_id": ["a", "a", "b", "b"],
+    ...     "name": ["A", "A", "B", "B"], "year": [2023, 2024] * 2, "designated": [False, True, False, False],
+    ...     "change": ["not listed", "listed", "not listed", "not listed"]})
+    >>> residents = pd.DataFrame({"area_id": ["a", "a"], "year": [2023, 2024], "residents": [1200, 1250]})
+    >>> h = protect_history(long, residents, DisclosurePolicy()).frame
+    >>> h[["area_id", "year", "designated", "residents"]].to_dict("records")
+    [{'area_id': 'a', 'year': 2023, 'designated': False, 'residents': 1200}, {'area_id': 'a', 'year': 2024, 'designated': True, 'residents': 1250}]
+    """
     ever = set(long.loc[long["designated"].astype(bool), "area_id"].astype(str))
     long = long[long["area_id"].astype(str).isin(ever)]
     h = long.merge(residents, on=["area_id", "year"], how="left")
@@ -123,7 +155,12 @@ def protect_history(long: pd.DataFrame, residents: pd.DataFrame, policy, *, hidd
 def with_share_numerator(t: pd.DataFrame) -> pd.DataFrame:
     """Add ``share_numerator``: the numerator where it counts persons among the
     denominator (a share), so the small-numerator and complement rules apply;
-    empty for sums and rates whose numerator is not a subset of persons."""
+    empty for sums and rates whose numerator is not a subset of persons.
+
+    >>> t = pd.DataFrame({"numerator": [3.0, 900.0], "denominator": [10.0, 10.0]})
+    >>> with_share_numerator(t)["share_numerator"].tolist()
+    [3.0, nan]
+    """
     t = t.copy()
     share = t["denominator"].notna() & (t["numerator"] >= 0) & (t["numerator"] <= t["denominator"])
     t["share_numerator"] = t["numerator"].where(share)
@@ -161,7 +198,7 @@ def indicator_relations(table: pd.DataFrame, areas: pd.DataFrame | None) -> list
     """
     from kvarter.disclosure import partition
 
-    if areas is None or areas.empty or not {"area_id", "municipality", "region"} <= set(areas.columns):
+    if areas is None or areas.empty or not {"area_id", "municipality"} <= set(areas.columns):
         return []
     keys = set(zip(table["indicator"], table["level"], table["unit_id"].astype(str), table["year"]))
     areas = areas.astype({"area_id": str})
@@ -173,9 +210,12 @@ def indicator_relations(table: pd.DataFrame, areas: pd.DataFrame | None) -> list
         groups.append((str(m), "municipality", str(m), [("area", a) for a in part["area_id"]]))
     for p_, part in areas[parent.notna()].groupby(parent[parent.notna()].astype(str)):
         groups.append((str(p_), "area", str(p_), [("area", a) for a in part["area_id"]]))
-    for r, part in areas.groupby("region"):
-        groups.append((str(r), "region", str(r), [("municipality", str(m)) for m in part["municipality"].unique()]))
-    groups.append(("country", "country", "country", [("region", str(r)) for r in areas["region"].unique()]))
+    if "region" in areas.columns and areas["region"].notna().all():
+        for r, part in areas.groupby("region"):
+            groups.append((str(r), "region", str(r), [("municipality", str(m)) for m in part["municipality"].unique()]))
+        groups.append(("country", "country", "country", [("region", str(r)) for r in areas["region"].unique()]))
+    else:  # no regions: the municipalities make up the country
+        groups.append(("country", "country", "country", [("municipality", str(m)) for m in areas["municipality"].unique()]))
     rels = []
     for (ind, year), _ in table.groupby(["indicator", "year"], sort=False):
         for name, level, unit, members in groups:
@@ -211,7 +251,17 @@ def with_dominance(t: pd.DataFrame, dominance: pd.DataFrame | None, keys: list[s
 def protect_store_indicators(store, ind: pd.DataFrame, policy, *, years=None) -> tuple[Protected, pd.DataFrame | None]:
     """The store's indicator table protected with its geography and the
     dominance rule (top contributions read from the store's persons); returns
-    the protected table and the contributions (None without persons)."""
+    the protected table and the contributions (None without persons).
+
+    >>> from kvarter.store import Store
+    >>> from kvarter.disclosure import DisclosurePolicy
+    >>> ind = pd.DataFrame({"indicator": "non_western_share", "level": ["area", "area", "municipality"],
+    ...     "unit_id": ["A1", "A2", "K"], "year": 2020, "value": [0.2, 0.4, 1 / 3],
+    ...     "numerator": [2.0, 8.0, 10.0], "denominator": [10.0, 20.0, 30.0], "persons": [10, 20, 30]})
+    >>> p, dominance = protect_store_indicators(Store(":memory:"), ind, DisclosurePolicy())
+    >>> p.frame["value_status"].tolist(), dominance is None
+    (['primary', 'published', 'published'], True)
+    """
     areas = store.read("areas") if store.has_table("areas") else None
     dominance = None
     if store.has_table("persons"):
@@ -227,8 +277,23 @@ def protect_indicators(ind: pd.DataFrame, policy, *, areas: pd.DataFrame | None 
     """The base indicators (see :func:`is_derived_indicator`) for ``years`` (default: all),
     protected with the geographic relations of :func:`indicator_relations`; sums
     (incomes, charges) also against the dominance rule when ``dominance`` (the
-    output of :func:`kvarter.indicators.top_contributions`) is given."""
+    output of :func:`kvarter.indicators.top_contributions`) is given.
+
+    >>> from kvarter.disclosure import DisclosurePolicy
+    >>> ind = pd.DataFrame({"indicator": "non_western_share", "level": ["area", "area", "municipality"],
+    ...     "unit_id": ["A1", "A2", "K"], "year": 2020, "value": [0.2, 0.4, 1 / 3],
+    ...     "numerator": [2.0, 8.0, 10.0], "denominator": [10.0, 20.0, 30.0], "persons": [10, 20, 30]})
+    >>> areas = pd.DataFrame({"area_id": ["A1", "A2"], "municipality": ["K", "K"], "region": ["R", "R"]})
+    >>> # A1 has 2 persons in its numerator; A2 goes too, or K - A2 would give A1 back.
+    >>> protect_indicators(ind, DisclosurePolicy(), areas=areas).frame["value_status"].tolist()
+    ['primary', 'secondary', 'published']
+    """
     t = ind[~ind["indicator"].map(is_derived_indicator)]
+    if (areas is None or "municipality" not in areas.columns) and "municipality" in ind.columns:
+        # Without an areas table, the indicator rows themselves say which
+        # municipality each area belongs to.
+        rows = ind[ind["level"] == "area"][["unit_id", "municipality"]].drop_duplicates("unit_id")
+        areas = rows.rename(columns={"unit_id": "area_id"})
     if years is not None:
         t = t[t["year"].isin(list(years))]
     t = with_share_numerator(t).astype({"unit_id": str})
@@ -251,6 +316,16 @@ def protect_screening(run, year: int, policy, *, hidden: set | None = None, area
     ``designations`` (list status with its history) and ``summary`` (the lists
     each area is on). The persons behind an area's row are its criterion's
     population where known, else its residents.
+
+    >>> from kvarter.screening.run import run_screening
+    >>> user = pd.DataFrame({"area_id": ["a"], "year": [2024], "residents": [2400],
+    ...     "outside_labour_education_share": [0.43], "convicted_ratio_to_national": [3.1],
+    ...     "basic_education_share": [0.52], "income_ratio_to_region": [0.54], "non_western_share": [0.62]})
+    >>> run = run_screening(["dk-2024"], 2024, values=user)
+    >>> from kvarter.disclosure import DisclosurePolicy
+    >>> tables = protect_screening(run, 2024, DisclosurePolicy())
+    >>> sorted(tables), tables["designations"].frame["designated"].tolist()
+    (['criteria', 'designations', 'summary', 'what_if'], [True, True, False, True])
     """
     results = pd.concat(list(run.results.values()), ignore_index=True)
     crit = criteria_table(results, year)
@@ -291,6 +366,29 @@ def protect_screening(run, year: int, policy, *, hidden: set | None = None, area
 
 
 def protect_segregation(analysis, policy, label_of: str) -> dict[str, Protected]:
+    """The tables of a segregation analysis, protected and named ``<label_of>_<table>``.
+
+    The persons behind a result are the smaller group of the pair (the
+    numerator an intruder could pull out of the index); Table 1's smallest
+    group share times the pupils must pass the minimum like any numerator.
+
+    >>> from kvarter.disclosure import DisclosurePolicy
+    >>> from kvarter.segregation import analyse_segregation
+    >>> from kvarter.segregation.groups import ThemeSet
+    >>> ts = ThemeSet.model_validate({"kind": "segregation_themes", "version": 1, "source": "doctest",
+    ...     "themes": [{"name": "origin", "field": "origin", "pairs": [["native", "western"]],
+    ...                 "groups": {"native": {"values": ["native"]}, "western": {"values": ["western"]}}}]})
+    >>> c = pd.DataFrame({"municipality": "M", "year": 2020, "unit": ["s1"] * 3 + ["s2"] * 3,
+    ...                   "group": ["native", "western", "total"] * 2, "n": [40, 10, 50, 10, 40, 50]})
+    >>> analysis = analyse_segregation(c, themes=ts, indices=("dissimilarity",), permutations=0, bootstrap=0,
+    ...                                min_unit_size=0, min_municipality_size=0)
+    >>> tables = protect_segregation(analysis, DisclosurePolicy(), "school")
+    >>> sorted(tables)
+    ['school_results', 'school_table1', 'school_trends', 'school_trends_d']
+    >>> f = tables["school_results"].frame
+    >>> f["minority"].tolist(), f["estimate_status"].tolist(), round(float(f["estimate"][0]), 6)
+    ([50.0], ['published'], 0.6)
+    """
     res = analysis.results.copy()
     out: dict[str, Protected] = {}
     size = [c for c in ("n_total", "pupils", "n") if c in res.columns]
@@ -363,6 +461,24 @@ def publish_segregation(analysis, policy, out_dir: str | Path, *, charts: bool =
     dropped school's size is a count of pupils, so it is protected too); with
     ``charts`` one heat-map per pair (``heatmap_<pair>.png``/``.svg``) drawn
     from the published estimates, suppressed cells left blank.
+
+    >>> from kvarter.disclosure import DisclosurePolicy
+    >>> from kvarter.segregation import analyse_segregation
+    >>> from kvarter.segregation.groups import ThemeSet
+    >>> ts = ThemeSet.model_validate({"kind": "segregation_themes", "version": 1, "source": "doctest",
+    ...     "themes": [{"name": "origin", "field": "origin", "pairs": [["native", "western"]],
+    ...                 "groups": {"native": {"values": ["native"]}, "western": {"values": ["western"]}}}]})
+    >>> c = pd.DataFrame({"municipality": "M", "year": 2020, "unit": ["s1"] * 3 + ["s2"] * 3,
+    ...                   "group": ["native", "western", "total"] * 2, "n": [40, 10, 50, 10, 40, 50]})
+    >>> analysis = analyse_segregation(c, themes=ts, indices=("dissimilarity",), permutations=0, bootstrap=0,
+    ...                                min_unit_size=0, min_municipality_size=0)
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     paths = publish_segregation(analysis, DisclosurePolicy(), d, charts=False)
+    ...     sorted(p.name for p in Path(d).iterdir() if p.suffix == ".csv")
+    ['segregation_results.csv', 'segregation_table1.csv', 'segregation_trends.csv', 'segregation_trends_d.csv']
+    >>> sorted(paths) == ['segregation_results', 'segregation_table1', 'segregation_trends', 'segregation_trends_d']
+    True
     """
     from kvarter.segregation.charts import write_heatmaps
 

@@ -63,6 +63,25 @@ GROUP_LABELS = {
 
 
 def heatmap_blocks(protected_results: Protected, analysis, lang: str, index: str = "dissimilarity") -> list:
+    """One heat-map chart per pair of the protected segregation results, municipalities
+    in Table 1's order (largest first), suppressed cells hatched.
+
+    >>> from kvarter.disclosure import DisclosurePolicy
+    >>> from kvarter.report.publish import protect_segregation
+    >>> from kvarter.segregation import analyse_segregation
+    >>> from kvarter.segregation.groups import ThemeSet
+    >>> ts = ThemeSet.model_validate({"kind": "segregation_themes", "version": 1, "source": "doctest",
+    ...     "themes": [{"name": "origin", "field": "origin", "pairs": [["native", "western"]],
+    ...                 "groups": {"native": {"values": ["native"]}, "western": {"values": ["western"]}}}]})
+    >>> c = pd.DataFrame({"municipality": "M", "year": 2020, "unit": ["s1"] * 3 + ["s2"] * 3,
+    ...                   "group": ["native", "western", "total"] * 2, "n": [40, 10, 50, 10, 40, 50]})
+    >>> analysis = analyse_segregation(c, themes=ts, indices=("dissimilarity",), permutations=0, bootstrap=0,
+    ...                                min_unit_size=0, min_municipality_size=0)
+    >>> results = protect_segregation(analysis, DisclosurePolicy(), "school")["school_results"]
+    >>> blocks = heatmap_blocks(results, analysis, "en")
+    >>> len(blocks), blocks[0].svg.startswith("<svg"), "D — native_vs_western" in blocks[0].svg
+    (1, True, True)
+    """
     blocks = []
     frame = protected_results.frame
     order = list(analysis.table1.sort_values(analysis.table1.columns[1], ascending=False)["municipality"]) \
@@ -105,7 +124,30 @@ def _grid_for(protected_results: Protected, pair: str, index: str, lang: str):
 def build_sections(tables, seg_sections, areas, latest, ind, year, municipality, lang, trends, profile,
                    shown) -> list[Section]:
     """The report's sections from protected tables; ``shown`` holds the
-    criteria tables per rule set as the report displays them."""
+    criteria tables per rule set as the report displays them.
+
+    Sections without content are left out; a rule set's criteria table
+    appears under ``designations`` only when ``shown`` has it.
+
+    >>> from kvarter.disclosure import DisclosurePolicy
+    >>> from kvarter.report.profiles import protect_trends
+    >>> from kvarter.report.publish import protect_history, protect_indicators
+    >>> policy = DisclosurePolicy()
+    >>> ind = pd.DataFrame({"indicator": "non_western_share", "level": ["area", "area", "municipality"],
+    ...     "unit_id": ["A", "B", "K"], "year": 2020, "numerator": [20.0, 6.0, 26.0],
+    ...     "denominator": [40.0, 60.0, 100.0], "persons": [40, 60, 100]})
+    >>> ind["value"] = ind["raw_value"] = ind["numerator"] / ind["denominator"]
+    >>> long = pd.DataFrame({"ruleset": "dk-2024", "list": "udsat_boligomraade", "area_id": ["A"], "name": ["A"],
+    ...                      "year": [2020], "designated": [True], "change": ["listed"]})
+    >>> residents = pd.DataFrame({"area_id": ["A"], "year": [2020], "residents": [40]})
+    >>> tables = {"indicators": protect_indicators(ind, policy), "history": protect_history(long, residents, policy)}
+    >>> areas = pd.DataFrame({"area_id": ["A", "B"], "name": ["A", "B"], "municipality": "K"})
+    >>> latest = pd.DataFrame({"area_id": ["A"], "list": ["udsat_boligomraade"]})
+    >>> trends = protect_trends(ind, {"A"}, "K", [2020], policy)
+    >>> sections = build_sections(tables, [], areas, latest, ind, 2020, "K", "en", trends, {}, {})
+    >>> [(s.title_key, [type(b).__name__ for b in s.blocks]) for s in sections]
+    [('designations', []), ('history', ['Table']), ('trends', ['Chart', 'Paragraph', 'Paragraph'])]
+    """
     sections = []
     # Map: areas coloured by their strongest designation in the latest year.
     lists_of: dict[str, list[str]] = {}
@@ -216,6 +258,15 @@ def build_sections(tables, seg_sections, areas, latest, ind, year, municipality,
 
 
 def methods_of(store, rulesets, policy) -> Methods:
+    """What the methods section lists: the store's loads, the catalogue's
+    indicators, the rule sets' versions and sources, and the disclosure policy.
+
+    >>> from kvarter.disclosure import DisclosurePolicy
+    >>> from kvarter.store import Store
+    >>> m = methods_of(Store(":memory:"), ["dk-2024"], DisclosurePolicy())
+    >>> m.sources, [r["rule_set"] for r in m.rule_sets], m.policy["min_count"]
+    ([{'dataset': 'store', 'source': ':memory:'}], ['dk-2024'], 5)
+    """
     from kvarter.indicators import load_catalogue
     from kvarter.screening import load_ruleset
 

@@ -70,7 +70,11 @@ def uid(prefix: str, *content) -> str:
 
 
 def hatch_pattern(pattern_id: str) -> str:
-    """A grey diagonal hatch used for every suppressed cell, bar or point."""
+    """A grey diagonal hatch used for every suppressed cell, bar or point.
+
+    >>> hatch_pattern("kv-hatch")
+    '<pattern id="kv-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#d9d9d9"/><line x1="0" y1="0" x2="0" y2="6" stroke="#8c8c8c" stroke-width="2"/></pattern>'
+    """
     return el(
         "pattern",
         {"id": pattern_id, "width": 6, "height": 6, "patternUnits": "userSpaceOnUse",
@@ -147,7 +151,14 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
 
 
 def svg_root(width: float, height: float, label: str, body: str, *, cls: str, role: str = "img") -> str:
-    """The outer ``<svg>`` with a viewBox, an accessible name and a ``<title>``."""
+    """The outer ``<svg>`` with a viewBox, an accessible name and a ``<title>``.
+
+    >>> s = svg_root(10, 20, "A & B", "<g/>", cls="kv-chart")
+    >>> s.startswith('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 20" width="10" height="20"')
+    True
+    >>> s[s.index("<title>"):]
+    '<title>A &amp; B</title><g/></svg>'
+    """
     return el(
         "svg",
         {"xmlns": "http://www.w3.org/2000/svg", "viewBox": f"0 0 {fmt(width)} {fmt(height)}",

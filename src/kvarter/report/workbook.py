@@ -45,7 +45,7 @@ def sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def sheet_frame(obj, where: str) -> pd.DataFrame:
+def _sheet_frame(obj, where: str) -> pd.DataFrame:
     """The frame written to one sheet: keys, then value, status and reason per
     value column (reason empty where the value is published).
 
@@ -77,7 +77,7 @@ def write_workbook(path: str | Path, sheets: Mapping[str, object]) -> Path:
     """
     if not sheets:
         raise InputError("sheets passed to write_workbook is empty; give at least one protected table.")
-    frames = {name: sheet_frame(obj, f"workbook sheet {name!r}") for name, obj in sheets.items()}
+    frames = {name: _sheet_frame(obj, f"workbook sheet {name!r}") for name, obj in sheets.items()}
     import xlsxwriter
 
     path = Path(path)

@@ -56,7 +56,15 @@ def heatmap_figure(table: pd.DataFrame, title: str = "", labels: dict | None = N
 
 def write_heatmaps(heatmaps: dict[str, pd.DataFrame], out_dir: str | Path, labels: dict | None = None,
                    formats=("png", "svg")) -> list[Path]:
-    """Write one heat-map per pair as ``heatmap_<pair>.<fmt>``; return the paths."""
+    """Write one heat-map per pair as ``heatmap_<pair>.<fmt>``; return the paths.
+
+    >>> import tempfile
+    >>> t = pd.DataFrame([[0.1, 0.2], [0.5, 0.7]], index=["A", "B"], columns=[2017, 2018])
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     paths = write_heatmaps({"native_vs_western": t}, d, formats=("svg",))
+    ...     [(p.name, p.read_text().startswith("<?xml")) for p in paths]
+    [('heatmap_native_vs_western.svg', True)]
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -193,6 +193,17 @@ def index_results(
     ``class`` is the Massey-Denton level, given for the Dissimilarity Index.
     A pair with an empty group in a municipality-year gets rows with NaN
     estimates and a ``note`` saying so.
+
+    >>> from kvarter.segregation.groups import ThemeSet
+    >>> ts = ThemeSet.model_validate({"kind": "segregation_themes", "version": 1, "source": "doctest",
+    ...     "themes": [{"name": "origin", "field": "origin", "pairs": [["native", "western"]],
+    ...                 "groups": {"native": {"values": ["native"]}, "western": {"values": ["western"]}}}]})
+    >>> c = pd.DataFrame({"municipality": "M", "year": 2020, "unit": ["s1"] * 3 + ["s2"] * 3,
+    ...                   "group": ["native", "western", "total"] * 2, "n": [8, 2, 10, 2, 8, 10]})
+    >>> r = index_results(counts_from_table(c), ts, indices=("dissimilarity",), permutations=0, bootstrap=0)
+    >>> # D = (|8/10 - 2/10| + |2/10 - 8/10|) / 2 = 0.6
+    >>> r[["pair", "index", "estimate", "class", "n_a", "n_b"]].round(6).to_dict("records")
+    [{'pair': 'native_vs_western', 'index': 'dissimilarity', 'estimate': 0.6, 'class': 'high', 'n_a': 10.0, 'n_b': 10.0}]
     """
     wide = uc.counts.pivot_table(index=["municipality", "year", "unit"], columns="group", values="n",
                                  aggfunc="sum", fill_value=0)
@@ -240,6 +251,15 @@ def table1(uc: UnitCounts, themes: ThemeSet) -> pd.DataFrame:
 
     Columns: ``municipality, persons, units, units_per_1000`` and one
     ``share_<group>`` per group (share of all persons in the unit table).
+
+    >>> from kvarter.segregation.groups import ThemeSet
+    >>> ts = ThemeSet.model_validate({"kind": "segregation_themes", "version": 1, "source": "doctest",
+    ...     "themes": [{"name": "origin", "field": "origin", "pairs": [["native", "western"]],
+    ...                 "groups": {"native": {"values": ["native"]}, "western": {"values": ["western"]}}}]})
+    >>> c = pd.DataFrame({"municipality": "M", "year": 2020, "unit": ["s1"] * 3 + ["s2"] * 3,
+    ...                   "group": ["native", "western", "total"] * 2, "n": [8, 2, 10, 2, 8, 10]})
+    >>> table1(counts_from_table(c), ts).to_dict("records")
+    [{'municipality': 'M', 'persons': 20.0, 'units': 2.0, 'units_per_1000': 100.0, 'share_native': 0.5, 'share_western': 0.5}]
     """
     sizes = uc.sizes.groupby(["municipality", "year"])["size"].agg(["sum", "count"]).reset_index()
     sizes.columns = ["municipality", "year", "persons", "units"]
@@ -285,6 +305,12 @@ def trends(results: pd.DataFrame, level: float = 0.95, compare=REPORT_INDICES[1:
     one of the two significant), and ``disagrees_level`` those that put the
     municipality in the opposite third (lowest vs highest) among
     municipalities for that pair, on the mean over years.
+
+    >>> r = pd.DataFrame({"municipality": "M", "pair": "p", "index": "dissimilarity",
+    ...                   "year": [2020, 2021, 2022], "estimate": [0.6, 0.4, 0.2]})
+    >>> t = trends(r)
+    >>> t[["years", "first", "last", "mean"]].round(3).to_dict("records"), round(float(t["slope"][0]), 3), t["direction"][0]
+    ([{'years': 3, 'first': 0.6, 'last': 0.2, 'mean': 0.4}], -0.2, 'falling')
     """
     rows = []
     for (muni, pair, index), g in results.groupby(["municipality", "pair", "index"], sort=True):
@@ -330,6 +356,11 @@ def index_correlations(results: pd.DataFrame) -> pd.DataFrame:
     Long table ``year, pair_1, index_1, pair_2, index_2, r, municipalities``
     (each unordered combination once). The report finds 0.93 between the
     standardised D for income high/low and for education high/low in 2018.
+
+    >>> r = pd.DataFrame({"year": 2020, "municipality": ["A", "B", "C"] * 3, "pair": "p",
+    ...                   "index": ["x"] * 3 + ["y"] * 3 + ["z"] * 3, "estimate": [1, 2, 3, 2, 4, 6, 3, 2, 1]})
+    >>> index_correlations(r)[["index_1", "index_2", "r", "municipalities"]].round(6).to_dict("records")
+    [{'index_1': 'x', 'index_2': 'y', 'r': 1.0, 'municipalities': 3}, {'index_1': 'x', 'index_2': 'z', 'r': -1.0, 'municipalities': 3}, {'index_1': 'y', 'index_2': 'z', 'r': -1.0, 'municipalities': 3}]
     """
     out = []
     for year, g in results.groupby("year", sort=True):
@@ -351,7 +382,16 @@ def index_correlations(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def heatmap_tables(results: pd.DataFrame, order: list[str], index: str = "dissimilarity") -> dict[str, pd.DataFrame]:
-    """Per pair, the index as municipalities (rows, in ``order``) x years (columns): the figures' data."""
+    """Per pair, the index as municipalities (rows, in ``order``) x years (columns): the figures' data.
+
+    >>> r = pd.DataFrame({"municipality": ["A", "A", "B", "B"], "year": [2020, 2021, 2020, 2021],
+    ...                   "pair": "p", "index": "dissimilarity", "estimate": [0.1, 0.2, 0.3, 0.4]})
+    >>> heatmap_tables(r, ["B", "A"])["p"]
+    year          2020  2021
+    municipality
+    B              0.3   0.4
+    A              0.1   0.2
+    """
     sel = results[results["index"] == index]
     out = {}
     for pair, g in sel.groupby("pair", sort=False):
