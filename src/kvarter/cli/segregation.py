@@ -19,6 +19,8 @@ def segregation(
     charts: bool = typer.Option(True, "--charts/--no-charts", help="Write the heat-maps as PNG and SVG."),
     min_unit_size: int = typer.Option(None, "--min-unit-size", min=0, help="Drop units (schools, areas) with fewer persons (default from settings: 50)."),
     min_municipality_size: int = typer.Option(None, "--min-municipality-size", min=0, help="Drop municipality-years with fewer persons (default from settings: 10000)."),
+    aggregates: str = typer.Option(None, "--aggregates", help="Use the store's aggregates instead of microdata: the variable whose categories are the groups (e.g. origin)."),
+    unit_kind: str = typer.Option("neighbourhood", "--unit-kind", help="With --aggregates: the kind of unit to compare (e.g. neighbourhood, district)."),
 ) -> None:
     """Segregation indices per municipality, year and group pair, with Table 1, trends and heat-maps."""
     from rich.console import Console
@@ -36,10 +38,21 @@ def segregation(
     if not Path(store).exists():
         raise MissingFieldError(f"The store {store} does not exist; load pupil microdata into it first.")
     with Store(store) as st:
+        source = st
+        if aggregates is not None:
+            from kvarter.segregation.aggregates import counts_from_aggregates
+
+            if not st.has_table("aggregates"):
+                raise MissingFieldError(f"The store {store} has no aggregates; load them with kvarter load --table aggregates.")
+            got = counts_from_aggregates(st.read("aggregates"), aggregates, unit_kind=unit_kind)
+            source, units = got.counts, "area"
+            if len(got.left_out):
+                console.print(f"Left out {len(got.left_out)} {unit_kind}(s) with a suppressed or missing count: "
+                              + ", ".join(got.left_out["unit"].astype(str).head(10)), highlight=False)
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task("municipality x year", total=None)
             analysis = analyse_segregation(
-                st, units=units, permutations=permutations, bootstrap=bootstrap, seed=seed,
+                source, units=units, permutations=permutations, bootstrap=bootstrap, seed=seed,
                 min_unit_size=min_unit_size, min_municipality_size=min_municipality_size,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
