@@ -56,7 +56,9 @@ def print_input_errors(exc: InputErrors, console: Console | None = None) -> None
 def main() -> None:
     """Entry point that converts library errors to messages and exit codes."""
     try:
-        app(standalone_mode=False)
+        # Outside standalone mode click returns a command's exit code
+        # (typer.Exit) instead of exiting: pass it on.
+        rc = app(standalone_mode=False)
     except InputErrors as exc:
         print_input_errors(exc)
         sys.exit(ExitCode.INPUT)
@@ -74,6 +76,7 @@ def main() -> None:
             exc.show()
             sys.exit(ExitCode.INPUT)
         raise
+    sys.exit(rc if isinstance(rc, int) else 0)
 
 
 if __name__ == "__main__":
