@@ -70,3 +70,24 @@ def test_without_an_areas_table_the_indicator_rows_give_the_geography():
     assert f.loc["A", "value_status"] == "primary"
     assert f.loc["B", "value_status"] == "secondary"
     assert not attack(p)["recovered"].any()
+
+
+def test_the_job_recomputes_indicators_after_a_load(tmp_path):
+    from kvarter.report.job import indicator_table
+    from kvarter.store import Store
+
+    def persons(origin):
+        return pd.DataFrame({"person_id": [f"p{i}" for i in range(6)], "year": 2024, "municipality": "K",
+                             "area_id": "A", "age": 30, "origin": origin})
+
+    with Store(tmp_path / "k.duckdb") as store:
+        store.load_frame(pd.DataFrame({"area_id": ["A"], "name": ["A"], "municipality": ["K"], "region": ["R"],
+                                       "kind": ["neighbourhood"]}), table="areas")
+        store.load_frame(persons(["native"] * 6), table="persons")
+        first = indicator_table(store)
+        nw = lambda t: t[(t.indicator == "non_western_share") & (t.level == "area")]["value"].item()  # noqa: E731
+        assert nw(first) == 0.0
+        assert store.result_is_current("indicators")
+        store.load_frame(persons(["non_western"] * 3 + ["native"] * 3), table="persons", replace=True)
+        assert not store.result_is_current("indicators")
+        assert nw(indicator_table(store)) == 0.5

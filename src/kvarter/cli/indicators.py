@@ -40,7 +40,9 @@ def indicators(
                       console=console, transient=True) as progress:
             progress.add_task(f"Computing indicators on {engine}", total=None)
             result = compute(st, engine=engine, catalogue=catalogue, years=parse_years(years))
-        st.write_result("indicators", result)
+        # A table for some years only is kept, but marked partial: the main
+        # job recomputes rather than report on it.
+        st.write_result("indicators", result, complete=years is None)
     if out is not None:
         # The file leaves the program: only the protected table may be written.
         from kvarter.disclosure import DisclosurePolicy

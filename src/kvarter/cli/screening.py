@@ -46,6 +46,9 @@ def screen(
     policy = DisclosurePolicy.from_settings()
     hidden, areas, dominance = None, None, None
     with Store(store) as st:
+        if table is None and st.has_table("indicators") and not st.result_is_current("indicators"):
+            console.print("[yellow]Note:[/] the store's indicators were computed before the last load or for "
+                          "some years only; run `kvarter indicators` to bring them up to date.")
         run = run_screening(list(ruleset), year, values=table, store=st)
         if table is None:
             # Values from the store's microdata: link every criterion to the

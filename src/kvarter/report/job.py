@@ -59,7 +59,8 @@ class ReportResult:
 
 
 def indicator_table(store, *, engine: str = "duckdb", recompute: bool = False) -> pd.DataFrame:
-    """The store's indicator table, computed and kept in the store when missing.
+    """The store's indicator table; computed and kept in the store when it is
+    missing, stale (something was loaded after it) or partial (some years only).
 
     >>> from kvarter.store import Store
     >>> indicator_table(Store(":memory:"))
@@ -67,7 +68,7 @@ def indicator_table(store, *, engine: str = "duckdb", recompute: bool = False) -
     ...
     kvarter.errors.InputError: The store has no 'persons' table to compute indicators from; load persons first (kvarter load FILE --table persons).
     """
-    if store.has_table("indicators") and not recompute:
+    if store.has_table("indicators") and store.result_is_current("indicators") and not recompute:
         return store.read("indicators")
     if not store.has_table("persons"):
         raise InputError(

@@ -43,6 +43,7 @@ SQL_TYPES: dict[str, str] = {"string": "VARCHAR", "integer": "BIGINT", "number":
 #: Tables that belong to the store's machinery rather than to the user.
 META_TABLE = "kvarter_meta"
 LOADS_TABLE = "load_records"
+RESULTS_TABLE = "result_records"
 
 
 class StoreError(KvarterError, RuntimeError):
@@ -196,7 +197,7 @@ class Store:
     def tables(self) -> list[str]:
         """Names that can be read: loaded input tables, result tables and ``load_records``."""
         names = self.con.execute("select table_name from information_schema.tables").fetchall()
-        internal = {META_TABLE} | {_rows_table(t) for t in TABLES}
+        internal = {META_TABLE, RESULTS_TABLE} | {_rows_table(t) for t in TABLES}
         return sorted(n for (n,) in names if n not in internal)
 
     def read(self, name: str) -> pd.DataFrame:
@@ -216,8 +217,12 @@ class Store:
         ).df()
 
     # ----------------------------------------------------------------- writing
-    def write_result(self, name: str, df: pd.DataFrame, *, replace: bool = True) -> None:
+    def write_result(self, name: str, df: pd.DataFrame, *, replace: bool = True, complete: bool = True) -> None:
         """Store a result table (indicators, designations, segregation results), unvalidated.
+
+        The write is recorded with the last load it was computed after, so
+        :meth:`result_is_current` can tell a stale result from a fresh one;
+        ``complete=False`` marks a partial result (e.g. some years only).
 
         Writing under an input table's name (``persons``, ``areas``, ...) is an
         escape hatch for tests and experts: the frame replaces the validated
@@ -225,7 +230,7 @@ class Store:
         must use ``replace=True``.
         """
         self._check_writable()
-        internal = {META_TABLE, LOADS_TABLE} | {_rows_table(t) for t in TABLES}
+        internal = {META_TABLE, LOADS_TABLE, RESULTS_TABLE} | {_rows_table(t) for t in TABLES}
         if name in internal:
             raise InputError(f"{name!r} is one of the store's own tables; choose another name for a result.")
         self.con.register("__kvarter_tmp", df)
@@ -238,12 +243,43 @@ class Store:
                     self.con.execute(f"create or replace table {_q(name)} as select * from __kvarter_tmp")
                 else:
                     self.con.execute(f"insert into {_q(name)} by name select * from __kvarter_tmp")
+                self.con.execute(
+                    f"create table if not exists {RESULTS_TABLE} (name varchar primary key, written_at timestamp, "
+                    "after_load bigint, complete boolean)"
+                )
+                self.con.execute(
+                    f"insert or replace into {RESULTS_TABLE} values (?, current_timestamp, ?, ?)",
+                    [name, self._last_load_id(), bool(complete)],
+                )
                 self.con.commit()
             except BaseException:
                 self.con.rollback()
                 raise
         finally:
             self.con.unregister("__kvarter_tmp")
+
+    def _last_load_id(self) -> int:
+        if not self._exists(LOADS_TABLE):
+            return 0
+        return int(self.con.execute(f"select coalesce(max(load_id), 0) from {LOADS_TABLE}").fetchone()[0])
+
+    def result_is_current(self, name: str) -> bool:
+        """True when the result table ``name`` exists, was written complete,
+        and nothing has been loaded since.
+
+        >>> import pandas as pd
+        >>> s = Store(":memory:")
+        >>> s.write_result("indicators", pd.DataFrame({"v": [1]}))
+        >>> s.result_is_current("indicators"), s.result_is_current("designations")
+        (True, False)
+        >>> s.write_result("indicators", pd.DataFrame({"v": [1]}), complete=False)
+        >>> s.result_is_current("indicators")
+        False
+        """
+        if not self.has_table(name) or not self._exists(RESULTS_TABLE):
+            return False
+        row = self.con.execute(f"select after_load, complete from {RESULTS_TABLE} where name = ?", [name]).fetchone()
+        return row is not None and bool(row[1]) and int(row[0]) == self._last_load_id()
 
     def _is_view(self, name: str) -> bool:
         return bool(
