@@ -220,3 +220,15 @@ def test_real_report_renders_in_a_browser(job, lang):
         browser.close()
     assert errors == []
     assert all(u.startswith("file://") for u in requests), requests
+
+
+def test_suppressed_chart_values_are_drawn_as_suppressed_not_left_out(job):
+    _, result = job
+    tdir = result.tables["indicators"].parent
+    html = result.html.read_text(encoding="utf-8")
+    profiles = [pd.read_csv(p) for p in tdir.glob("profile_*.csv")]
+    hidden_bars = sum(int(p["value_status"].isin(["primary", "secondary"]).sum()) for p in profiles)
+    assert html.count("kv-bar kv-suppressed") == hidden_bars
+    trends = [pd.read_csv(p) for p in tdir.glob("trend_*.csv")]
+    if any(t["value_status"].isin(["primary", "secondary"]).any() for t in trends):
+        assert "kv-line-chart" in html and "kv-suppressed" in html

@@ -149,6 +149,8 @@ _ROWS: dict[str, tuple[str, str, str, str]] = {
     "charges": ("charges", "sigtelser", "siktelser", "verdenkingen"),
     "convicted": ("persons convicted", "dømte personer", "dømte personer", "veroordeelden"),
     "household_income_mean": ("average household income", "gns. husstandsindkomst", "gj.sn. husholdningsinntekt", "gem. huishoudinkomen"),
+    "crime_panel": ("Crime per 1,000 residents", "Kriminalitet pr. 1.000 beboere", "Kriminalitet per 1 000 innbyggere", "Criminaliteit per 1.000 inwoners"),
+    "income_panel": ("Income", "Indkomst", "Inntekt", "Inkomen"),
     "crime_per_1000": ("crime per 1,000", "kriminalitet pr. 1.000", "kriminalitet per 1 000", "criminaliteit per 1.000"),
     "income": ("income", "indkomst", "inntekt", "inkomen"),
     "employment_status": ("Employment status", "Beskæftigelsesstatus", "Sysselsettingsstatus", "Arbeidsmarktpositie"),

@@ -37,16 +37,16 @@ PROFILE_PANELS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("education_medium_tertiary_share_15_64", "medium_tertiary"),
         ("education_long_tertiary_share_15_64", "long_tertiary"),
     )),
-    ("crime_per_1000", (
+    ("crime_panel", (
         ("charged_per_1000", "charged"),
         ("charges_per_1000", "charges"),
         ("convicted_per_1000", "convicted"),
     )),
-    ("income", (("household_income_mean", "household_income_mean"),)),
+    ("income_panel", (("household_income_mean", "household_income_mean"),)),
 )
 
 #: Panels whose values are not shares (drawn as plain numbers).
-NOT_PERCENT = {"crime_per_1000", "income"}
+NOT_PERCENT = {"crime_panel", "income_panel"}
 
 #: Trend indicators for designated areas against the rest of the city.
 TREND_INDICATORS: tuple[str, ...] = (

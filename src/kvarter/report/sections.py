@@ -121,6 +121,16 @@ def _grid_for(protected_results: Protected, pair: str, index: str, lang: str):
 # ------------------------------------------------------------------ the job
 
 
+def _named(by_group: dict, lang: str) -> dict:
+    """Group keys (``designated``, ``rest``, ``municipality``) as readers see them,
+    for the values and their suppression reasons alike.
+
+    >>> _named({"designated": [1], "other": [2]}, "da")
+    {'udpegede områder': [1], 'other': [2]}
+    """
+    return {GROUP_LABELS.get(g, {}).get(lang, g): v for g, v in by_group.items()}
+
+
 def build_sections(tables, seg_sections, areas, latest, ind, year, municipality, lang, trends, profile,
                    shown) -> list[Section]:
     """The report's sections from protected tables; ``shown`` holds the
@@ -216,7 +226,7 @@ def build_sections(tables, seg_sections, areas, latest, ind, year, municipality,
     prof_blocks = []
     for panel, p in profile.items():
         cats, groups, why = frames.series(p, x="category", by="group", value="value", lang=lang)
-        groups = {GROUP_LABELS.get(g, {}).get(lang, g): v for g, v in groups.items()}
+        groups, why = _named(groups, lang), _named(why, lang)
         prof_blocks.append(Chart(charts.bar_chart(cats, groups, title=label(panel, lang), lang=lang, reasons=why,
                                                   percent=panel not in NOT_PERCENT)))
     if prof_blocks:
@@ -224,9 +234,9 @@ def build_sections(tables, seg_sections, areas, latest, ind, year, municipality,
     trend_blocks = []
     for indicator, p in trends.items():
         xs, series, why = frames.series(p, x="year", by="group", value="value", lang=lang)
-        pretty = {GROUP_LABELS.get(g, {}).get(lang, g): v for g, v in series.items()}
         subj = TREND_SUBJECTS[indicator][lang]
-        trend_blocks.append(Chart(charts.line_chart(xs, pretty, title=subj[0].upper() + subj[1:], lang=lang, reasons=why)))
+        trend_blocks.append(Chart(charts.line_chart(xs, _named(series, lang), title=subj[0].upper() + subj[1:],
+                                                    lang=lang, reasons=_named(why, lang))))
         if "designated" in series:
             trend_blocks.append(Paragraph(sentences.trend_sentence(
                 f"{subj} ({GROUP_LABELS['designated'][lang]})", dict(zip(xs, series["designated"])), lang)))
