@@ -232,3 +232,34 @@ def test_suppressed_chart_values_are_drawn_as_suppressed_not_left_out(job):
     trends = [pd.read_csv(p) for p in tdir.glob("trend_*.csv")]
     if any(t["value_status"].isin(["primary", "secondary"]).any() for t in trends):
         assert "kv-line-chart" in html and "kv-suppressed" in html
+
+
+def test_no_category_or_shared_count_gives_a_hidden_cell_back(job):
+    # Categories that add up to one population (employment status, household
+    # types, education levels) and indicators counting the same persons are
+    # attacked together: a lone hidden category would be the total minus the
+    # others, and a hidden count published under a sibling is not hidden.
+    _, result = job
+    ind = pd.read_csv(result.tables["indicators"].parent / "indicators.csv")
+    groups = {
+        "employment": ["employed_share_18_64", "unemployed_share_18_64", "outside_labour_force_share_18_64"],
+        "households": ["household_single_no_children_share", "household_single_with_children_share",
+                       "household_couple_no_children_share", "household_couple_with_children_share",
+                       "household_other_share"],
+        "education": [f"education_{e}_share_15_64" for e in ("basic", "upper_secondary", "vocational",
+                                                              "short_tertiary", "medium_tertiary", "long_tertiary")],
+        "crime": ["charged_per_1000", "charges_per_1000", "convicted_per_1000"],
+    }
+    hidden = ind["value_status"].isin(["primary", "secondary"])
+    count_hidden = ind["persons_status"].isin(["primary", "secondary"])
+    checked = 0
+    for name, ids in groups.items():
+        sub = ind[ind["indicator"].isin(ids)]
+        for _, g in sub.groupby(["level", "unit_id", "year"]):
+            h = hidden[g.index]
+            if name != "crime":  # categories of one total: all hidden or none
+                assert h.all() or not h.any(), g[["indicator", "value_status"]]
+            ch = count_hidden[g.index]
+            assert ch.all() or not ch.any(), g[["indicator", "persons_status"]]
+            checked += 1
+    assert checked > 100

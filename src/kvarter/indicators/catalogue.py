@@ -359,6 +359,21 @@ class Catalogue(_Model):
                 return b.id, ind.years
         return ind.id, ind.years
 
+    def population_key(self, key: str) -> str:
+        """A key equal for indicators counting the same persons (same
+        population and denominator), whose ``persons`` are therefore the same
+        number; disclosure control suppresses such counts together.
+
+        >>> cat = load_catalogue()
+        >>> cat.population_key("employed_share_18_64") == cat.population_key("unemployed_share_18_64")
+        True
+        >>> cat.population_key("employed_share_18_64") == cat.population_key("residents")
+        False
+        """
+        ind = self[key]
+        keep = {"population", "denominator", "counting", "requires"}
+        return json.dumps(ind.model_dump(include=keep, by_alias=True, exclude_none=True), sort_keys=True, default=str)
+
     def select(self, ids: list[str]) -> "Catalogue":
         """A catalogue with only the named indicators (in the given order)."""
         picked = [self[i] for i in ids]

@@ -51,17 +51,22 @@ def any_hidden(cells: Iterable[Cell], hidden: set[Cell]) -> bool:
     return any(c in hidden for c in cells)
 
 
-def criterion_cells(indicator: str, area_id: str, year: int, areas: pd.DataFrame | None, catalogue=None) -> list[Cell]:
+def criterion_cells(indicator: str, area_id: str, year: int, areas: pd.DataFrame | None, catalogue=None,
+                    relative_to: str | None = None) -> list[Cell]:
     """The indicator-table cells a criterion value rests on.
 
     A pooled ``years: N`` indicator rests on its base's cells of years
     t-N+1..t; a ratio also on its reference level's cells (the area's
-    municipality or region, or the country). An indicator outside the
-    catalogue rests on nothing kvarter published.
+    municipality or region, or the country), and so does a criterion whose
+    threshold is ``relative_to`` a level (the published threshold is a
+    multiple of that level's value). An indicator outside the catalogue
+    rests on nothing kvarter published.
 
     >>> areas = pd.DataFrame({"area_id": ["A"], "municipality": ["K"], "region": ["R"]})
     >>> criterion_cells("convicted_ratio_to_national_2y", "A", 2024, areas)
     [('convicted_share', 'area', 'A', 2023), ('convicted_share', 'area', 'A', 2024), ('convicted_share', 'country', 'country', 2023), ('convicted_share', 'country', 'country', 2024)]
+    >>> criterion_cells("charged_per_1000", "A", 2024, areas, relative_to="municipality")
+    [('charged_per_1000', 'area', 'A', 2024), ('charged_per_1000', 'municipality', 'K', 2024)]
     """
     from kvarter.indicators import load_catalogue
 
@@ -73,12 +78,12 @@ def criterion_cells(indicator: str, area_id: str, year: int, areas: pd.DataFrame
     base, years = cat.base_of(indicator)
     span = range(int(year) - years + 1, int(year) + 1)
     cells = [(base, "area", str(area_id), y) for y in span]
-    if ind.reference is not None:
-        if ind.reference == "country":
+    for level in {ind.reference, relative_to} - {None}:
+        if level == "country":
             unit = "country"
         else:
             row = areas[areas["area_id"].astype(str) == str(area_id)] if areas is not None else pd.DataFrame()
-            unit = str(row[ind.reference].iloc[0]) if len(row) and ind.reference in row.columns else None
+            unit = str(row[level].iloc[0]) if len(row) and level in row.columns else None
         if unit is not None:
-            cells += [(base, ind.reference, unit, y) for y in span]
+            cells += [(base, level, unit, y) for y in span]
     return cells

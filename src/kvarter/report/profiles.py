@@ -267,6 +267,10 @@ def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.Dat
         if not rows:
             continue
         t = with_share_numerator(pd.concat(rows, ignore_index=True).dropna(subset=["value"]))
+        # A panel's categories split one group's persons: if one is linked,
+        # the others would give it back (the shares add up), so the whole
+        # group goes.
+        t["linked"] = t.groupby("group")["linked"].transform("any")
         out[panel] = protect(
             t[["category", "group", "value", "persons", "share_numerator", "denominator", "dominance", "linked"]],
             policy, key=["category", "group"], value_columns=["value"], count_column="persons",

@@ -96,10 +96,10 @@ def protect_criteria(result: pd.DataFrame, year: int, policy, *, dominance: pd.D
         from kvarter.screening import load_ruleset
 
         cat = load_catalogue()
-        ind_of = {(rs, cid): c.indicator for rs in crit["ruleset"].unique()
-                  for cid, c in load_ruleset(rs).criteria.items()}
+        defs = {(rs, cid): c for rs in crit["ruleset"].unique() for cid, c in load_ruleset(rs).criteria.items()}
         crit["linked"] = [
-            any_hidden(criterion_cells(ind_of.get((rs, cid), ""), a, year, areas, cat), hidden)
+            (rs, cid) in defs and any_hidden(
+                criterion_cells(defs[(rs, cid)].indicator, a, year, areas, cat, defs[(rs, cid)].relative_to), hidden)
             for rs, cid, a in zip(crit["ruleset"], crit["criterion"], crit["area_id"])
         ]
     if dominance is not None and not dominance.empty and len(crit):
@@ -272,6 +272,53 @@ def protect_store_indicators(store, ind: pd.DataFrame, policy, *, years=None) ->
     return protect_indicators(ind, policy, areas=areas, years=years, dominance=dominance), dominance
 
 
+#: Indicators whose numerators split one population into categories (they
+#: add up to the shared denominator; ``singles_share`` is the sum of two of
+#: them): a lone hidden category would be the total minus the others.
+CATEGORY_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("employed_share_18_64", "unemployed_share_18_64", "outside_labour_force_share_18_64"),
+    ("household_single_no_children_share", "household_single_with_children_share",
+     "household_couple_no_children_share", "household_couple_with_children_share", "household_other_share",
+     "singles_share"),
+    ("education_basic_share_15_64", "education_upper_secondary_share_15_64", "education_vocational_share_15_64",
+     "education_short_tertiary_share_15_64", "education_medium_tertiary_share_15_64",
+     "education_long_tertiary_share_15_64"),
+)
+
+
+def sibling_links(frame: pd.DataFrame, population: dict[str, str]) -> pd.Series:
+    """Rows to suppress because a sibling is hidden in a protected indicator ``frame``.
+
+    Siblings share a unit and year: indicators counting the same persons
+    (``population`` maps indicator → population key) share a hidden count,
+    and the categories of :data:`CATEGORY_GROUPS` share a hidden value.
+
+    >>> f = pd.DataFrame({"indicator": ["employed_share_18_64", "unemployed_share_18_64", "residents"],
+    ...     "level": "area", "unit_id": "A", "year": 2024,
+    ...     "value_status": ["published", "primary", "published"], "persons_status": "published"})
+    >>> sibling_links(f, {}).tolist()
+    [True, True, False]
+    """
+    group_of = {i: k for k, g in enumerate(CATEGORY_GROUPS) for i in g}
+    where = list(zip(frame["level"], frame["unit_id"].astype(str), frame["year"]))
+    value_hidden = frame["value_status"].isin(HIDDEN_STATUSES).to_numpy()
+    count_hidden = frame["persons_status"].isin(HIDDEN_STATUSES).to_numpy() if "persons_status" in frame else value_hidden
+    by_category, by_population = set(), set()
+    for ind, w, vh, ch in zip(frame["indicator"], where, value_hidden, count_hidden):
+        if (vh or ch) and ind in group_of:
+            by_category.add((group_of[ind], w))
+        if ch and ind in population:
+            by_population.add((population[ind], w))
+    return pd.Series([
+        (ind in group_of and (group_of[ind], w) in by_category)
+        or (ind in population and (population[ind], w) in by_population)
+        for ind, w in zip(frame["indicator"], where)
+    ], index=frame.index)
+
+
+HIDDEN_STATUSES = ("primary", "secondary")
+
+
 def protect_indicators(ind: pd.DataFrame, policy, *, areas: pd.DataFrame | None = None, years=None,
                        dominance: pd.DataFrame | None = None) -> Protected:
     """The base indicators (see :func:`is_derived_indicator`) for ``years`` (default: all),
@@ -300,11 +347,40 @@ def protect_indicators(ind: pd.DataFrame, policy, *, areas: pd.DataFrame | None 
     t = with_dominance(t, dominance.astype({"unit_id": str}) if dominance is not None else None,
                        ["indicator", "level", "unit_id", "year"])
     t = t[["indicator", "level", "unit_id", "year", "value", "persons", "share_numerator", "denominator",
-           "dominance", "sum_value"]]
-    return protect(t, policy, key=["indicator", "level", "unit_id", "year"], value_columns=["value"],
-                   count_column="persons", numerator_column="share_numerator", denominator_column="denominator",
-                   dominance_column="dominance", sum_column="sum_value",
-                   relations=indicator_relations(t, areas), name="indicators")
+           "dominance", "sum_value"]].reset_index(drop=True)
+    population = _population_keys(t["indicator"].unique())
+    relations = indicator_relations(t, areas)
+    t["linked"] = False
+    # Suppression spreads to siblings (same persons, or categories of one
+    # total), which can need new complements along the geography: repeat to
+    # a fixed point (it only ever adds suppressions, so it ends).
+    for _ in range(10):
+        p = protect(t, policy, key=["indicator", "level", "unit_id", "year"], value_columns=["value"],
+                    count_column="persons", numerator_column="share_numerator", denominator_column="denominator",
+                    dominance_column="dominance", sum_column="sum_value", linked_column="linked",
+                    relations=relations, name="indicators")
+        spread = sibling_links(p.frame, population).to_numpy()
+        # A row already hidden in value may still show its count: link it too.
+        hidden = (p.frame["value_status"].isin(HIDDEN_STATUSES)
+                  & p.frame["persons_status"].isin(HIDDEN_STATUSES)).to_numpy()
+        new = spread & ~hidden & ~t["linked"].to_numpy()
+        if not new.any():
+            return p
+        t["linked"] = t["linked"].to_numpy() | new
+    return p
+
+
+def _population_keys(ids) -> dict[str, str]:
+    from kvarter.indicators import load_catalogue
+
+    cat = load_catalogue()
+    out = {}
+    for i in ids:
+        try:
+            out[i] = cat.population_key(i)
+        except KeyError:  # an indicator from a user's own catalogue
+            continue
+    return out
 
 
 def protect_screening(run, year: int, policy, *, hidden: set | None = None, areas: pd.DataFrame | None = None,
