@@ -97,6 +97,32 @@ def missing_fields(indicator: Indicator, columns) -> list[str]:
     return sorted(out)
 
 
+def supported(wanted, columns, *, named: bool) -> tuple[list[Indicator], dict[str, str]]:
+    """Split ``wanted`` indicators into those the columns support and notes on
+    the rest; an indicator the caller ``named`` raises instead of being skipped.
+
+    >>> from kvarter.indicators.catalogue import load_catalogue
+    >>> cat = load_catalogue()
+    >>> active, skipped = supported([cat["residents"], cat["renting_share"]], {"age"}, named=False)
+    >>> [i.id for i in active], skipped
+    (['residents'], {'renting_share': 'renting_share skipped: the data has no tenure column.'})
+    """
+    active: list[Indicator] = []
+    skipped: dict[str, str] = {}
+    for ind in wanted:
+        missing = missing_fields(ind, columns)
+        if not missing:
+            active.append(ind)
+            continue
+        plural = "s" if len(missing) > 1 else ""
+        if named:
+            raise MissingFieldError(
+                f"Indicator {ind.id} needs the column{plural} {', '.join(missing)}, which the persons table lacks."
+            )
+        skipped[ind.id] = f"{ind.id} skipped: the data has no {', '.join(missing)} column{plural}."
+    return active, skipped
+
+
 def _key(kind: str, conds: list, weighted: bool, summed: str | None = None) -> str:
     return json.dumps([kind, weighted, summed, sorted(json.dumps(c, sort_keys=True) for c in conds)])
 
@@ -220,19 +246,7 @@ def compile_catalogue(
             f"{', '.join(BASE_COLUMNS)}."
         )
     wanted = catalogue.select(indicators).indicators if indicators is not None else list(catalogue)
-    active: list[Indicator] = []
-    skipped: dict[str, str] = {}
-    for ind in wanted:
-        missing = missing_fields(ind, columns)
-        if missing:
-            if indicators is not None:
-                raise MissingFieldError(
-                    f"Indicator {ind.id} needs the column{'s' if len(missing) > 1 else ''} "
-                    f"{', '.join(missing)}, which the persons table lacks."
-                )
-            skipped[ind.id] = f"{ind.id} skipped: the data has no {', '.join(missing)} column{'s' if len(missing) > 1 else ''}."
-            continue
-        active.append(ind)
+    active, skipped = supported(wanted, columns, named=indicators is not None)
 
     if backend is not None:
         for ind in active:

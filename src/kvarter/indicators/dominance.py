@@ -53,19 +53,13 @@ from kvarter.indicators.compile import (
     _medians,
     _with_derived,
     condition_expr,
-    missing_fields,
+    supported,
 )
 from kvarter.validation import check_scalar
 
 #: Columns of :func:`top_contributions`.
 DOMINANCE_COLUMNS = ["indicator", "level", "unit_id", "year", "top_sum", "total_abs"]
 _AREA_KEYS = ["area_id", "municipality", "year"]
-
-
-def _definition(ind: Indicator) -> str:
-    """What an indicator's contributions depend on (variants share it)."""
-    keep = ("population", "numerator", "denominator", "unit", "counting", "requires")
-    return json.dumps(ind.model_dump(include=set(keep), by_alias=True, exclude_none=True), sort_keys=True)
 
 
 def _is_base(ind: Indicator) -> bool:
@@ -84,49 +78,30 @@ def sum_base(indicator_id: str, catalogue: Catalogue | None = None) -> str | Non
     ('income_gross_mean_15_64', None)
     """
     cat = catalogue if catalogue is not None else load_catalogue()
-    ind = cat[indicator_id]
-    if not _has_sum_numerator(ind):
+    if not _has_sum_numerator(cat[indicator_id]):
         return None
-    for b in cat:
-        if _has_sum_numerator(b) and _is_base(b) and _definition(b) == _definition(ind):
-            return b.id
-    return None
+    base, _ = cat.base_of(indicator_id)
+    return base if _is_base(cat[base]) else None
 
 
 def _select(cat: Catalogue, columns: set[str], indicators) -> tuple[list[Indicator], dict[str, str]]:
     """The base sum indicators to compute, and notes on those left out."""
     skipped: dict[str, str] = {}
-    bases = [i for i in cat if _has_sum_numerator(i) and _is_base(i)]
     if indicators is None:
-        wanted = bases
+        wanted = [i for i in cat if _has_sum_numerator(i) and _is_base(i)]
     else:
-        by_definition = {}
-        for b in bases:
-            by_definition.setdefault(_definition(b), b)
         wanted = []
         for ind in (cat[i] for i in indicators):  # an unknown id raises KeyError naming the known ones
             if not _has_sum_numerator(ind):
                 continue  # a count has no dominant contributor
-            base = by_definition.get(_definition(ind))
+            base = sum_base(ind.id, cat)
             if base is None:
                 skipped[ind.id] = (f"{ind.id} skipped: the catalogue has no single-year, non-ratio "
                                    f"indicator with its definition to carry its contributions.")
-            elif base not in wanted:
-                wanted.append(base)
-    active = []
-    for ind in wanted:
-        missing = missing_fields(ind, columns)
-        if missing:
-            if indicators is not None:
-                raise MissingFieldError(
-                    f"Indicator {ind.id} needs the column{'s' if len(missing) > 1 else ''} "
-                    f"{', '.join(missing)}, which the persons table lacks."
-                )
-            skipped[ind.id] = (f"{ind.id} skipped: the data has no {', '.join(missing)} "
-                               f"column{'s' if len(missing) > 1 else ''}.")
-            continue
-        active.append(ind)
-    return active, skipped
+            elif cat[base] not in wanted:
+                wanted.append(cat[base])
+    active, missing = supported(wanted, columns, named=indicators is not None)
+    return active, {**skipped, **missing}
 
 
 def _pass_key(ind: Indicator) -> str:

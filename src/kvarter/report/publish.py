@@ -167,7 +167,7 @@ def with_share_numerator(t: pd.DataFrame) -> pd.DataFrame:
     return t
 
 
-def is_derived_indicator(indicator_id: str) -> bool:
+def is_derived_indicator(indicator_id: str, catalogue=None) -> bool:
     """True for pooled (``_2y``, ``_4y``) and ratio (``_ratio_to_*``) variants.
 
     Their numerators overlap their base indicator's across years and levels,
@@ -178,7 +178,13 @@ def is_derived_indicator(indicator_id: str) -> bool:
     >>> is_derived_indicator("convicted_share_2y"), is_derived_indicator("convicted_share")
     (True, False)
     """
-    return "_ratio_to_" in indicator_id or indicator_id.endswith(("_2y", "_3y", "_4y", "_5y"))
+    from kvarter.indicators import load_catalogue
+
+    try:
+        ind = (catalogue if catalogue is not None else load_catalogue())[indicator_id]
+    except KeyError:  # a user's own indicator: read its id the way the built-in variants are named
+        return "_ratio_to_" in indicator_id or indicator_id.endswith(("_2y", "_3y", "_4y", "_5y"))
+    return ind.years > 1 or ind.reference is not None
 
 
 def indicator_relations(table: pd.DataFrame, areas: pd.DataFrame | None) -> list:
@@ -335,7 +341,11 @@ def protect_indicators(ind: pd.DataFrame, policy, *, areas: pd.DataFrame | None 
     >>> protect_indicators(ind, DisclosurePolicy(), areas=areas).frame["value_status"].tolist()
     ['primary', 'secondary', 'published']
     """
-    t = ind[~ind["indicator"].map(is_derived_indicator)]
+    from kvarter.indicators import load_catalogue
+
+    cat = load_catalogue()
+    derived = {i for i in ind["indicator"].unique() if is_derived_indicator(i, cat)}
+    t = ind[~ind["indicator"].isin(derived)]
     if (areas is None or "municipality" not in areas.columns) and "municipality" in ind.columns:
         # Without an areas table, the indicator rows themselves say which
         # municipality each area belongs to.
