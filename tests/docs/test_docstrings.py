@@ -36,7 +36,7 @@ def functions_without_example() -> list[str]:
 
 def test_walk_finds_the_package():
     names = {m.__name__ for m in _modules()}
-    assert {"kvarter.errors", "kvarter.report.publish", "kvarter.segregation.pipeline"} <= names
+    assert {"kvarter.errors", "kvarter.publish.indicators", "kvarter.segregation.pipeline"} <= names
     assert not any(n.startswith("kvarter.cli") for n in names)
 
 

@@ -23,7 +23,7 @@ def job(tmp_path_factory):
     from kvarter.demo import synthesize
     from kvarter.demo.school_panel import school_panel_counts
     from kvarter.disclosure import DisclosurePolicy
-    from kvarter.report.job import run_report
+    from kvarter.jobs.monitor import run_report
     from kvarter.store import Store
 
     root = tmp_path_factory.mktemp("job")
@@ -95,7 +95,7 @@ def _hidden(indicators: pd.DataFrame) -> set:
 
 def test_derived_tables_publish_nothing_that_rests_on_a_suppressed_indicator_cell(job):
     # Cross-table attack: each table is protected on its own, so check the
-    # links between them independently of kvarter.report.links.
+    # links between them independently of kvarter.publish.links.
     store, result = job
     tdir = result.tables["indicators"].parent
     ind = pd.read_csv(tdir / "indicators.csv")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kvarter.disclosure import DisclosurePolicy, attack
-from kvarter.report.publish import indicator_relations, is_derived_indicator, protect_indicators
+from kvarter.publish.indicators import indicator_relations, is_derived_indicator, protect_indicators
 
 AREAS = pd.DataFrame({"area_id": ["A", "B"], "name": ["A", "B"], "municipality": ["K", "K"],
                       "region": ["R", "R"], "parent_area": [None, None]})
@@ -73,7 +73,7 @@ def test_without_an_areas_table_the_indicator_rows_give_the_geography():
 
 
 def test_the_job_recomputes_indicators_after_a_load(tmp_path):
-    from kvarter.report.job import indicator_table
+    from kvarter.jobs.indicators import indicator_table
     from kvarter.store import Store
 
     def persons(origin):

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from kvarter.cli.exitcodes import ExitCode
-from kvarter.cli.options import StoreOption
+from kvarter.cli.options import StoreOption, current_settings
 
 TABLE_HELP = "Input table: persons, areas, schools or aggregates."
 FORMAT_HELP = (
@@ -72,10 +72,11 @@ def load(
         raise typer.Exit(ExitCode.INPUT)
     sheet_arg: str | int = int(sheet) if sheet.isdigit() else sheet
     try:
+        store = store or current_settings().store
         with Store(store) as s:
             with console.status(f"Loading {path} into {table} ..."):
                 record = s.load(path, table=table, replace=replace, format=format, sheet=sheet_arg, layer=layer)
-            total = s.con.execute(f'select count(*) from "{table}"').fetchone()[0]
+            total = s.row_count(table)
     except InputErrors as exc:
         print_failures(exc, console)
         raise typer.Exit(ExitCode.INPUT) from None

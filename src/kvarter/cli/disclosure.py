@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from kvarter.cli.exitcodes import ExitCode
-from kvarter.cli.options import MinCountOption
+from kvarter.cli.options import MinCountOption, current_settings
 
 
 def check_output_command(
@@ -29,7 +29,8 @@ def check_output_command(
         console.print(f"[bold red]Error:[/] {directory} does not exist.")
         raise typer.Exit(ExitCode.INPUT)
     files = published_files(directory)
-    problems = check_output(directory, min_count=min_count)
+    # The minimum checked is the settings' unless --min-count says otherwise.
+    problems = check_output(directory, min_count=min_count or current_settings().min_cell_count)
     if problems.empty:
         console.print(f"{len(files)} published file(s) in {directory} pass disclosure control.")
         return

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import typer
 
-from kvarter.cli.options import EngineOption, StoreOption
-from kvarter.cli.options import parse_years
+from kvarter.cli.options import EngineOption, StoreOption, current_settings, open_store, parse_years, policy_of
 from kvarter.errors import InputError
 
 
@@ -22,36 +21,29 @@ def indicators(
 
     The result is stored in the store as table ``indicators``; a summary is printed.
     """
+    import pandas as pd
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-    import pandas as pd
     from rich.table import Table
 
-    from kvarter.indicators import compute
-    from kvarter.store import Store
+    from kvarter.jobs.indicators import refresh_indicators
 
     if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
         raise InputError(f"--out must end in .csv or .parquet; got {str(out)!r}.")
-    if not store.exists():
-        raise InputError(f"Store {store} does not exist; create it with kvarter synth or kvarter load.")
+    settings = current_settings()
+    engine = engine or settings.engine
     console = Console()
-    with Store(store) as st:
+    with open_store(store, settings) as st:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=console, transient=True) as progress:
             progress.add_task(f"Computing indicators on {engine}", total=None)
-            result = compute(st, engine=engine, catalogue=catalogue, years=parse_years(years))
-        # A table for some years only is kept, but marked partial: the main
-        # job recomputes rather than report on it.
-        st.write_result("indicators", result, complete=years is None)
+            job = refresh_indicators(st, policy_of(settings), engine=engine, catalogue=catalogue,
+                                     years=parse_years(years), publish=out is not None)
+    result = job.table
     if out is not None:
         # The file leaves the program: only the protected table may be written.
-        from kvarter.disclosure import DisclosurePolicy
-        from kvarter.report.publish import protect_store_indicators
-
-        with Store(store) as st:
-            published, _ = protect_store_indicators(st, result, DisclosurePolicy.from_settings())
         out.parent.mkdir(parents=True, exist_ok=True)
-        published.to_csv(out) if out.suffix.lower() == ".csv" else published.to_parquet(out)
+        job.published.to_csv(out) if out.suffix.lower() == ".csv" else job.published.to_parquet(out)
 
     table = Table(title=f"Indicators ({len(result):,} rows stored as table 'indicators')")
     table.add_column("indicator", overflow="fold")
@@ -59,11 +51,7 @@ def indicators(
         table.add_column(col, justify="right", no_wrap=True)
     # What is printed leaves the program too: the country figures shown pass
     # the same disclosure control as any file.
-    from kvarter.disclosure import DisclosurePolicy
-    from kvarter.report.publish import protect_indicators
-
-    country_rows = result[(result["level"] == "country") & (result["year"] == result["year"].max())]
-    shown = protect_indicators(country_rows, DisclosurePolicy.from_settings()).frame
+    shown = job.country.frame
     latest_of = dict(zip(shown["indicator"], shown["value"]))
     for ind_id, rows in result.groupby("indicator", sort=False):
         v = latest_of.get(ind_id)
@@ -71,7 +59,7 @@ def indicators(
         table.add_row(ind_id, str(rows.loc[rows["level"] == "area", "unit_id"].nunique()),
                       f"{rows['year'].min()}-{rows['year'].max()}", latest)
     console.print(table)
-    for note in result.attrs.get("skipped", {}).values():
+    for note in job.notes:
         console.print(f"[yellow]{note}[/]")
     if out is not None:
         console.print(f"Written to {out}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -21,6 +22,18 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+@app.callback()
+def _settings(
+    config: Path = typer.Option(
+        None, "--config", help="Settings file (YAML); default: kvarter.yaml in the working directory when present."
+    ),
+) -> None:
+    """Resolve the settings once for the command that follows."""
+    from kvarter.cli.options import use_settings
+
+    use_settings(config)
+
 
 # Command modules, each with a ``register(app)`` function.
 COMMAND_MODULES = ("data", "synth", "indicators", "segregation", "screening", "disclosure", "report")

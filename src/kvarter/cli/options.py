@@ -1,7 +1,16 @@
-"""Options shared by several commands."""
+"""Options shared by several commands, and the settings resolved once.
+
+The command line is an edge: it resolves :class:`~kvarter.settings.Settings`
+once per run (defaults, ``kvarter.yaml`` in the working directory or the
+file named by ``--config``, ``KVARTER_*`` variables), and every command takes
+its store, output folder, language, engine and disclosure policy from that
+one object unless an option overrides it. The library below never reads
+settings files or the environment itself.
+"""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -9,14 +18,77 @@ import typer
 from kvarter.errors import InputError
 
 StoreOption = typer.Option(
-    Path("kvarter.duckdb"), "--store", help="DuckDB store file (created if missing)."
+    None, "--store", help="DuckDB store file (default from settings: kvarter.duckdb)."
 )
-EngineOption = typer.Option("duckdb", "--engine", help="Compute engine: duckdb or spark.")
-OutOption = typer.Option(Path("out"), "--out", help="Folder to write outputs to.")
-LangOption = typer.Option("en", "--lang", help="Language: en, da, no or nl; several separated by commas (en,da).")
+EngineOption = typer.Option(None, "--engine", help="Compute engine: duckdb or spark (default from settings: duckdb).")
+OutOption = typer.Option(None, "--out", help="Folder to write outputs to (default from settings: out).")
+LangOption = typer.Option(
+    None, "--lang", help="Language: en, da, no or nl; several separated by commas (en,da) (default from settings: en)."
+)
 MinCountOption = typer.Option(
     None, "--min-count", help="Disclosure control: minimum persons per published cell (default from settings: 5)."
 )
+
+_resolved: dict[str, object] = {}
+
+
+def use_settings(path: Path | None = None) -> None:
+    """Resolve the settings for this run (``--config`` names the file; else
+    ``kvarter.yaml`` in the working directory when present).
+
+    >>> use_settings(None); current_settings().min_cell_count >= 1
+    True
+    """
+    from kvarter.settings import load_settings
+
+    _resolved["settings"] = load_settings(path)
+
+
+def current_settings():
+    """The settings resolved for this run (resolved now if no command did).
+
+    >>> current_settings().engine in ("duckdb", "spark")
+    True
+    """
+    if "settings" not in _resolved:
+        use_settings(None)
+    return _resolved["settings"]
+
+
+def policy_of(settings, min_count: int | None = None):
+    """The disclosure policy of ``settings``, with ``--min-count`` over it.
+
+    >>> from kvarter.settings import Settings
+    >>> policy_of(Settings(min_cell_count=10)).min_count, policy_of(Settings(), 7).min_count
+    (10, 7)
+    """
+    from kvarter.disclosure import DisclosurePolicy
+
+    return DisclosurePolicy.from_settings(settings, min_count=min_count)
+
+
+@contextmanager
+def open_store(path: Path | None, settings, *, must_exist: bool = True):
+    """The store at ``path`` (default: the settings' store). A command that
+    reads a store refuses a missing file instead of creating an empty one.
+
+    >>> from kvarter.settings import Settings
+    >>> with open_store(Path("/nonexistent/x.duckdb"), Settings()) as st:
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    kvarter.errors.InputError: The store /nonexistent/x.duckdb does not exist; create it with `kvarter load FILE --table TABLE` (or `kvarter synth --store ...`), or name the right file with --store.
+    """
+    from kvarter.store import Store
+
+    path = Path(path) if path is not None else Path(settings.store)
+    if must_exist and str(path) != ":memory:" and not path.exists():
+        raise InputError(
+            f"The store {path} does not exist; create it with `kvarter load FILE --table TABLE` "
+            "(or `kvarter synth --store ...`), or name the right file with --store."
+        )
+    with Store(path) as st:
+        yield st
 
 
 def parse_years(text: str | None) -> list[int] | None:

@@ -8,23 +8,34 @@ from pathlib import Path
 
 import typer
 
-from kvarter.cli.options import EngineOption, LangOption, MinCountOption, OutOption, StoreOption
+from kvarter.cli.options import (
+    EngineOption,
+    LangOption,
+    MinCountOption,
+    OutOption,
+    StoreOption,
+    current_settings,
+    open_store,
+    policy_of,
+)
 
 
-def _run(store_path: Path, out: Path, lang: str, min_count: int | None, rulesets: list[str], year: int | None,
-         schools, permutations: int, bootstrap: int, seed: int, engine: str = "duckdb"):
+def _run(store_path: Path | None, out: Path | None, lang: str | None, min_count: int | None, rulesets: list[str],
+         year: int | None, schools, permutations: int, bootstrap: int, seed: int, engine: str | None = None):
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from kvarter.disclosure import DisclosurePolicy
-    from kvarter.report.job import run_report
-    from kvarter.store import Store
+    from kvarter.jobs.monitor import run_report
 
     console = Console()
-    langs = [x.strip() for x in lang.split(",") if x.strip()]
-    policy = DisclosurePolicy.from_settings(**({"min_count": min_count} if min_count else {}))
-    with Store(store_path) as store, Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                                              TimeElapsedColumn(), console=console, transient=True) as progress:
+    settings = current_settings()
+    out = Path(out or settings.out)
+    engine = engine or settings.engine
+    langs = [x.strip() for x in (lang or settings.lang).split(",") if x.strip()]
+    policy = policy_of(settings, min_count)
+    with open_store(store_path, settings) as store, Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                                                             TimeElapsedColumn(), console=console,
+                                                             transient=True) as progress:
         task = progress.add_task("report", total=None)
         result = run_report(store, out, rulesets=rulesets, year=year, lang=langs, policy=policy, schools=schools, engine=engine,
                             permutations=permutations, bootstrap=bootstrap, seed=seed,
@@ -84,6 +95,8 @@ def register(app: typer.Typer) -> None:
 
         t0 = time.perf_counter()
         console = Console()
+        settings = current_settings()
+        store, out = Path(store or settings.store), Path(out or settings.out)
         console.print(f"Synthesising Demoby ({persons:,} persons, 2015-2024) ...", highlight=False)
         data = synthesize(persons=persons, seed=seed)
         paths = write_synthetic(data, out / "demoby")

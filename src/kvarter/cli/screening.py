@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from kvarter.cli.options import StoreOption
+from kvarter.cli.options import StoreOption, current_settings, open_store, policy_of
 
 
 def screen(
@@ -27,8 +27,8 @@ def screen(
     from rich.table import Table
 
     from kvarter.errors import InputError
-    from kvarter.screening.run import run_screening
-    from kvarter.store import Store
+    from kvarter.jobs.screen import screen_job
+    from kvarter.report.files import write_tables
 
     table = None
     if values is not None:
@@ -38,65 +38,47 @@ def screen(
             table = pd.read_parquet(values) if values.suffix.lower() == ".parquet" else pd.read_csv(values, sep=None, engine="python")
         except (OSError, ValueError) as exc:
             raise InputError(f"Cannot read --values {values}: {exc}") from None
-    from kvarter.disclosure import DisclosurePolicy
-    from kvarter.report.publish import protect_screening, write_tables
-    from kvarter.screening import load_ruleset
-
+    settings = current_settings()
     console = Console()
-    policy = DisclosurePolicy.from_settings()
-    hidden, areas, dominance = None, None, None
-    with Store(store) as st:
-        if table is None and st.has_table("indicators") and not st.result_is_current("indicators"):
-            console.print("[yellow]Note:[/] the store's indicators were computed before the last load or for "
-                          "some years only; run `kvarter indicators` to bring them up to date.")
-        run = run_screening(list(ruleset), year, values=table, store=st)
-        if table is None:
-            # Values from the store's microdata: link every criterion to the
-            # protected indicator table, as the report does.
-            from kvarter.report.links import hidden_cells
-            from kvarter.report.publish import protect_store_indicators
-
-            indicators, dominance = protect_store_indicators(st, st.read("indicators"), policy)
-            hidden = hidden_cells(indicators)
-            areas = st.read("areas") if st.has_table("areas") else None
+    with open_store(store, settings, must_exist=values is None) as st:
+        job = screen_job(st, list(ruleset), year, policy_of(settings), values=table)
+    for note in job.notes:
+        console.print(f"[yellow]Note:[/] {note}")
     # Everything printed or written below has passed disclosure control.
-    published = protect_screening(run, year, policy, hidden=hidden, areas=areas, dominance=dominance)
+    published = job.publication.tables
     summary = published["summary"].frame
-    shown = Table(title=f"Screening {year}: {', '.join(run.results)}")
-    cols = [c for c in summary.columns if c in ("area_id", "name", "municipality", *run.results)]
+    shown = Table(title=f"Screening {year}: {', '.join(job.rulesets)}")
+    cols = [c for c in summary.columns if c in ("area_id", "name", "municipality", *job.rulesets)]
     for col in cols:
         shown.add_column(str(col), overflow="fold")
     for row in summary[cols].itertuples(index=False):
         shown.add_row(*["–" if pd.isna(v) else str(v) for v in row])
     console.print(shown)
-    for rid, res in run.results.items():
-        lists = [c[: -len("_rule")] for c in res.columns if c.endswith("_rule") and c[: -len("_rule")] in res.columns]
-        counts = ", ".join(f"{lid} {int(res[lid].sum())}" for lid in lists)
-        console.print(f"{rid}: {counts} (of {int(res['in_population'].sum())} areas in the population)")
+    for rid, part in job.counts.groupby("ruleset", sort=False):
+        counts = ", ".join(f"{r.list} {r.areas}" for r in part.itertuples())
+        console.print(f"{rid}: {counts} (of {int(part['population'].iloc[0])} areas in the population)")
     if explain is not None:
         crit = published["criteria"].frame
         hit = crit[crit["area_id"].astype(str) == explain]
-        if hit.empty and not any((res["area_id"].astype(str) == explain).any() for res in run.results.values()):
+        des = published["designations"].frame
+        des = des[(des["area_id"].astype(str) == explain) & (des["year"] == year)]
+        if hit.empty and des.empty:
             raise InputError(f"--explain {explain!r}: no such area in the results.")
         for r in hit.itertuples():
             if pd.isna(r.value):
                 console.print(f"{r.ruleset} {r.criterion}: suppressed ({r.value_reason})", highlight=False)
             else:
-                op = load_ruleset(r.ruleset).criteria[r.criterion].op
+                op = job.rulesets[r.ruleset].criteria[r.criterion].op
                 state = "met" if r.met else "not met"
                 console.print(f"{r.ruleset} {r.criterion}: {r.value:.4g} {op} {r.threshold:.4g}: {state}, "
                               f"margin {r.margin:+.4g}", highlight=False)
-        for rid, res in run.results.items():
-            row = res[res["area_id"].astype(str) == explain]
-            lists = [c[: -len("_rule")] for c in res.columns if c.endswith("_rule") and c[: -len("_rule")] in res.columns]
-            suppressed = crit[(crit["ruleset"] == rid) & (crit["area_id"].astype(str) == explain)
-                              & crit["value"].isna()]
-            for lid in lists:
-                if len(row) and bool(row[lid].iloc[0]):
-                    # The rule text names the criteria met; it is shown only
-                    # when none of the area's criteria is suppressed.
-                    rule = row[f"{lid}_rule"].iloc[0] if suppressed.empty else "(criteria partly suppressed)"
-                    console.print(f"{rid} {lid}: {rule}", highlight=False)
+        for r in des.itertuples():
+            if r.designated is True or r.designated == True:  # noqa: E712 (a suppressed cell is NaN)
+                suppressed = hit[(hit["ruleset"] == r.ruleset) & hit["value"].isna()]
+                # The rule text names the criteria met; it is shown only
+                # when none of the area's criteria is suppressed.
+                rule = r.rule if suppressed.empty else "(criteria partly suppressed)"
+                console.print(f"{r.ruleset} {r.list}: {rule}", highlight=False)
         w = published["what_if"].frame
         for r in w[w["area_id"].astype(str) == explain].itertuples():
             if isinstance(r.change, str):

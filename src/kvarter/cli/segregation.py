@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from kvarter.cli.options import OutOption, StoreOption
+from kvarter.cli.options import OutOption, StoreOption, current_settings, open_store, policy_of
 
 
 def segregation(
@@ -27,41 +27,35 @@ def segregation(
     from rich.progress import Progress
     from rich.table import Table
 
-    from kvarter.errors import MissingFieldError
-    from kvarter.disclosure import DisclosurePolicy
-    from kvarter.report.publish import publish_segregation
-    from kvarter.segregation.export import store_analysis
-    from kvarter.segregation.pipeline import analyse_segregation
-    from kvarter.store import Store
+    from kvarter.jobs.segregation import segregation_job
+    from kvarter.report.files import write_segregation
 
     console = Console()
-    if not Path(store).exists():
-        raise MissingFieldError(f"The store {store} does not exist; load pupil microdata into it first.")
-    with Store(store) as st:
-        source = st
-        if aggregates is not None:
-            from kvarter.segregation.aggregates import counts_from_aggregates
-
-            if not st.has_table("aggregates"):
-                raise MissingFieldError(f"The store {store} has no aggregates; load them with kvarter load --table aggregates.")
-            got = counts_from_aggregates(st.read("aggregates"), aggregates, unit_kind=unit_kind)
-            source, units = got.counts, "area"
-            if len(got.left_out):
-                console.print(f"Left out {len(got.left_out)} {unit_kind}(s) with a suppressed or missing count: "
-                              + ", ".join(got.left_out["unit"].astype(str).head(10)), highlight=False)
-        with Progress(console=console, transient=True) as bar:
-            task = bar.add_task("municipality x year", total=None)
-            analysis = analyse_segregation(
-                source, units=units, permutations=permutations, bootstrap=bootstrap, seed=seed,
-                min_unit_size=min_unit_size, min_municipality_size=min_municipality_size,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
-        names = store_analysis(analysis, st)
-    paths = publish_segregation(analysis, DisclosurePolicy.from_settings(), out, charts=charts)
+    settings = current_settings()
+    out = out or settings.out
+    # The size filters apply to pupils across schools; areas keep every unit
+    # unless asked (as the library's own defaults do).
+    schools = units == "school" and aggregates is None
+    if min_unit_size is None:
+        min_unit_size = settings.min_school_pupils if schools else 0
+    if min_municipality_size is None:
+        min_municipality_size = settings.min_municipality_pupils if schools else 0
+    with open_store(store, settings) as st, Progress(console=console, transient=True) as bar:
+        task = bar.add_task("municipality x year", total=None)
+        job = segregation_job(
+            st, policy_of(settings), units=units, permutations=permutations, bootstrap=bootstrap, seed=seed,
+            min_unit_size=min_unit_size, min_municipality_size=min_municipality_size,
+            aggregates=aggregates, unit_kind=unit_kind,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    if len(job.left_out):
+        console.print(f"Left out {len(job.left_out)} {unit_kind}(s) with a suppressed or missing count: "
+                      + ", ".join(job.left_out["unit"].astype(str).head(10)), highlight=False)
+    analysis = job.analysis
+    part = job.publication.segregation[0]
+    paths = write_segregation(job.publication.tables, out, order=part.order, charts=charts)
     # The printed summary is drawn from the same protected estimates as the files.
-    import pandas as pd
-
-    res = pd.read_parquet(Path(out) / "segregation_results.parquet")
+    res = job.publication["segregation_results"].frame
     d = res[res["index"] == "dissimilarity"].dropna(subset=["estimate"])
     summary = d.groupby("pair").agg(mean_D=("estimate", "mean"), min_D=("estimate", "min"),
                                     max_D=("estimate", "max"), significant=("p_value", lambda p: (p < 0.05).mean()))
@@ -77,7 +71,8 @@ def segregation(
         f"Dropped {len(dropped.units)} unit-years below {analysis.settings['min_unit_size']} persons and "
         f"{len(dropped.municipalities)} municipality-years below {analysis.settings['min_municipality_size']}."
     )
-    console.print(f"Wrote {len(paths)} tables (CSV + Parquet) and heat-maps to {out}; stored tables {', '.join(names)} in {store}.")
+    console.print(f"Wrote {len(paths)} tables (CSV + Parquet) and heat-maps to {out}; stored tables "
+                  f"{', '.join(job.stored)} in {store or settings.store}.")
 
 
 def register(app: typer.Typer) -> None:

@@ -40,7 +40,7 @@ def check_output(directory, min_count: int | None = None) -> pd.DataFrame:
     come out of :func:`~kvarter.disclosure.protect`), when a published cell
     rests on fewer persons than the minimum, or when an intruder can recover
     a suppressed cell from the file. ``min_count`` checks against a stricter
-    (or other) minimum than the one the file was protected with. An empty
+    minimum than the one the file was protected with (never a weaker one). An empty
     result means the folder passes.
 
     >>> import tempfile, pandas as pd
@@ -59,7 +59,8 @@ def check_output(directory, min_count: int | None = None) -> pd.DataFrame:
         try:
             view = read_published(path)
             if min_count is not None:
-                policy = dataclasses.replace(view.policy, min_count=min_count)
+                # Never weaker than the policy the file was published under.
+                policy = dataclasses.replace(view.policy, min_count=max(min_count, view.policy.min_count))
                 view = dataclasses.replace(view, policy=policy)
             for _, p in published_problems(view).iterrows():
                 records.append((str(path), _cell(p["key"]), p["column"], p["problem"]))

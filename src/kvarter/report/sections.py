@@ -8,11 +8,12 @@ import json
 import pandas as pd
 
 from kvarter.disclosure import Protected
+from kvarter.publish import Publication
 from kvarter.report import charts, frames, sentences
 from kvarter.report.html import Chart, Heading, Map, Methods, Paragraph, Section, Table
 from kvarter.report.i18n import format_number, label
 from kvarter.report.maps import svg_map
-from kvarter.report.profiles import NOT_PERCENT, leaf_areas
+from kvarter.publish.profiles import NOT_PERCENT, leaf_areas
 
 
 #: Colour and precedence of designations on the map (first that applies wins).
@@ -62,12 +63,12 @@ GROUP_LABELS = {
 }
 
 
-def heatmap_blocks(protected_results: Protected, analysis, lang: str, index: str = "dissimilarity") -> list:
+def heatmap_blocks(protected_results: Protected, order, lang: str, index: str = "dissimilarity") -> list:
     """One heat-map chart per pair of the protected segregation results, municipalities
-    in Table 1's order (largest first), suppressed cells hatched.
+    in ``order`` (Table 1's, largest first), suppressed cells hatched.
 
     >>> from kvarter.disclosure import DisclosurePolicy
-    >>> from kvarter.report.publish import protect_segregation
+    >>> from kvarter.publish.segregation import protect_segregation
     >>> from kvarter.segregation import analyse_segregation
     >>> from kvarter.segregation.groups import ThemeSet
     >>> ts = ThemeSet.model_validate({"kind": "segregation_themes", "version": 1, "source": "doctest",
@@ -78,14 +79,13 @@ def heatmap_blocks(protected_results: Protected, analysis, lang: str, index: str
     >>> analysis = analyse_segregation(c, themes=ts, indices=("dissimilarity",), permutations=0, bootstrap=0,
     ...                                min_unit_size=0, min_municipality_size=0)
     >>> results = protect_segregation(analysis, DisclosurePolicy(), "school")["school_results"]
-    >>> blocks = heatmap_blocks(results, analysis, "en")
+    >>> blocks = heatmap_blocks(results, ["M"], "en")
     >>> len(blocks), blocks[0].svg.startswith("<svg"), "D — native_vs_western" in blocks[0].svg
     (1, True, True)
     """
     blocks = []
     frame = protected_results.frame
-    order = list(analysis.table1.sort_values(analysis.table1.columns[1], ascending=False)["municipality"]) \
-        if len(analysis.table1) else None
+    order = list(order or ())
     for pair in frame["pair"].drop_duplicates():
         sub = frame[(frame["pair"] == pair) & (frame["index"] == index)]
         if sub.empty:
@@ -131,17 +131,18 @@ def _named(by_group: dict, lang: str) -> dict:
     return {GROUP_LABELS.get(g, {}).get(lang, g): v for g, v in by_group.items()}
 
 
-def build_sections(tables, seg_sections, areas, latest, ind, year, municipality, lang, trends, profile,
-                   shown) -> list[Section]:
-    """The report's sections from protected tables; ``shown`` holds the
-    criteria tables per rule set as the report displays them.
+def build_sections(publication: Publication, lang: str) -> list[Section]:
+    """The report's sections from a :class:`~kvarter.publish.Publication`;
+    its ``shown`` holds the criteria tables per rule set as the report
+    displays them.
 
     Sections without content are left out; a rule set's criteria table
     appears under ``designations`` only when ``shown`` has it.
 
     >>> from kvarter.disclosure import DisclosurePolicy
-    >>> from kvarter.report.profiles import protect_trends
-    >>> from kvarter.report.publish import protect_history, protect_indicators
+    >>> from kvarter.publish.profiles import protect_trends
+    >>> from kvarter.publish.screening import protect_history
+    >>> from kvarter.publish.indicators import protect_indicators
     >>> policy = DisclosurePolicy()
     >>> ind = pd.DataFrame({"indicator": "non_western_share", "level": ["area", "area", "municipality"],
     ...     "unit_id": ["A", "B", "K"], "year": 2020, "numerator": [20.0, 6.0, 26.0],
@@ -152,22 +153,27 @@ def build_sections(tables, seg_sections, areas, latest, ind, year, municipality,
     >>> residents = pd.DataFrame({"area_id": ["A"], "year": [2020], "residents": [40]})
     >>> tables = {"indicators": protect_indicators(ind, policy), "history": protect_history(long, residents, policy)}
     >>> areas = pd.DataFrame({"area_id": ["A", "B"], "name": ["A", "B"], "municipality": "K"})
-    >>> latest = pd.DataFrame({"area_id": ["A"], "list": ["udsat_boligomraade"]})
     >>> trends = protect_trends(ind, {"A"}, "K", [2020], policy)
-    >>> sections = build_sections(tables, [], areas, latest, ind, 2020, "K", "en", trends, {}, {})
+    >>> pub = Publication(tables=tables, policy=policy, year=2020, municipality="K", areas=areas,
+    ...                   designated={"udsat_boligomraade": ["A"]}, trends=trends)
+    >>> sections = build_sections(pub, "en")
     >>> [(s.title_key, [type(b).__name__ for b in s.blocks]) for s in sections]
     [('designations', []), ('history', ['Table']), ('trends', ['Chart', 'Paragraph', 'Paragraph'])]
     """
+    tables, areas, year, municipality = publication.tables, publication.areas, publication.year, publication.municipality
+    shown, profile, trends = publication.shown, publication.profile, publication.trends
     sections = []
     # Map: areas coloured by their strongest designation in the latest year.
     lists_of: dict[str, list[str]] = {}
-    for _, r in latest.iterrows():
-        lists_of.setdefault(str(r["area_id"]), []).append(str(r["list"]))
+    for lid, ids in publication.designated.items():
+        for aid in ids:
+            lists_of.setdefault(str(aid), []).append(str(lid))
     crit = pd.concat([tables[k].frame for k in tables if k.startswith("criteria_")], ignore_index=True) \
         if any(k.startswith("criteria_") for k in tables) else pd.DataFrame(columns=["area_id", "met", "criterion"])
     met_of = {a: sorted(set(part.loc[part["met"] == True, "criterion"].astype(str)))  # noqa: E712
               for a, part in crit.groupby("area_id")} if len(crit) else {}
-    ind_f = tables["indicators"].frame
+    ind_f = tables["indicators"].frame if "indicators" in tables else pd.DataFrame(
+        columns=["indicator", "level", "year", "unit_id", "value"])
     res = ind_f[(ind_f["indicator"] == "residents") & (ind_f["level"] == "area") & (ind_f["year"] == year)]
     res_of = dict(zip(res["unit_id"].astype(str), res["value"]))
     colours = {name: colour for _, name, colour in MAP_CATEGORIES}
@@ -221,8 +227,9 @@ def build_sections(tables, seg_sections, areas, latest, ind, year, municipality,
                                  columns=["name", "criterion", "value", "threshold", "met", "margin"],
                                  formats={"value": "number:3", "threshold": "number:3", "margin": "number:3"}))
     sections.append(Section("designations", crit_blocks))
-    hist = tables["history"]
-    sections.append(Section("history", [Table(hist, columns=["ruleset", "list", "name", "year", "designated", "change"])]))
+    if "history" in tables:
+        sections.append(Section("history", [Table(tables["history"], columns=["ruleset", "list", "name", "year",
+                                                                              "designated", "change"])]))
     prof_blocks = []
     for panel, p in profile.items():
         cats, groups, why = frames.series(p, x="category", by="group", value="value", lang=lang)
@@ -253,11 +260,12 @@ def build_sections(tables, seg_sections, areas, latest, ind, year, municipality,
                                            "change": "percent:0"}))
     if trend_blocks:
         sections.append(Section("trends", trend_blocks))
-    for key, analysis, st, prefix in seg_sections:
+    for part in publication.segregation:
+        key, st, prefix = part.key, part.tables, part.prefix
         blocks = []
         if f"{prefix}_table1" in st:
             blocks += [Heading("table1"), Table(st[f"{prefix}_table1"], bars=True)]
-        blocks += heatmap_blocks(st[f"{prefix}_results"], analysis, lang)
+        blocks += heatmap_blocks(st[f"{prefix}_results"], part.order, lang)
         if f"{prefix}_trends" in st:
             trend_cols = [c for c in ("municipality", "pair", "first", "last", "slope", "slope_low", "slope_high",
                                       "direction", "disagrees_direction", "disagrees_level")
@@ -265,34 +273,3 @@ def build_sections(tables, seg_sections, areas, latest, ind, year, municipality,
             blocks += [Heading("agreement"), Table(st[f"{prefix}_trends_d"], columns=trend_cols)]
         sections.append(Section(key, blocks))
     return sections
-
-
-def methods_of(store, rulesets, policy) -> Methods:
-    """What the methods section lists: the store's loads, the catalogue's
-    indicators, the rule sets' versions and sources, and the disclosure policy.
-
-    >>> from kvarter.disclosure import DisclosurePolicy
-    >>> from kvarter.store import Store
-    >>> m = methods_of(Store(":memory:"), ["dk-2024"], DisclosurePolicy())
-    >>> m.sources, [r["rule_set"] for r in m.rule_sets], m.policy["min_count"]
-    ([{'dataset': 'store', 'source': ':memory:'}], ['dk-2024'], 5)
-    """
-    from kvarter.indicators import load_catalogue
-    from kvarter.screening import load_ruleset
-
-    loads = store.loads() if hasattr(store, "loads") else pd.DataFrame()
-    load_records = [
-        {k: str(v) for k, v in r.items() if k in ("table", "source", "rows", "sha256", "loaded_at")}
-        for r in loads.to_dict("records")
-    ]
-    cat = load_catalogue()
-    indicators = [{"indicator": i.id, "definition": getattr(i, "description", "") or ""} for i in cat.indicators]
-    rs_rows = []
-    for name in rulesets:
-        rs = load_ruleset(name)
-        rs_rows.append({"rule_set": rs.id, "version": str(rs.version),
-                        "source": f"{getattr(rs.source, 'document', '') or getattr(rs.source, 'law', '')}"})
-    sources = [{"dataset": r["table"], "source": r.get("source", "")} for r in load_records] or [
-        {"dataset": "store", "source": str(getattr(store, "path", ""))}]
-    return Methods(sources=sources, load_records=load_records, indicators=indicators, rule_sets=rs_rows,
-                   policy=policy.to_dict())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -18,7 +18,9 @@ class ScreeningRun:
 
     ``results`` maps rule-set id to :func:`screen`'s wide table; ``summary``
     has one row per area and a column per rule set naming the lists the area
-    is on; ``designations``, ``criteria`` and ``what_if`` are the long tables.
+    is on; ``designations``, ``criteria`` and ``what_if`` are the long tables;
+    ``rulesets`` maps rule-set id to the rule set as loaded (from its id or
+    from a user's file), so explanations use the rules that were applied.
     """
 
     results: dict[str, pd.DataFrame]
@@ -26,6 +28,7 @@ class ScreeningRun:
     designations: pd.DataFrame
     criteria: pd.DataFrame
     what_if: pd.DataFrame
+    rulesets: dict = field(default_factory=dict)
 
 
 def summarise(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -72,7 +75,7 @@ def run_screening(
     The criteria and "what would it take" tables are stored as
     ``screening_criteria`` and ``screening_what_if``. Nothing is written
     outside the store here: files go out through disclosure control
-    (:func:`kvarter.report.publish.protect_screening`, used by ``kvarter screen``).
+    (:func:`kvarter.publish.screening.protect_screening`, used by ``kvarter screen``).
 
     >>> user = pd.DataFrame({"area_id": ["a"], "year": [2024], "residents": [2400],
     ...     "outside_labour_education_share": [0.43], "convicted_ratio_to_national": [3.1],
@@ -97,15 +100,16 @@ def run_screening(
         areas = store.read("areas")
     if store is not None and store.has_table("designations"):
         history = store.read("designations")
-    results = {}
+    results, loaded = {}, {}
     for name in rulesets:
-        rs = load_ruleset(name)
+        rs = name if hasattr(name, "criteria") else load_ruleset(name)
+        loaded[rs.id] = rs
         results[rs.id] = screen(values, rs, int(year), areas=areas, history=history)
     designations = pd.concat([designations_long(r) for r in results.values()], ignore_index=True)
     criteria = pd.concat([criteria_long(r) for r in results.values()], ignore_index=True)
     what_if = pd.concat([what_would_it_take(r) for r in results.values()], ignore_index=True)
     summary = summarise(results)
-    run = ScreeningRun(results, summary, designations, criteria, what_if)
+    run = ScreeningRun(results, summary, designations, criteria, what_if, loaded)
     if store is not None:
         store.write_result("designations", _merge_history(history, designations))
         for table, frame in (("screening_criteria", criteria), ("screening_what_if", what_if)):

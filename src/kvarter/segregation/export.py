@@ -1,5 +1,5 @@
 """Keeping an analysis in the store. Files leave only through disclosure control
-(:func:`kvarter.report.publish.publish_segregation`)."""
+(:func:`kvarter.publish.segregation.protect_segregation_files`)."""
 
 from __future__ import annotations
 

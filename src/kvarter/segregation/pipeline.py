@@ -24,7 +24,7 @@ from kvarter.segregation.dissimilarity import CLASS_BOUNDS, CLASS_LABELS, classi
 from kvarter.segregation.groups import ThemeSet, assign_groups, load_themes, pair_id
 from kvarter.segregation.inference import summarise_tables
 from kvarter.segregation.registry import INDICES
-from kvarter.settings import load_settings
+from kvarter.settings import Settings
 from kvarter.validation import check_columns, check_scalar
 
 UNIT_COLUMNS = {"school": "school_id", "area": "area_id"}
@@ -470,7 +470,8 @@ def analyse_segregation(
         if name not in INDICES:
             raise InputError(f"Unknown index {name!r} passed to {owner}; choose from {', '.join(INDICES)}.")
     ts = themes if isinstance(themes, ThemeSet) else load_themes(themes)
-    settings = load_settings()
+    # The documented defaults; a caller with settings of its own passes the sizes.
+    settings = Settings()
     if min_unit_size is None:
         min_unit_size = settings.min_school_pupils if units == "school" else 0
     if min_municipality_size is None:

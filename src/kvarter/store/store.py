@@ -208,6 +208,30 @@ class Store:
             )
         return self.con.execute(f"select * from {_q(name)}").df()
 
+    def row_count(self, name: str) -> int:
+        """Rows in the named table.
+
+        >>> s = Store(":memory:")
+        >>> s.write_result("indicators", pd.DataFrame({"x": [1, 2]}))
+        >>> s.row_count("indicators")
+        2
+        """
+        if not self._exists(name):
+            raise InputError(f"The store {self.path} has no table {name!r}.")
+        return int(self.con.execute(f"select count(*) from {_q(name)}").fetchone()[0])
+
+    def has_values(self, name: str, column: str) -> bool:
+        """Whether table ``name`` exists, has ``column`` and a non-null value in it.
+
+        >>> s = Store(":memory:")
+        >>> s.has_values("persons", "school_id")
+        False
+        """
+        if not self._exists(name) or column not in self.table(name).columns:
+            return False
+        return bool(self.con.execute(
+            f"select count(*) from {_q(name)} where {_q(column)} is not null").fetchone()[0])
+
     def loads(self) -> pd.DataFrame:
         """Every load so far, oldest first: load_id, table, source, sha256, rows, replace,
         loaded_at, kvarter_version, contract_version, format, columns, notes."""

@@ -19,20 +19,15 @@ import pandas as pd
 
 from kvarter.disclosure import DisclosurePolicy, Protected
 from kvarter.errors import InputError
-from kvarter.report.html import write_report
+from kvarter.jobs.indicators import indicator_table
+from kvarter.publish import Publication, SegregationPart
+from kvarter.publish.indicators import protect_store_indicators
+from kvarter.publish.links import hidden_cells
+from kvarter.publish.profiles import designated_leaves, protect_gap, protect_profile, protect_trends
+from kvarter.publish.screening import criteria_table, protect_criteria, protect_history
+from kvarter.publish.segregation import protect_segregation
 from kvarter.report.i18n import check_lang
-from kvarter.report.links import hidden_cells
-from kvarter.report.profiles import designated_leaves, protect_gap, protect_profile, protect_trends
-from kvarter.report.publish import (
-    criteria_table,
-    protect_criteria,
-    protect_history,
-    protect_segregation,
-    protect_store_indicators,
-    write_tables,
-)
-from kvarter.report.sections import build_sections, methods_of
-from kvarter.report.workbook import write_workbook
+from kvarter.report.render import render_publication
 
 DEFAULT_RULESETS = ("dk-2024", "city-7")
 
@@ -53,33 +48,7 @@ class ReportResult:
     seconds: float
     notes: list[str] = field(default_factory=list)
     pages: dict[str, Path] = field(default_factory=dict)
-
-
-# --------------------------------------------------------------------------- data
-
-
-def indicator_table(store, *, engine: str = "duckdb", recompute: bool = False) -> pd.DataFrame:
-    """The store's indicator table; computed and kept in the store when it is
-    missing, stale (something was loaded after it) or partial (some years only).
-
-    >>> from kvarter.store import Store
-    >>> indicator_table(Store(":memory:"))
-    Traceback (most recent call last):
-    ...
-    kvarter.errors.InputError: The store has no 'persons' table to compute indicators from; load persons first (kvarter load FILE --table persons).
-    """
-    if store.has_table("indicators") and store.result_is_current("indicators") and not recompute:
-        return store.read("indicators")
-    if not store.has_table("persons"):
-        raise InputError(
-            "The store has no 'persons' table to compute indicators from; "
-            "load persons first (kvarter load FILE --table persons)."
-        )
-    from kvarter.indicators import compute
-
-    ind = compute(store, engine=engine)
-    store.write_result("indicators", ind)
-    return ind
+    publication: Publication | None = None
 
 
 def _screen_years(values: pd.DataFrame, areas: pd.DataFrame, rulesets: Sequence[str], years: Sequence[int]) -> pd.DataFrame:
@@ -102,62 +71,46 @@ def _main_municipality(areas: pd.DataFrame, designated_ids: set[str]) -> str:
     return str(pool["municipality"].value_counts().index[0])
 
 
-def run_report(
+AREA_COLUMNS = ("area_id", "name", "municipality", "region", "kind", "parent_area", "social_housing", "geometry")
+
+
+def monitor_publication(
     store,
-    out: str | Path = "out",
     *,
     rulesets: Sequence[str] = DEFAULT_RULESETS,
     year: int | None = None,
-    lang: str | Sequence[str] = "en",
-    policy: DisclosurePolicy | None = None,
+    policy: DisclosurePolicy,
     schools=None,
     permutations: int = 200,
     bootstrap: int = 200,
     seed: int = 0,
-    title: str | None = None,
     progress: Callable[[str], None] | None = None,
     engine: str = "duckdb",
-) -> ReportResult:
-    """Run the main job over ``store`` and write the report, the workbook and the tables.
+    catalogue=None,
+) -> Publication:
+    """The monitor's publication over ``store``: indicators (computed when
+    missing or stale), designations year by year under the law then in
+    force (kept in the store), profiles and trends of the designated areas
+    against the rest of the municipality, and segregation — every table
+    protected, derived tables linked to the indicator table.
 
-    ``schools`` is the pupil data for the school-segregation section (pupil
-    microdata or counts per school, as :func:`kvarter.segregation.analyse_segregation`
-    takes them); by default the store's pupils are used. Residents'
-    segregation across the store's areas is always computed. ``policy`` is the
-    disclosure policy (default: the settings' minimum count). ``engine``
-    computes missing indicators on DuckDB or Spark. ``lang`` may
-    list several languages: the first is written as ``report.html``, the
-    others as ``report.<lang>.html`` from the same protected tables.
+    ``schools`` is the pupil data for the school-segregation part (pupil
+    microdata or counts per school); by default the store's pupils.
+    Residents' segregation across the store's areas is always computed.
 
-    Example (a store with data loaded; see ``make demo``)::
-
-        result = run_report(Store("kvarter.duckdb"), "out", lang="da")
-        print(result.html)
-
-    The languages are checked before anything is read or written:
-
-    >>> import tempfile
     >>> from kvarter.store import Store
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     run_report(Store(":memory:"), d, lang=["en", "xx"])
+    >>> monitor_publication(Store(":memory:"), policy=DisclosurePolicy())
     Traceback (most recent call last):
     ...
-    kvarter.errors.InputError: The 'lang' parameter of run_report must be one of 'en', 'da', 'no', 'nl'. Got 'xx' instead.
+    kvarter.errors.InputError: The store has no 'persons' table to compute indicators from; load persons first (kvarter load FILE --table persons).
     """
     from kvarter.screening import designations_long
 
-    t0 = time.perf_counter()
-    langs = [lang] if isinstance(lang, str) else list(lang)
-    for lg in langs or [""]:
-        check_lang(lg, "run_report")
     say = progress or (lambda msg: None)
-    policy = policy or DisclosurePolicy.from_settings()
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []
 
     say("indicators")
-    ind = indicator_table(store, engine=engine)
+    ind = indicator_table(store, engine=engine, catalogue=catalogue)
     areas = store.read("areas") if store.has_table("areas") else pd.DataFrame(columns=["area_id", "name", "municipality", "region"])
     areas["area_id"] = areas["area_id"].astype(str)
     years = sorted(int(y) for y in ind["year"].unique())
@@ -181,8 +134,8 @@ def run_report(
 
     say("disclosure control")
     # The indicator table is protected first; every table derived from its
-    # cells is then linked to what it suppressed (kvarter.report.links).
-    published_ind, dominance = protect_store_indicators(store, ind, policy)
+    # cells is then linked to what it suppressed (kvarter.publish.links).
+    published_ind, dominance = protect_store_indicators(store, ind, policy, catalogue=catalogue)
     hidden = hidden_cells(published_ind)
     residents = ind[(ind["indicator"] == "residents") & (ind["level"] == "area")][["unit_id", "year", "value"]]
     residents = residents.rename(columns={"unit_id": "area_id", "value": "residents"}).astype({"area_id": str})
@@ -221,10 +174,10 @@ def run_report(
                      "on the map and in the designation tables.")
 
     say("segregation")
-    seg_sections = []
+    parts: list[SegregationPart] = []
     from kvarter.segregation import analyse_segregation
 
-    school_source = schools if schools is not None else (store if _has_pupils(store) else None)
+    school_source = schools if schools is not None else (store if store.has_values("persons", "school_id") else None)
     if school_source is not None:
         try:
             a = analyse_segregation(school_source, units="school", permutations=permutations,
@@ -234,36 +187,110 @@ def run_report(
         else:
             st = protect_segregation(a, policy, "schools")
             tables.update(st)
-            seg_sections.append(("segregation_schools", a, st, "schools"))
+            parts.append(SegregationPart("segregation_schools", "schools", st, _size_order(a)))
     persons = store.table("persons").execute()
     a_res = analyse_segregation(persons, units="area", permutations=permutations, bootstrap=bootstrap, seed=seed,
                                 min_unit_size=0, min_municipality_size=0)
     at = protect_segregation(a_res, policy, "areas")
     tables.update(at)
-    seg_sections.append(("segregation_areas", a_res, at, "areas"))
-
-    say("writing")
-    methods = methods_of(store, rulesets, policy)
-    pages = {}
-    for i, lg in enumerate(langs):
-        sections = build_sections(tables, seg_sections, areas, latest, ind, year, municipality, lg, trends, profile,
-                                  shown)
-        name = "report.html" if i == 0 else f"report.{lg}.html"
-        pages[lg] = Path(write_report(out / name, sections, lang=lg,
-                                      title=title or f"kvarter — {municipality} {year}", methods=methods))
-    workbook = write_workbook(out / "kvarter.xlsx", tables)
-    paths = write_tables(tables, out / "tables")
-    return ReportResult(html=pages[langs[0]], workbook=Path(workbook), tables=paths, year=year,
-                        municipality=municipality, designated=designated, seconds=time.perf_counter() - t0,
-                        notes=notes, pages=pages)
+    parts.append(SegregationPart("segregation_areas", "areas", at, _size_order(a_res)))
+    return Publication(
+        tables=tables, policy=policy, year=year, municipality=municipality,
+        areas=areas[[c for c in AREA_COLUMNS if c in areas.columns]], designated=designated, shown=shown,
+        profile=profile, trends=trends, segregation=tuple(parts), notes=tuple(notes),
+    )
 
 
-def _has_pupils(store) -> bool:
-    if not store.has_table("persons"):
-        return False
-    cols = store.table("persons").columns
-    if "school_id" not in cols:
-        return False
-    return bool(store.con.execute("select count(*) from persons where school_id is not null").fetchone()[0])
+def _size_order(analysis) -> tuple[str, ...]:
+    """Municipalities largest first (Table 1's order), for the heat-maps."""
+    t1 = analysis.table1
+    if not len(t1):
+        return ()
+    return tuple(t1.sort_values(t1.columns[1], ascending=False)["municipality"].astype(str))
 
 
+def methods_of(store, rulesets, policy, catalogue=None):
+    """What the methods section lists: the store's loads, the catalogue's
+    indicators, the rule sets' versions and sources, and the disclosure policy.
+
+    >>> from kvarter.store import Store
+    >>> m = methods_of(Store(":memory:"), ["dk-2024"], DisclosurePolicy())
+    >>> m.sources, [r["rule_set"] for r in m.rule_sets], m.policy["min_count"]
+    ([{'dataset': 'store', 'source': ':memory:'}], ['dk-2024'], 5)
+    """
+    from kvarter.indicators import load_catalogue
+    from kvarter.report.html import Methods
+    from kvarter.screening import load_ruleset
+
+    loads = store.loads()
+    load_records = [
+        {k: str(v) for k, v in r.items() if k in ("table", "source", "rows", "sha256", "loaded_at")}
+        for r in loads.to_dict("records")
+    ]
+    cat = catalogue if catalogue is not None else load_catalogue()
+    indicators = [{"indicator": i.id, "definition": getattr(i, "description", "") or ""} for i in cat.indicators]
+    rs_rows = []
+    for name in rulesets:
+        rs = load_ruleset(name)
+        rs_rows.append({"rule_set": rs.id, "version": str(rs.version),
+                        "source": f"{getattr(rs.source, 'document', '') or getattr(rs.source, 'law', '')}"})
+    sources = [{"dataset": r["table"], "source": r.get("source", "")} for r in load_records] or [
+        {"dataset": "store", "source": str(getattr(store, "path", ""))}]
+    return Methods(sources=sources, load_records=load_records, indicators=indicators, rule_sets=rs_rows,
+                   policy=policy.to_dict())
+
+
+def run_report(
+    store,
+    out: str | Path = "out",
+    *,
+    rulesets: Sequence[str] = DEFAULT_RULESETS,
+    year: int | None = None,
+    lang: str | Sequence[str] = "en",
+    policy: DisclosurePolicy | None = None,
+    schools=None,
+    permutations: int = 200,
+    bootstrap: int = 200,
+    seed: int = 0,
+    title: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    engine: str = "duckdb",
+    catalogue=None,
+) -> ReportResult:
+    """Run the main job over ``store`` and write the report, the workbook and the tables.
+
+    :func:`monitor_publication` builds the protected tables;
+    :func:`render_publication` writes them. ``policy`` is the disclosure
+    policy resolved by the caller (``DisclosurePolicy()``'s defaults when
+    None: the library never reads ``kvarter.yaml`` itself). ``lang`` may list
+    several languages.
+
+    Example (a store with data loaded; see ``make demo``)::
+
+        result = run_report(Store("kvarter.duckdb"), "out", lang="da")
+        print(result.html)
+
+    The languages are checked before anything is read or written:
+
+    >>> import tempfile
+    >>> from kvarter.store import Store
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     run_report(Store(":memory:"), d, lang=["en", "xx"])
+    Traceback (most recent call last):
+    ...
+    kvarter.errors.InputError: The 'lang' parameter of run_report must be one of 'en', 'da', 'no', 'nl'. Got 'xx' instead.
+    """
+    t0 = time.perf_counter()
+    langs = [lang] if isinstance(lang, str) else list(lang)
+    for lg in langs or [""]:
+        check_lang(lg, "run_report")
+    policy = policy or DisclosurePolicy()
+    pub = monitor_publication(store, rulesets=rulesets, year=year, policy=policy, schools=schools,
+                              permutations=permutations, bootstrap=bootstrap, seed=seed, progress=progress,
+                              engine=engine, catalogue=catalogue)
+    (progress or (lambda msg: None))("writing")
+    pages, workbook, paths = render_publication(pub, out, lang=langs, title=title,
+                                                methods=methods_of(store, rulesets, policy, catalogue))
+    return ReportResult(html=pages[langs[0]], workbook=workbook, tables=paths, year=pub.year,
+                        municipality=pub.municipality, designated=dict(pub.designated),
+                        seconds=time.perf_counter() - t0, notes=list(pub.notes), pages=pages, publication=pub)

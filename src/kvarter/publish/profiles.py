@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kvarter.disclosure import Protected, protect
-from kvarter.report.publish import with_share_numerator
+from kvarter.publish.indicators import with_share_numerator
 
 
 #: Gentofte-style key figures: (panel label key, (indicator id, category label key) ...).

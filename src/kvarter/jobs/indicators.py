@@ -1,0 +1,77 @@
+"""Refresh the store's indicator table and publish it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from kvarter.disclosure import DisclosurePolicy, Protected
+from kvarter.errors import InputError
+
+
+def indicator_table(store, *, engine: str = "duckdb", recompute: bool = False, catalogue=None) -> pd.DataFrame:
+    """The store's indicator table; computed and kept in the store when it is
+    missing, stale (something was loaded after it) or partial (some years only).
+
+    >>> from kvarter.store import Store
+    >>> indicator_table(Store(":memory:"))
+    Traceback (most recent call last):
+    ...
+    kvarter.errors.InputError: The store has no 'persons' table to compute indicators from; load persons first (kvarter load FILE --table persons).
+    """
+    if store.has_table("indicators") and store.result_is_current("indicators") and not recompute:
+        return store.read("indicators")
+    if not store.has_table("persons"):
+        raise InputError(
+            "The store has no 'persons' table to compute indicators from; "
+            "load persons first (kvarter load FILE --table persons)."
+        )
+    from kvarter.indicators import compute
+
+    ind = compute(store, engine=engine, catalogue=catalogue)
+    store.write_result("indicators", ind)
+    return ind
+
+
+@dataclass(frozen=True)
+class IndicatorsJob:
+    """A refreshed indicator table: ``table`` (kept in the store, never
+    published as it is), ``published`` (the protected table; None unless
+    asked for) and ``country`` (the protected country rows of the latest
+    year, what the command prints)."""
+
+    table: pd.DataFrame
+    published: Protected | None
+    country: Protected
+    notes: tuple[str, ...] = ()
+
+
+def refresh_indicators(store, policy: DisclosurePolicy, *, engine: str = "duckdb", catalogue=None,
+                       years=None, publish: bool = False) -> IndicatorsJob:
+    """Compute the catalogue over ``store`` for ``years`` (default: all), keep
+    the table in the store (marked partial when some years only) and return
+    it with its protected views.
+
+    >>> from kvarter.store import Store
+    >>> refresh_indicators(Store(":memory:"), DisclosurePolicy())
+    Traceback (most recent call last):
+    ...
+    kvarter.errors.InputError: The store has no 'persons' table to compute indicators from; load persons first (kvarter load FILE --table persons).
+    """
+    from kvarter.indicators import compute, load_catalogue
+    from kvarter.publish.indicators import protect_indicators, protect_store_indicators
+
+    if not store.has_table("persons"):
+        indicator_table(store)  # raises the one message for a store without persons
+    cat = load_catalogue(catalogue) if isinstance(catalogue, (str, Path)) else catalogue
+    result = compute(store, engine=engine, catalogue=cat, years=years)
+    # A table for some years only is kept, but marked partial: the main job
+    # recomputes rather than report on it.
+    store.write_result("indicators", result, complete=years is None)
+    published = protect_store_indicators(store, result, policy, catalogue=cat)[0] if publish else None
+    latest = result[(result["level"] == "country") & (result["year"] == result["year"].max())]
+    country = protect_indicators(latest, policy, catalogue=cat)
+    notes = tuple(result.attrs.get("skipped", {}).values())
+    return IndicatorsJob(table=result, published=published, country=country, notes=notes)
