@@ -109,7 +109,7 @@ def test_hand_made_top_two(hand_out, ind):
 
 def test_only_base_sum_indicators(hand_out):
     assert sorted(hand_out["indicator"].unique()) == sorted(SUM_INDICATORS)
-    assert list(hand_out.columns) == ["indicator", "level", "unit_id", "year", "top_sum", "total_abs"]
+    assert list(hand_out.columns) == ["indicator", "level", "unit_id", "year", "top_sum", "total_abs", "contributors"]
     assert hand_out["year"].dtype == "int64" and set(hand_out["year"]) == {2020}
 
 
@@ -127,6 +127,19 @@ def test_totals_match_the_published_numerators(hand_store, hand_out):
     merged = published.merge(hand_out, on=["indicator", "level", "unit_id", "year"], validate="one_to_one")
     assert len(merged) == len(published) == 20
     assert merged["total_abs"].tolist() == pytest.approx(merged["numerator"].tolist())
+
+
+def test_contributors_count_the_persons_behind_a_sum(hand_out):
+    # Charges rest on the persons charged: the contributors of charges_per_1000
+    # are the residents 15+ with at least one charge, counted by hand.
+    df = hand_frame()
+    charged = df[(df["age"] >= 15) & (df["charges"].fillna(0) != 0)]
+    expected = charged.groupby("area_id").size()
+    got = hand_out[(hand_out["indicator"] == "charges_per_1000") & (hand_out["level"] == "area")]
+    got = got.set_index("unit_id")["contributors"]
+    assert got.to_dict() == {a: int(expected.get(a, 0)) for a in got.index}
+    assert expected.sum() > 0 and int(hand_out[(hand_out["indicator"] == "charges_per_1000")
+                                             & (hand_out["level"] == "country")]["contributors"].iloc[0]) == expected.sum()
 
 
 def test_n_one(hand_store):

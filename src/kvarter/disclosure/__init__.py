@@ -18,11 +18,15 @@ from kvarter.disclosure.protected import (
     read_published,
 )
 from kvarter.disclosure.relations import Relation, hierarchy_relations, overlap, partition
+from kvarter.disclosure.status import SUPPRESSED, CellStatus, Reason
 from kvarter.disclosure.suppress import protect
 
 __all__ = [
     "STATUSES",
+    "SUPPRESSED",
+    "CellStatus",
     "DisclosurePolicy",
+    "Reason",
     "Protected",
     "PublishedView",
     "Relation",

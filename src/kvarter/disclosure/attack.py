@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
+from kvarter.disclosure.status import SUPPRESSED
 from kvarter.errors import DisclosureError, InputError
 
 EPS = 1e-6
@@ -425,7 +426,7 @@ def published_problems(view) -> pd.DataFrame:
         label = tuple(r[c] for c in key)
         for col in view.value_columns:
             status = r[f"{col}_status"]
-            if status in ("primary", "secondary") and not _isnan(r[col]):
+            if status in SUPPRESSED and not _isnan(r[col]):
                 records.append({"key": label, "column": col, "problem": "is suppressed but carries a value"})
         if r[f"{view.count_column}_status"] == "published":
             n = float(r[view.count_column])

@@ -27,9 +27,7 @@ from kvarter.disclosure.policy import DisclosurePolicy
 from kvarter.disclosure.relations import Relation, norm_key
 from kvarter.errors import DisclosureError, InputError
 
-#: Cell statuses, as written in every ``<column>_status`` column.
-STATUSES = ("published", "primary", "secondary", "structural_zero")
-SUPPRESSED = ("primary", "secondary")
+from kvarter.disclosure.status import STATUSES, SUPPRESSED, CellStatus, Reason  # noqa: F401 (re-exported)
 FORMAT = "kvarter-disclosure/1"
 
 _MINT_TOKEN = object()

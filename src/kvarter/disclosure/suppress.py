@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kvarter.disclosure.status import SUPPRESSED, CellStatus, Reason
 from kvarter.disclosure.attack import Knowledge, assess
 from kvarter.disclosure.dominance import dominated
 from kvarter.disclosure.policy import DisclosurePolicy
@@ -52,23 +53,23 @@ def primary_codes(n, x, d, dom, policy: DisclosurePolicy) -> tuple[list[str], li
     too_dominant = dominated(dom, policy.dominance_k)
     for ni, xi, di, dm in zip(n, x, d, too_dominant):
         if ni == 0:
-            count_codes.append("structural_zero")
-            stat_codes.append("structural_zero")
+            count_codes.append(CellStatus.STRUCTURAL_ZERO.value)
+            stat_codes.append(CellStatus.STRUCTURAL_ZERO.value)
             continue
         if ni < m:
-            count_codes.append("persons")
-            stat_codes.append("persons")
+            count_codes.append(Reason.PERSONS.value)
+            stat_codes.append(Reason.PERSONS.value)
             continue
-        count_codes.append("published")
+        count_codes.append(CellStatus.PUBLISHED.value)
         den = ni if np.isnan(di) else di
         if not np.isnan(xi) and 0 < xi < m:
-            stat_codes.append("numerator")
+            stat_codes.append(Reason.NUMERATOR.value)
         elif policy.protect_complement and not np.isnan(xi) and 0 < den - xi < m:
-            stat_codes.append("complement")
+            stat_codes.append(Reason.COMPLEMENT.value)
         elif dm:
-            stat_codes.append("dominance")
+            stat_codes.append(Reason.DOMINANCE.value)
         else:
-            stat_codes.append("published")
+            stat_codes.append(CellStatus.PUBLISHED.value)
     return count_codes, stat_codes
 
 
@@ -122,6 +123,7 @@ def protect(
     sum_column: str | None = None,
     relations: list[Relation] | None = None,
     linked_column: str | None = None,
+    contributors_column: str | None = None,
     name: str = "table",
 ) -> Protected:
     """Apply primary and secondary suppression; return the only publishable type.
@@ -137,7 +139,11 @@ def protect(
     :mod:`kvarter.disclosure.relations`). ``linked_column``: a boolean per
     row, true where the row rests on a figure suppressed in *another*
     published table (the caller knows those links); such rows are suppressed
-    whole with the reason code ``linked``. All statistic columns of a row
+    whole with the reason code ``linked``. ``contributors_column``: for a sum
+    (charges, incomes), the persons with a non-zero contribution; a sum
+    resting on fewer than the minimum is suppressed like a small numerator
+    (ten charges by three persons are three persons' records, not ten). The
+    contributors are not published. All statistic columns of a row
     share one status; protect one kind of statistic per call, or a long table.
 
     A municipality of four areas; area A has 3 persons, so it is suppressed,
@@ -199,6 +205,11 @@ def protect(
     _check_relations(rels, n, x, s, labels, name)
 
     count_codes, stat_codes = primary_codes(n, x, d, dom, policy)
+    if contributors_column is not None:
+        c = _column(table, contributors_column, "contributors", owner, labels, True)
+        for i in np.flatnonzero(~np.isnan(c) & (c > 0) & (c < policy.min_count)):
+            if stat_codes[i] == CellStatus.PUBLISHED:
+                stat_codes[i] = Reason.NUMERATOR.value
     if linked_column is not None:
         # A row that rests on a cell suppressed in another published table
         # (a pooled group with a suppressed member, a criterion whose
@@ -207,7 +218,7 @@ def protect(
         linked = table[linked_column].fillna(False).astype(bool).to_numpy()
         for i in np.flatnonzero(linked):
             if count_codes[i] != "structural_zero":
-                count_codes[i], stat_codes[i] = "linked", "linked"
+                count_codes[i], stat_codes[i] = Reason.LINKED.value, Reason.LINKED.value
     params: list[dict] = [{} for _ in range(len(table))]
     s_nonneg = bool(np.all(np.nan_to_num(s) >= 0))
     k = Knowledge(
@@ -227,7 +238,7 @@ def protect(
         which = 0 if col == count_column else 1
         status = [status_of.get(c[which][0], "primary") for c in codes]
         values = pd.to_numeric(table[col], errors="coerce") if col in (count_column, numerator_column, sum_column) else table[col]
-        hidden = np.array([st in ("primary", "secondary") for st in status])
+        hidden = np.array([st in SUPPRESSED for st in status])
         out[col] = values.where(~hidden, np.nan) if hidden.any() else values
         out[f"{col}_status"] = status
         out[f"{col}_reason"] = [reason_text(c[which][0], c[which][1], policy) for c in codes]

@@ -58,7 +58,7 @@ from kvarter.indicators.compile import (
 from kvarter.validation import check_scalar
 
 #: Columns of :func:`top_contributions`.
-DOMINANCE_COLUMNS = ["indicator", "level", "unit_id", "year", "top_sum", "total_abs"]
+DOMINANCE_COLUMNS = ["indicator", "level", "unit_id", "year", "top_sum", "total_abs", "contributors"]
 _AREA_KEYS = ["area_id", "municipality", "year"]
 
 
@@ -151,11 +151,13 @@ def _area_top(persons: ibis.Table, ind: Indicator, years: list[int] | None, n: i
     t = t.mutate(__abs=t["__value"].abs())
     unit = ibis.window(group_by=[t[k] for k in _AREA_KEYS])
     ranked = ibis.window(group_by=[t[k] for k in _AREA_KEYS], order_by=ibis.desc(t["__abs"]))
-    t = t.mutate(total_abs=t["__abs"].sum().over(unit), __rank=ibis.row_number().over(ranked))
-    top = t.filter(t["__rank"] < n).select(*_AREA_KEYS, abs_value=t["__abs"], total_abs=t["total_abs"]).execute()
+    t = t.mutate(total_abs=t["__abs"].sum().over(unit), __rank=ibis.row_number().over(ranked),
+                 contributors=(t["__abs"] > 0).cast("int64").sum().over(unit))
+    top = t.filter(t["__rank"] < n).select(*_AREA_KEYS, abs_value=t["__abs"], total_abs=t["total_abs"],
+                                           contributors=t["contributors"]).execute()
     top["year"] = top["year"].astype("int64")
     # Every area with a contributor has its largest among the kept rows, so the totals come along.
-    totals = top.drop_duplicates(_AREA_KEYS)[[*_AREA_KEYS, "total_abs"]]
+    totals = top.drop_duplicates(_AREA_KEYS)[[*_AREA_KEYS, "total_abs", "contributors"]]
     return top[[*_AREA_KEYS, "abs_value"]], totals
 
 
@@ -183,12 +185,14 @@ def _roll_up(units: pd.DataFrame, top: pd.DataFrame, totals: pd.DataFrame, regio
         tops = top if level != "region" else top.dropna(subset=["region"])
         tot = totals if level != "region" else totals.dropna(subset=["region"])
         cells = cells.merge(_top_n_sum(tops, group, n).rename(columns={"abs_value": "top_sum"}), on=group, how="left")
-        cells = cells.merge(tot.groupby(group, as_index=False, dropna=False)["total_abs"].sum(), on=group, how="left")
+        cells = cells.merge(tot.groupby(group, as_index=False, dropna=False)[["total_abs", "contributors"]].sum(),
+                            on=group, how="left")
         unit_id = cells[keys[0]].to_numpy() if keys else np.full(len(cells), "country", dtype=object)
         parts.append(pd.DataFrame({"level": level, "unit_id": unit_id, "year": cells["year"].to_numpy(),
                                    "top_sum": cells["top_sum"].to_numpy(dtype=float),
-                                   "total_abs": cells["total_abs"].to_numpy(dtype=float)}))
-    return pd.concat(parts, ignore_index=True).fillna({"top_sum": 0.0, "total_abs": 0.0})
+                                   "total_abs": cells["total_abs"].to_numpy(dtype=float),
+                                   "contributors": cells["contributors"].to_numpy(dtype=float)}))
+    return pd.concat(parts, ignore_index=True).fillna({"top_sum": 0.0, "total_abs": 0.0, "contributors": 0.0})
 
 
 def _regions(areas) -> pd.Series | None:
@@ -212,6 +216,7 @@ def top_contributions(persons: ibis.Table, areas: ibis.Table | None = None, cata
     regions, ``country``), one row with::
 
         top_sum   = Σ of the n largest |c_i|    total_abs = Σ |c_i|
+        contributors = #{i : c_i ≠ 0}
 
     over the contributions c_i counted in the numerator (persons, or
     households for ``counting: households``; see the module docstring).
@@ -224,7 +229,10 @@ def top_contributions(persons: ibis.Table, areas: ibis.Table | None = None, cata
     :class:`~kvarter.errors.MissingFieldError`. Indicators skipped for want of
     a field are noted in ``.attrs["skipped"]``. ``years`` limits the years.
 
-    A unit with no contributor has ``top_sum = total_abs = 0``.
+    A unit with no contributor has ``top_sum = total_abs = contributors = 0``.
+    ``contributors`` counts the persons (or households) behind a sum: a sum
+    of counts such as charges rests on the persons charged, not on the
+    charges, so the minimum applies to them.
 
     >>> import pandas as pd
     >>> from kvarter.store import Store
@@ -232,12 +240,12 @@ def top_contributions(persons: ibis.Table, areas: ibis.Table | None = None, cata
     >>> store.write_result("persons", pd.DataFrame({"person_id": list("abcd"), "year": [2021] * 4,
     ...     "municipality": ["K"] * 4, "area_id": ["A1", "A1", "A1", "A2"], "age": [30, 40, 50, 20],
     ...     "in_education": [False] * 4, "income_gross": [900.0, 50.0, 50.0, -100.0]}))
-    >>> top_contributions(store.table("persons"))
-               indicator         level unit_id  year  top_sum  total_abs
-    0  income_gross_mean_15_64          area      A1  2021    950.0     1000.0
-    1  income_gross_mean_15_64          area      A2  2021    100.0      100.0
-    2  income_gross_mean_15_64  municipality       K  2021   1000.0     1100.0
-    3  income_gross_mean_15_64       country country  2021   1000.0     1100.0
+    >>> top_contributions(store.table("persons")).drop(columns="indicator")
+              level unit_id  year  top_sum  total_abs  contributors
+    0          area      A1  2021    950.0     1000.0             3
+    1          area      A2  2021    100.0      100.0             1
+    2  municipality       K  2021   1000.0     1100.0             4
+    3       country country  2021   1000.0     1100.0             4
     """
     check_scalar(n, "n", "top_contributions", kind=int, min_value=1)
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
@@ -272,6 +280,7 @@ def top_contributions(persons: ibis.Table, areas: ibis.Table | None = None, cata
     out["year"] = out["year"].astype("int64")
     for c in ("top_sum", "total_abs"):
         out[c] = out[c].astype("float64")
+    out["contributors"] = out["contributors"].astype("int64")
     for c in ("indicator", "level", "unit_id"):
         out[c] = out[c].astype(object)
     out.attrs["skipped"] = skipped

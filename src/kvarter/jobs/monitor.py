@@ -60,7 +60,8 @@ def _screen_years(values: pd.DataFrame, areas: pd.DataFrame, rulesets: Sequence[
     """
     from kvarter.screening import law_chain, load_ruleset, screen_history
 
-    parts = [screen_history(values, law_chain(load_ruleset(rs)), list(years), areas=areas) for rs in rulesets]
+    loaded = [rs if hasattr(rs, "criteria") else load_ruleset(rs) for rs in rulesets]
+    parts = [screen_history(values, law_chain(rs), list(years), areas=areas) for rs in loaded]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
@@ -104,10 +105,13 @@ def monitor_publication(
     ...
     kvarter.errors.InputError: The store has no 'persons' table to compute indicators from; load persons first (kvarter load FILE --table persons).
     """
-    from kvarter.screening import designations_long
+    from kvarter.screening import designations_long, load_ruleset
 
     say = progress or (lambda msg: None)
     notes: list[str] = []
+    # Rule sets are loaded once, from an id or a user's file, and passed on
+    # as loaded: nothing below reloads a user's rule set by its id.
+    applied = {rs.id: rs for rs in (r if hasattr(r, "criteria") else load_ruleset(r) for r in rulesets)}
 
     say("indicators")
     ind = indicator_table(store, engine=engine, catalogue=catalogue)
@@ -119,7 +123,7 @@ def monitor_publication(
         raise InputError(f"No indicators for year {year}; the store has {years[0]}-{years[-1]}.")
 
     say("screening")
-    result = _screen_years(ind, areas, rulesets, [y for y in years if y <= year])
+    result = _screen_years(ind, areas, list(applied.values()), [y for y in years if y <= year])
     long = designations_long(result)
     store.write_result("designations", long)
     latest = long[(long["year"] == year) & long["designated"]]
@@ -150,7 +154,7 @@ def monitor_publication(
             notes.append(f"{rs_id}: no area is in the rule set's population in {year}.")
             continue
         tables[f"criteria_{rs_id}"] = protect_criteria(part, year, policy, dominance=dominance, hidden=hidden,
-                                                       areas=areas)
+                                                       areas=areas, rulesets=applied, catalogue=catalogue)
         # The report shows the areas on a list or meeting a criterion; the
         # file and the workbook keep every screened area. Rows are protected
         # one by one (no relations), so the subset carries the same statuses.
@@ -160,7 +164,8 @@ def monitor_publication(
         listed = now[lists].fillna(False).astype(bool).any(axis=1) if lists else met
         focus = set(now.loc[met | listed, "area_id"].astype(str))
         shown[rs_id] = protect_criteria(part[part["area_id"].astype(str).isin(focus)], year, policy,
-                                        dominance=dominance, hidden=hidden, areas=areas)
+                                        dominance=dominance, hidden=hidden, areas=areas, rulesets=applied,
+                                        catalogue=catalogue)
     gap = protect_gap(published_ind.frame, pooled_ids, municipality, areas, policy)
     if gap is not None:
         tables["composite_gap"] = gap
@@ -231,7 +236,7 @@ def methods_of(store, rulesets, policy, catalogue=None):
     indicators = [{"indicator": i.id, "definition": getattr(i, "description", "") or ""} for i in cat.indicators]
     rs_rows = []
     for name in rulesets:
-        rs = load_ruleset(name)
+        rs = name if hasattr(name, "criteria") else load_ruleset(name)
         rs_rows.append({"rule_set": rs.id, "version": str(rs.version),
                         "source": f"{getattr(rs.source, 'document', '') or getattr(rs.source, 'law', '')}"})
     sources = [{"dataset": r["table"], "source": r.get("source", "")} for r in load_records] or [

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from kvarter.disclosure.status import SUPPRESSED
 from kvarter.disclosure import Protected, protect
 
 
@@ -102,11 +103,13 @@ def with_dominance(t: pd.DataFrame, dominance: pd.DataFrame | None, keys: list[s
     """
     t = t.copy()
     if dominance is None or dominance.empty:
-        t["dominance"], t["sum_value"] = float("nan"), float("nan")
+        t["dominance"], t["sum_value"], t["contributors"] = float("nan"), float("nan"), float("nan")
         return t
     d = dominance.copy()
     d["dominance"] = d["top_sum"] / d["total_abs"].where(d["total_abs"] > 0)
-    d = d[keys + ["dominance"]].astype({k: t[k].dtype for k in keys if k in t.columns and k != "year"})
+    if "contributors" not in d.columns:
+        d["contributors"] = float("nan")
+    d = d[keys + ["dominance", "contributors"]].astype({k: t[k].dtype for k in keys if k in t.columns and k != "year"})
     t = t.merge(d, on=keys, how="left")
     t["sum_value"] = t["numerator"].where(t["dominance"].notna()).abs()
     return t
@@ -182,7 +185,7 @@ def sibling_links(frame: pd.DataFrame, population: dict[str, str]) -> pd.Series:
     ], index=frame.index)
 
 
-HIDDEN_STATUSES = ("primary", "secondary")
+HIDDEN_STATUSES = SUPPRESSED
 
 
 def protect_indicators(ind: pd.DataFrame, policy, *, areas: pd.DataFrame | None = None, years=None,
@@ -216,10 +219,14 @@ def protect_indicators(ind: pd.DataFrame, policy, *, areas: pd.DataFrame | None 
     if years is not None:
         t = t[t["year"].isin(list(years))]
     t = with_share_numerator(t).astype({"unit_id": str})
+    # A sum (charges, incomes) is not a count of persons, even when it is
+    # smaller than its denominator: its persons are its contributors.
+    sums = {i for i in t["indicator"].unique() if _sums_a_field(i, cat)}
+    t.loc[t["indicator"].isin(sums), "share_numerator"] = float("nan")
     t = with_dominance(t, dominance.astype({"unit_id": str}) if dominance is not None else None,
                        ["indicator", "level", "unit_id", "year"])
     t = t[["indicator", "level", "unit_id", "year", "value", "persons", "share_numerator", "denominator",
-           "dominance", "sum_value"]].reset_index(drop=True)
+           "dominance", "sum_value", "contributors"]].reset_index(drop=True)
     population = _population_keys(t["indicator"].unique(), cat)
     relations = indicator_relations(t, areas)
     t["linked"] = False
@@ -230,7 +237,7 @@ def protect_indicators(ind: pd.DataFrame, policy, *, areas: pd.DataFrame | None 
         p = protect(t, policy, key=["indicator", "level", "unit_id", "year"], value_columns=["value"],
                     count_column="persons", numerator_column="share_numerator", denominator_column="denominator",
                     dominance_column="dominance", sum_column="sum_value", linked_column="linked",
-                    relations=relations, name="indicators")
+                    contributors_column="contributors", relations=relations, name="indicators")
         spread = sibling_links(p.frame, population).to_numpy()
         # A row already hidden in value may still show its count: link it too.
         hidden = (p.frame["value_status"].isin(HIDDEN_STATUSES)
@@ -240,6 +247,14 @@ def protect_indicators(ind: pd.DataFrame, policy, *, areas: pd.DataFrame | None 
             return p
         t["linked"] = t["linked"].to_numpy() | new
     return p
+
+
+def _sums_a_field(indicator_id: str, cat) -> bool:
+    try:
+        num = cat[indicator_id].numerator
+    except KeyError:  # an indicator from a user's own catalogue
+        return False
+    return num is not None and bool(num.sum)
 
 
 def _population_keys(ids, cat) -> dict[str, str]:

@@ -18,8 +18,10 @@ from typing import Iterable
 
 import pandas as pd
 
+from kvarter.disclosure.status import SUPPRESSED
+
 Cell = tuple[str, str, str, int]
-HIDDEN = ("primary", "secondary")
+HIDDEN = SUPPRESSED
 
 
 def hidden_cells(indicators) -> set[Cell]:

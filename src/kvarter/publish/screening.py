@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kvarter.disclosure import Protected, protect
+from kvarter.disclosure.status import SUPPRESSED
 from kvarter.publish.indicators import with_share_numerator
 
 def criteria_table(result: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -54,14 +55,17 @@ def _persons_behind(t: pd.DataFrame) -> pd.Series:
 
 
 def protect_criteria(result: pd.DataFrame, year: int, policy, *, dominance: pd.DataFrame | None = None,
-                     hidden: set | None = None, areas: pd.DataFrame | None = None) -> Protected:
+                     hidden: set | None = None, areas: pd.DataFrame | None = None,
+                     rulesets: dict | None = None, catalogue=None) -> Protected:
     """Criterion values per area for ``year``, protected; an income criterion
     (a ratio of mean incomes) also against the dominance rule of its sum.
 
     ``hidden`` holds the cells suppressed in the published indicator table
     (:func:`kvarter.publish.links.hidden_cells`): a criterion resting on one of
     them is suppressed too (``linked``), so the two tables cannot be played
-    against each other.
+    against each other. ``rulesets`` maps a rule-set id to the rule set
+    applied (a user's file is not reloaded by its id); ``catalogue`` is the
+    one the indicators were computed with.
 
     >>> from kvarter.screening.run import run_screening
     >>> user = pd.DataFrame({"area_id": ["a"], "year": [2024], "residents": [2400],
@@ -81,13 +85,13 @@ def protect_criteria(result: pd.DataFrame, year: int, policy, *, dominance: pd.D
     crit = with_share_numerator(crit)
     crit["dominance"] = float("nan")
     crit["linked"] = False
+    applied = _rulesets(crit["ruleset"].unique(), rulesets)
     if hidden and len(crit):
         from kvarter.indicators import load_catalogue
         from kvarter.publish.links import any_hidden, criterion_cells
-        from kvarter.screening import load_ruleset
 
-        cat = load_catalogue()
-        defs = {(rs, cid): c for rs in crit["ruleset"].unique() for cid, c in load_ruleset(rs).criteria.items()}
+        cat = catalogue if catalogue is not None else load_catalogue()
+        defs = {(rs, cid): c for rs in crit["ruleset"].unique() for cid, c in applied[rs].criteria.items()}
         crit["linked"] = [
             (rs, cid) in defs and any_hidden(
                 criterion_cells(defs[(rs, cid)].indicator, a, year, areas, cat, defs[(rs, cid)].relative_to), hidden)
@@ -95,11 +99,10 @@ def protect_criteria(result: pd.DataFrame, year: int, policy, *, dominance: pd.D
         ]
     if dominance is not None and not dominance.empty and len(crit):
         from kvarter.indicators.dominance import sum_base
-        from kvarter.screening import load_ruleset
 
         base = {}
         for rs in crit["ruleset"].unique():
-            for cid, c in load_ruleset(rs).criteria.items():
+            for cid, c in applied[rs].criteria.items():
                 try:
                     base[(rs, cid)] = sum_base(c.indicator)
                 except KeyError:  # an indicator outside the built-in catalogue
@@ -116,6 +119,14 @@ def protect_criteria(result: pd.DataFrame, year: int, policy, *, dominance: pd.D
                    value_columns=["value", "threshold", "met", "margin"], count_column="persons",
                    numerator_column="share_numerator", denominator_column="denominator",
                    dominance_column="dominance", linked_column="linked", name="criteria")
+
+
+def _rulesets(ids, given: dict | None) -> dict:
+    """Rule sets by id: those applied when the caller has them, else the built-in ones."""
+    from kvarter.screening import load_ruleset
+
+    given = dict(given or {})
+    return {rs: given[rs] if rs in given else load_ruleset(rs) for rs in ids}
 
 
 def protect_history(long: pd.DataFrame, residents: pd.DataFrame, policy, *, hidden: set | None = None) -> Protected:
@@ -167,12 +178,13 @@ def protect_screening(run, year: int, policy, *, hidden: set | None = None, area
     crit = criteria_table(results, year)
     persons = crit.assign(persons=_persons_behind(crit))[["ruleset", "area_id", "criterion", "persons"]]
     residents = results[["area_id", "year", "residents"]].drop_duplicates(["area_id", "year"]).astype({"area_id": str})
-    out = {"criteria": protect_criteria(results, year, policy, dominance=dominance, hidden=hidden, areas=areas)}
+    out = {"criteria": protect_criteria(results, year, policy, dominance=dominance, hidden=hidden, areas=areas,
+                                        rulesets=getattr(run, "rulesets", None))}
     # "What would it take" restates a criterion's value and counts: it goes
     # wherever the criterion goes.
     cf = out["criteria"].frame
     crit_hidden = {(r, a, c) for r, a, c, st in zip(cf["ruleset"], cf["area_id"].astype(str), cf["criterion"],
-                                                    cf["value_status"]) if st in ("primary", "secondary")}
+                                                    cf["value_status"]) if st in SUPPRESSED}
     w = run.what_if.astype({"area_id": str}).merge(persons, on=["ruleset", "area_id", "criterion"], how="left")
     w["persons"] = w["persons"].fillna(0)
     w["linked"] = [(r, a, c) in crit_hidden for r, a, c in zip(w["ruleset"], w["area_id"], w["criterion"])]

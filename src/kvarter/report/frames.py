@@ -20,10 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kvarter.disclosure.status import STATUSES, SUPPRESSED  # noqa: F401 (the one vocabulary)
 from kvarter.errors import DisclosureError
-
-SUPPRESSED = frozenset({"primary", "secondary"})
-STATUSES = ("published", "primary", "secondary", "structural_zero")
 
 
 def status_column(column: str) -> str:

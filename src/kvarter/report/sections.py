@@ -162,6 +162,8 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
     """
     tables, areas, year, municipality = publication.tables, publication.areas, publication.year, publication.municipality
     shown, profile, trends = publication.shown, publication.profile, publication.trends
+    if "area_id" not in areas.columns:
+        areas = pd.DataFrame(columns=["area_id", "name", "municipality"])
     sections = []
     # Map: areas coloured by their strongest designation in the latest year.
     lists_of: dict[str, list[str]] = {}
