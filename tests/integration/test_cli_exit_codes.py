@@ -38,6 +38,9 @@ def test_a_good_load_exits_0_and_keeps_the_letters(tmp_path):
 
 
 def test_a_library_error_exits_2_with_a_message(tmp_path):
+    from kvarter.store import Store
+
+    Store(tmp_path / "k.duckdb").close()  # screen reads a store; a missing one is a usage error
     res = _run("screen", "--ruleset", "dk-1999", "--year", "2024", "--store", str(tmp_path / "k.duckdb"), cwd=tmp_path)
     assert res.returncode == 2
     assert "Unknown rule set" in res.stdout + res.stderr or "no 'indicators' table" in res.stdout + res.stderr

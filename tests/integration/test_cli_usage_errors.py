@@ -54,3 +54,22 @@ def test_bare_kvarter_prints_the_help_and_exits_2(tmp_path):
 def test_version(tmp_path):
     res = _run("--version", cwd=tmp_path)
     assert res.returncode == 0 and res.stdout == f"kvarter {version('kvarter')}\n"
+
+
+@pytest.mark.parametrize("command", [
+    ["indicators"], ["screen", "--ruleset", "dk-2024", "--year", "2024"], ["segregation"], ["report"],
+])
+def test_a_mistyped_store_is_refused_and_nothing_is_created(tmp_path, command):
+    res = _run(*command, "--store", "kvarter.duckbd", cwd=tmp_path)
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert (res.stdout + res.stderr).strip() == (
+        "Error: The store kvarter.duckbd does not exist. Check --store, or create the store by loading data into it: kvarter load FILE --table persons --store kvarter.duckbd "
+        "(or kvarter synth --store / kvarter demo --store for synthetic data).")
+    assert list(tmp_path.iterdir()) == []  # no empty store, no out/
+
+
+def test_load_still_creates_its_store(tmp_path):
+    (tmp_path / "areas.csv").write_text("area_id,name,municipality,region,kind\nA1,Vest,K,R,neighbourhood\n")
+    res = _run("load", "areas.csv", "--table", "areas", "--store", "new.duckdb", cwd=tmp_path)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert (tmp_path / "new.duckdb").is_file()

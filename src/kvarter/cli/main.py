@@ -19,6 +19,7 @@ from rich.console import Console
 from typer import TyperException
 
 from kvarter.cli.exitcodes import ExitCode
+from kvarter.cli.options import require_store
 from kvarter.errors import InputErrors, KvarterError
 
 app = typer.Typer(
@@ -58,6 +59,11 @@ for _name in COMMAND_MODULES:
             raise
         continue
     _mod.register(app)
+
+# A command that reads a store refuses a missing one before it runs (see
+# kvarter.cli.options.require_store); wrapped here, once, for every command.
+for _info in app.registered_commands:
+    _info.callback = require_store(_info.name or _info.callback.__name__, _info.callback)
 
 
 def print_input_errors(exc: InputErrors, console: Console | None = None) -> None:

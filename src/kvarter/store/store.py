@@ -90,8 +90,37 @@ class LoadRecord:
     notes: str = ""
 
 
+def missing_store_message(path: str | Path) -> str:
+    """What to say when a command that reads a store finds no file at ``path``:
+    the path, the stores that do exist beside it (a mistyped name), and how to
+    make one.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()); _ = (d / "kvarter.duckdb").write_bytes(b"")
+    >>> print(missing_store_message(d / "kvarter.duckbd").replace(str(d), "DIR"))
+    The store DIR/kvarter.duckbd does not exist. Stores in DIR: kvarter.duckdb. Check --store, or create the store by loading data into it: kvarter load FILE --table persons --store DIR/kvarter.duckbd (or kvarter synth --store / kvarter demo --store for synthetic data).
+    """
+    p = Path(path)
+    what = "is a folder, not a DuckDB file" if p.is_dir() else "does not exist"
+    folder = p.parent
+    found = sorted(f.name for f in folder.glob("*.duckdb")) if folder.is_dir() else []
+    beside = f" Stores in {folder}: {', '.join(found[:5])}{', ...' if len(found) > 5 else ''}." if found else ""
+    return (
+        f"The store {p} {what}.{beside} Check --store, or create the store by loading data into "
+        f"it: kvarter load FILE --table persons --store {p} (or kvarter synth --store / kvarter demo --store "
+        "for synthetic data)."
+    )
+
+
 class Store:
     """Open or create a store (a DuckDB file; ``":memory:"`` for a throw-away one).
+
+    ``create=False`` opens an existing store only: a missing file raises
+    :class:`~kvarter.errors.InputError` naming the path (see
+    :func:`missing_store_message`) instead of creating an empty store, so a
+    mistyped path fails before anything is written. Everything that only
+    reads a store should pass it; loading data is what creates one.
+    ``read_only=True`` never creates a file either.
 
     >>> s = Store(":memory:")
     >>> s.write_result("t", pd.DataFrame({"a": [1, 2]}))
@@ -103,9 +132,12 @@ class Store:
     (1, ['Mjølnerparken'], ['areas', 'load_records', 't'])
     """
 
-    def __init__(self, path: str | Path = "kvarter.duckdb", *, read_only: bool = False):
+    def __init__(self, path: str | Path = "kvarter.duckdb", *, read_only: bool = False, create: bool = True):
         self.path = str(path)
         self.read_only = read_only
+        self.create = create
+        if (read_only or not create) and self.path != ":memory:" and not Path(self.path).is_file():
+            raise InputError(missing_store_message(self.path))
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except (duckdb.IOException, duckdb.InvalidInputException, duckdb.CatalogException) as exc:
