@@ -140,3 +140,17 @@ def test_window_notes_blame_the_years_only_for_indicators_whose_base_was_compute
     cat = load_catalogue()
     table = pd.DataFrame({"indicator": ["non_western_share"], "year": [2024]})  # no convictions loaded
     assert window_notes(cat, table) == {}
+
+
+def test_asking_for_an_indicator_without_its_column_says_what_to_load():
+    from kvarter.errors import MissingFieldError
+
+    s = Store(":memory:")
+    s.write_result("persons", pd.DataFrame({"person_id": ["a"], "year": [2024], "municipality": ["K"],
+                                            "area_id": ["A1"], "age": [30]}))
+    with pytest.raises(MissingFieldError) as err:
+        compute(s, indicators=["renting_share"])
+    assert str(err.value) == (
+        "Indicator renting_share needs the column tenure, which the persons table lacks. Load persons with it "
+        "(the persons contract in docs/data-model.md names each column), or leave the indicator out of the ones "
+        "asked for.")

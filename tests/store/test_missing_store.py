@@ -52,3 +52,34 @@ def test_create_false_opens_an_existing_store_and_memory(tmp_path):
     with Store(path, create=False) as s:
         assert s.read("t")["a"].tolist() == [1] and s.create is False
     Store(":memory:", create=False).close()
+
+
+@pytest.mark.parametrize("table, how", [
+    ("persons", "Load it with kvarter load FILE --table persons."),
+    ("indicators", "Compute it with kvarter indicators (or kvarter.indicators.compute)."),
+    ("designations", "Screen first with kvarter screen --ruleset RULESET --year YEAR."),
+    ("segregation_results", "Run kvarter segregation first."),
+])
+def test_a_missing_table_says_how_it_is_made(table, how):
+    with pytest.raises(InputError) as err:
+        Store(":memory:").read(table)
+    assert str(err.value) == f"The store :memory: has no table {table!r}; it has 'load_records'. {how}"
+
+
+def test_a_store_without_persons_says_how_to_load_them():
+    from kvarter.errors import MissingFieldError
+    from kvarter.indicators import compute
+
+    with pytest.raises(MissingFieldError) as err:
+        compute(Store(":memory:"))
+    assert str(err.value) == ("The store :memory: has no persons table; load person-year data first: "
+                              "kvarter load FILE --table persons --store :memory:.")
+
+
+def test_a_wide_format_into_another_table_says_which_table(tmp_path):
+    f = tmp_path / "kwb.csv"
+    f.write_text("gwb_code,a_inw\nBU1,10\n")
+    with pytest.raises(InputError) as err:
+        Store(":memory:").load(f, table="persons", format="cbs")
+    assert str(err.value) == ("--format cbs reshapes a file into aggregates; got table 'persons'. "
+                              "Load it with --table aggregates (or leave --table out).")

@@ -40,6 +40,17 @@ SCHEMA_VERSION = 1
 
 SQL_TYPES: dict[str, str] = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN"}
 
+#: How a missing table is made, for the error that finds it missing.
+MAKES_TABLE: dict[str, str] = {
+    **{t: f"Load it with kvarter load FILE --table {t}." for t in TABLES},
+    "indicators": "Compute it with kvarter indicators (or kvarter.indicators.compute).",
+    "designations": "Screen first with kvarter screen --ruleset RULESET --year YEAR.",
+    "screening_criteria": "Screen first with kvarter screen --ruleset RULESET --year YEAR.",
+    "screening_what_if": "Screen first with kvarter screen --ruleset RULESET --year YEAR.",
+    **{t: "Run kvarter segregation first." for t in ("segregation_results", "segregation_table1",
+                                                      "segregation_trends", "segregation_correlations")},
+}
+
 #: Tables that belong to the store's machinery rather than to the user.
 META_TABLE = "kvarter_meta"
 LOADS_TABLE = "load_records"
@@ -235,8 +246,10 @@ class Store:
     def read(self, name: str) -> pd.DataFrame:
         """The named table as a pandas DataFrame."""
         if not self._exists(name):
+            have = ", ".join(map(repr, self.tables())) or "no tables yet"
+            how = MAKES_TABLE.get(name, "")
             raise InputError(
-                f"The store {self.path} has no table {name!r}; it has {', '.join(map(repr, self.tables()))}."
+                f"The store {self.path} has no table {name!r}; it has {have}." + (f" {how}" if how else "")
             )
         return self.con.execute(f"select * from {_q(name)}").df()
 
@@ -406,7 +419,8 @@ class Store:
     ) -> SourceTable:
         if format in WIDE_FORMATS:
             if table != "aggregates":
-                raise InputError(f"--format {format} reshapes a file into aggregates; got table {table!r}.")
+                raise InputError(f"--format {format} reshapes a file into aggregates; got table {table!r}. "
+                                 "Load it with --table aggregates (or leave --table out).")
             return wide_to_aggregates(read_table(path, sheet=sheet), WIDE_FORMATS[format])
         return read_table(path, format=format, sheet=sheet, layer=layer)
 
