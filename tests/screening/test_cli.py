@@ -55,7 +55,7 @@ def test_screen_bad_ruleset_is_an_error(tmp_path, make_user_table):
 
 
 def test_screen_store_without_indicators(tmp_path):
-    Store(tmp_path / "s.duckdb").close()
+    Store(tmp_path / "s.duckdb").close()  # an existing store; a missing one is refused before screening
     res = runner.invoke(app, ["screen", "--ruleset", "dk-2024", "--year", "2024", "--store", str(tmp_path / "s.duckdb")])
     assert res.exit_code != 0
     assert "has no 'indicators' table" in str(res.exception)

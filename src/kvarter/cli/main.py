@@ -1,6 +1,13 @@
 """The ``kvarter`` command. Each command module registers itself on the app;
 every command calls one public library function, and every
-:class:`~kvarter.errors.KvarterError` becomes a message and an exit code here."""
+:class:`~kvarter.errors.KvarterError` becomes a message and an exit code here.
+
+Exit codes (:class:`~kvarter.cli.exitcodes.ExitCode`): 0 success; 2 bad input
+data, rule file or arguments — including every usage error (a missing or
+unknown option, a bad value, an unknown command) and a bare ``kvarter``,
+which prints the help and exits 2 like any call without a command (as Click
+does; ``kvarter --help`` exits 0); 1 anything else.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +17,10 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from typer import TyperException
 
 from kvarter.cli.exitcodes import ExitCode
+from kvarter.cli.options import require_store
 from kvarter.errors import InputErrors, KvarterError
 
 app = typer.Typer(
@@ -23,13 +32,24 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+def _print_version(value: bool) -> None:
+    if value:
+        from kvarter.store.store import kvarter_version
+
+        typer.echo(f"kvarter {kvarter_version()}")
+        raise typer.Exit(ExitCode.OK)
+
+
 @app.callback()
-def _settings(
+def _options(
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                 help="Print the kvarter version and exit."),
     config: Path = typer.Option(
         None, "--config", help="Settings file (YAML); default: kvarter.yaml in the working directory when present."
     ),
 ) -> None:
-    """Resolve the settings once for the command that follows."""
+    # Options of ``kvarter`` itself: the settings are resolved here, once, for
+    # the command that follows (kvarter.cli.options.current_settings).
     from kvarter.cli.options import use_settings
 
     use_settings(config)
@@ -46,6 +66,11 @@ for _name in COMMAND_MODULES:
             raise
         continue
     _mod.register(app)
+
+# A command that reads a store refuses a missing one before it runs (see
+# kvarter.cli.options.require_store); wrapped here, once, for every command.
+for _info in app.registered_commands:
+    _info.callback = require_store(_info.name or _info.callback.__name__, _info.callback)
 
 
 def print_input_errors(exc: InputErrors, console: Console | None = None) -> None:
@@ -66,6 +91,20 @@ def print_input_errors(exc: InputErrors, console: Console | None = None) -> None
         console.print(f"... and {len(exc.failures) - 200} more failures.")
 
 
+def show_usage_error(exc: Exception) -> int:
+    """Print a usage error of the command line briefly (usage line, hint, message); return the exit code."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        # A bare ``kvarter``: Typer's rich help has printed itself already;
+        # without rich the help is the message.
+        if exc.format_message().strip():
+            typer.echo(exc.format_message())
+    elif hasattr(exc, "show"):
+        exc.show()
+    else:
+        typer.echo(f"Error: {exc}", err=True)
+    return ExitCode.INPUT
+
+
 def main() -> None:
     """Entry point that converts library errors to messages and exit codes."""
     try:
@@ -82,7 +121,12 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(ExitCode.ERROR)
-    except Exception as exc:  # click usage errors
+    except TyperException as exc:
+        # The pinned Typer raises usage errors from its own bundled copy of
+        # click (typer._click), whose ClickException is no click.ClickException
+        # but derives from typer.TyperException.
+        sys.exit(show_usage_error(exc))
+    except Exception as exc:  # usage errors of the real click, should a dependency raise one
         import click
 
         if isinstance(exc, click.ClickException):

@@ -10,6 +10,8 @@ settings files or the environment itself.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,8 +19,41 @@ import typer
 
 from kvarter.errors import InputError
 
+#: The commands that create their store when the file is missing (they load
+#: data into it). Every other command taking ``store`` reads one and refuses a
+#: missing file, so a mistyped path leaves no empty store (nor an out/ folder).
+CREATES_STORE = ("load", "synth", "demo")
+#: Commands whose store is optional when another option brings the data:
+#: ``screen --values`` screens a user's table (the store, if any, keeps the history).
+STORE_OPTIONAL_WITH = {"screen": "values"}
+
+
+def require_store(name: str, command):
+    """Wrap the command ``name`` so that a missing ``--store`` file fails with
+    :func:`~kvarter.store.store.missing_store_message` before the command runs
+    (commands in :data:`CREATES_STORE`, or without a ``store`` parameter, are
+    returned as they are). ``kvarter.cli.main`` applies it to every command."""
+    if name in CREATES_STORE or "store" not in inspect.signature(command).parameters:
+        return command
+
+    @functools.wraps(command)
+    def guarded(*args, **kwargs):
+        store = kwargs.get("store")
+        instead = STORE_OPTIONAL_WITH.get(name)
+        if (store is not None and str(store) != ":memory:" and not Path(store).is_file()
+                and not (instead and kwargs.get(instead) is not None)):
+            from kvarter.store.store import missing_store_message
+
+            raise InputError(missing_store_message(store))
+        return command(*args, **kwargs)
+
+    return guarded
+
+
 StoreOption = typer.Option(
-    None, "--store", help="DuckDB store file (default from settings: kvarter.duckdb)."
+    None, "--store",
+    help="DuckDB store file (default from settings: kvarter.duckdb). load and demo create it if missing; "
+    "the other commands need an existing one."
 )
 EngineOption = typer.Option(None, "--engine", help="Compute engine: duckdb or spark (default from settings: duckdb).")
 OutOption = typer.Option(None, "--out", help="Folder to write outputs to (default from settings: out).")
@@ -77,17 +112,12 @@ def open_store(path: Path | None, settings, *, must_exist: bool = True):
     ...     pass
     Traceback (most recent call last):
     ...
-    kvarter.errors.InputError: The store /nonexistent/x.duckdb does not exist; create it with `kvarter load FILE --table TABLE` (or `kvarter synth --store ...`), or name the right file with --store.
+    kvarter.errors.InputError: The store /nonexistent/x.duckdb does not exist. Check --store, or create the store by loading data into it: kvarter load FILE --table persons --store /nonexistent/x.duckdb (or kvarter synth --store / kvarter demo --store for synthetic data).
     """
     from kvarter.store import Store
 
     path = Path(path) if path is not None else Path(settings.store)
-    if must_exist and str(path) != ":memory:" and not path.exists():
-        raise InputError(
-            f"The store {path} does not exist; create it with `kvarter load FILE --table TABLE` "
-            "(or `kvarter synth --store ...`), or name the right file with --store."
-        )
-    with Store(path) as st:
+    with Store(path, create=not must_exist) as st:
         yield st
 
 

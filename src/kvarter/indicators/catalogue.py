@@ -46,6 +46,9 @@ DERIVED_FIELDS: dict[str, tuple] = {
     "m2_per_person": ("dwelling_m2", ("household_size", "household_id")),
 }
 
+#: Derived fields that read a person's earlier years: how many years before t.
+LOOK_BACK: dict[str, int] = {"equivalised_income_3y": 2}
+
 _OPS = ("eq", "ne", "in_", "not_in", "lt", "le", "gt", "ge", "is_null", "below_median")
 
 

@@ -117,7 +117,9 @@ def supported(wanted, columns, *, named: bool) -> tuple[list[Indicator], dict[st
         plural = "s" if len(missing) > 1 else ""
         if named:
             raise MissingFieldError(
-                f"Indicator {ind.id} needs the column{plural} {', '.join(missing)}, which the persons table lacks."
+                f"Indicator {ind.id} needs the column{plural} {', '.join(missing)}, which the persons table lacks. "
+                f"Load persons with {'them' if plural else 'it'} (the persons contract in docs/data-model.md "
+                "names each column), or leave the indicator out of the ones asked for."
             )
         skipped[ind.id] = f"{ind.id} skipped: the data has no {', '.join(missing)} column{plural}."
     return active, skipped
@@ -236,7 +238,7 @@ def compile_catalogue(
     >>> compile_catalogue(load_catalogue(), persons, indicators=["renting_share"])
     Traceback (most recent call last):
     ...
-    kvarter.errors.MissingFieldError: Indicator renting_share needs the column tenure, which the persons table lacks.
+    kvarter.errors.MissingFieldError: Indicator renting_share needs the column tenure, which the persons table lacks. Load persons with it ...
     """
     columns = set(persons.columns)
     absent = [c for c in BASE_COLUMNS if c not in columns]

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kvarter.indicators.catalogue import Catalogue, Indicator, load_catalogue
+from kvarter.indicators.catalogue import LOOK_BACK, Catalogue, Indicator, load_catalogue
 from kvarter.indicators.compile import CompiledCatalogue, compile_catalogue
 
 OUTPUT_COLUMNS = [
@@ -40,13 +40,18 @@ _SCALE = {"share": 1.0, "per_1000": 1000.0, "mean": 1.0, "count": 1.0}
 def pooled_sums(values: np.ndarray, n: int) -> np.ndarray:
     """Sums over windows of ``n`` consecutive years along axis 1 (units × years × sums).
 
-    The first ``n - 1`` years have incomplete windows and are NaN.
+    The first ``n - 1`` years have incomplete windows and are NaN, so with
+    fewer than ``n`` years every window is incomplete.
 
     >>> pooled_sums(np.array([[[1.], [2.], [3.]]]), 2)[0, :, 0].tolist()
     [nan, 3.0, 5.0]
+    >>> pooled_sums(np.array([[[1.], [2.]]]), 4)[0, :, 0].tolist()
+    [nan, nan]
     """
-    csum = np.cumsum(values, axis=1, dtype=float)
     out = np.full(values.shape, np.nan)
+    if values.shape[1] < n:
+        return out
+    csum = np.cumsum(values, axis=1, dtype=float)
     out[:, n - 1] = csum[:, n - 1]
     out[:, n:] = csum[:, n:] - csum[:, :-n]
     return out
@@ -62,6 +67,79 @@ def pooled_max(values: np.ndarray, n: int) -> np.ndarray:
     for t in range(n - 1, values.shape[1]):
         out[:, t] = values[:, t - n + 1 : t + 1].max(axis=1)
     return out
+
+
+def years_text(years) -> str:
+    """The years of some data, said briefly (consecutive runs as ranges).
+
+    >>> years_text([2024]), years_text([2023, 2024]), years_text([2020, 2022, 2023])
+    ('2024 only', '2023-2024', '2020, 2022-2023')
+    >>> years_text([])
+    'no years'
+    """
+    ys = sorted({int(y) for y in years})
+    if not ys:
+        return "no years"
+    if len(ys) == 1:
+        return f"{ys[0]} only"
+    runs: list[list[int]] = [[ys[0], ys[0]]]
+    for y in ys[1:]:
+        if y == runs[-1][1] + 1:
+            runs[-1][1] = y
+        else:
+            runs.append([y, y])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def years_needed(ind: Indicator) -> int:
+    """How many consecutive years of data a value of ``ind`` for year t reads:
+    its pooling (``years: N``) plus the look-back of any derived field it uses
+    (the 3-year income reads t-2..t).
+
+    >>> cat = load_catalogue()
+    >>> years_needed(cat["non_western_share"]), years_needed(cat["convicted_share_4y"])
+    (1, 4)
+    >>> years_needed(cat["persistent_low_income_children_share"])
+    3
+    """
+    return ind.years + max((LOOK_BACK.get(f, 0) for f in ind.fields()), default=0)
+
+
+def window_notes(indicators, table: pd.DataFrame, data_years=None) -> dict[str, str]:
+    """Why indicators that read several consecutive years (see
+    :func:`years_needed`) have no values: the data hold no run that long, so
+    no year t has all of the years it reads.
+
+    ``indicators`` is a :class:`Catalogue` (then only the indicators whose
+    single-year base has rows in ``table`` are considered, so one left out for
+    a missing field is not also blamed on the years) or a list of
+    :class:`Indicator`; ``data_years`` are the years the data hold (default:
+    the years of ``table``). A pooled indicator without a full window has no
+    rows; one on the 3-year income has rows with a zero denominator. These
+    notes are what :func:`compute` adds to ``.attrs["skipped"]``; a stored
+    indicator table has lost its attrs, so callers that read one call this.
+
+    >>> cat = load_catalogue().select(["convicted_share", "convicted_share_4y"])
+    >>> t = pd.DataFrame({"indicator": ["convicted_share"], "year": [2024]})
+    >>> window_notes(cat, t)["convicted_share_4y"]
+    'convicted_share_4y has no values: it pools 4 consecutive years (t-3..t) and the data hold 2024 only; load at least 4 consecutive years for it.'
+    >>> window_notes(cat, t, data_years=[2021, 2022, 2023, 2024])
+    {}
+    """
+    years = {int(y) for y in (table["year"].unique() if data_years is None else data_years)}
+    have = set(table["indicator"].unique()) if len(table) else set()
+    notes: dict[str, str] = {}
+    for ind in indicators:
+        n = years_needed(ind)
+        if n <= 1 or any(all((y - k) in years for k in range(n)) for y in years):
+            continue
+        if isinstance(indicators, Catalogue) and indicators.base_of(ind.id)[0] not in have:
+            continue
+        why = (f"it pools {n} consecutive years (t-{n - 1}..t)" if ind.years == n else
+               f"it reads each person's {n} consecutive years (t-{n - 1}..t)")
+        notes[ind.id] = (f"{ind.id} has no values: {why} and the data hold {years_text(years)}; "
+                         f"load at least {n} consecutive years for it.")
+    return notes
 
 
 def _level_frames(agg: pd.DataFrame, areas: pd.DataFrame | None, sum_cols: list[str]) -> dict[str, pd.DataFrame]:
@@ -206,7 +284,9 @@ def finish(plan: CompiledCatalogue, agg: pd.DataFrame, areas: pd.DataFrame | Non
         out[c] = out[c].astype("float64")
     for c in ("indicator", "level", "unit_id", "municipality", "region"):
         out[c] = out[c].astype(object).where(out[c].notna(), None)
-    out.attrs["skipped"] = dict(plan.skipped)
+    # An indicator reading more consecutive years than the data hold has no
+    # values; say why beside the indicators left out for want of a field.
+    out.attrs["skipped"] = {**plan.skipped, **window_notes(plan.indicators, out, data_years)}
     return out
 
 
@@ -229,7 +309,10 @@ def compute_tables(persons, areas=None, catalogue=None, years=None, *, indicator
     """Compute the catalogue over Ibis tables ``persons`` and ``areas`` (on their engine).
 
     Returns the tidy table (columns :data:`OUTPUT_COLUMNS`); ``.attrs["skipped"]``
-    maps each indicator left out for want of a field to a note.
+    maps each indicator without rows to a note saying why: a field the data
+    lack, or (a pooled ``years: N`` indicator) no N consecutive years in the
+    data, see :func:`window_notes`. A single year of data gives every yearly
+    indicator and no pooled one.
 
     >>> import ibis, pandas as pd
     >>> persons = ibis.memtable(pd.DataFrame({"person_id": list("abcd"), "year": [2020] * 4,

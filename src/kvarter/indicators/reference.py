@@ -59,6 +59,12 @@ indicator, level (`area`, `municipality`, `region`, `country`), unit and year.
 - **Missing fields**: an indicator whose fields the data lack is skipped with a note
   (`result.attrs["skipped"]`, printed by `kvarter indicators`); asking for it by id
   raises `MissingFieldError` naming the indicator and the column.
+- **Short panels**: an indicator that reads more consecutive years than the data hold
+  (a `years: N` pooled value, or one on the 3-year income) has no values, with a note
+  in the same `result.attrs["skipped"]` ("… it pools 2 consecutive years (t-1..t) and
+  the data hold 2024 only; …"). A single year of data gives every yearly indicator;
+  pooled ones have no rows. `window_notes(catalogue, table)` gives the same notes for
+  a stored indicator table.
 
 ## Copenhagen's seven criteria
 

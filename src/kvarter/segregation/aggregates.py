@@ -60,14 +60,17 @@ def counts_from_aggregates(
     a = aggregates[aggregates["unit_kind"] == unit_kind]
     if a.empty:
         kinds = ", ".join(sorted(map(str, aggregates["unit_kind"].unique())))
-        raise InputError(f"counts_from_aggregates: no units of kind {unit_kind!r}; the aggregates have {kinds}.")
+        raise InputError(f"counts_from_aggregates: no units of kind {unit_kind!r}; the aggregates have {kinds}. "
+                         "Pass one of them as unit_kind (kvarter segregation --unit-kind KIND).")
     wanted = a["variable"] == variable
     if total is not None:
         wanted |= (a["variable"] == total[0]) & (a["category"] == total[1])
     a = a[wanted].copy()
     if not (a["variable"] == variable).any():
         names = ", ".join(sorted(map(str, aggregates["variable"].unique())))
-        raise InputError(f"counts_from_aggregates: no variable {variable!r}; the aggregates have {names}.")
+        raise InputError(f"counts_from_aggregates: no variable {variable!r} among the {unit_kind} aggregates; "
+                         f"the aggregates have {names}. Pass one of them as the variable "
+                         "(kvarter segregation --aggregates VARIABLE).")
     suppressed = a["status"].eq("suppressed") if "status" in a.columns else pd.Series(False, index=a.index)
     a["n"] = pd.to_numeric(a["count"], errors="coerce").where(~suppressed)
     a["group"] = a["category"].where(a["variable"] == variable, "total")

@@ -71,7 +71,10 @@ def counts_from_microdata(persons: pd.DataFrame, themes: ThemeSet, units: str = 
     p = p[p[unit_col].notna()]
     if len(p) == 0:
         what = "pupils (rows with a school_id)" if units == "school" else "persons with an area_id"
-        raise MissingFieldError(f"The persons table holds no {what}; there is nothing to analyse.")
+        fix = ("load persons with a school_id column, or compare residents across areas instead "
+               "(units='area', kvarter segregation --units area)" if units == "school"
+               else "load persons with an area_id column")
+        raise MissingFieldError(f"The persons table holds no {what}; there is nothing to analyse: {fix}.")
     keys = pd.DataFrame({
         "municipality": p["municipality"].astype(str).to_numpy(),
         "year": pd.to_numeric(p["year"]).astype("int64").to_numpy(),
@@ -129,7 +132,8 @@ def _source_frame(source, themes: ThemeSet, units: str) -> pd.DataFrame:
         if not source.has_table("persons"):
             raise MissingFieldError(
                 f"The store {getattr(source, 'path', '')} has no persons table; load pupil microdata "
-                "(persons with school_id) first, e.g. with `kvarter data load`."
+                f"(persons with a school_id) first: kvarter load FILE --table persons --store "
+                f"{getattr(source, 'path', 'kvarter.duckdb')}."
             )
         source = source.table("persons")
     if hasattr(source, "select") and hasattr(source, "to_pandas"):
@@ -173,6 +177,50 @@ def apply_filters(uc: UnitCounts, min_unit_size: int, min_municipality_size: int
     kept_sizes = sizes_m[sizes_m["size"] >= min_unit_size].reset_index(drop=True)
     counts = uc.counts.merge(kept_sizes[["municipality", "year", "unit"]], how="inner")
     return UnitCounts(counts, kept_sizes), Dropped(small_units.reset_index(drop=True), small_muni.reset_index(drop=True))
+
+
+def nothing_left_message(uc: UnitCounts, units: str, min_unit_size: int, min_municipality_size: int) -> str:
+    """Why the filters left no municipality-year, with the largest one there is
+    and the argument, option and setting that lower the filter that bit.
+
+    >>> s = pd.DataFrame({"municipality": ["A", "A", "B"], "year": 2018, "unit": ["a1", "a2", "b1"],
+    ...                   "size": [600, 400, 300]})
+    >>> uc = UnitCounts(pd.DataFrame(columns=["municipality", "year", "unit", "group", "n"]), s)
+    >>> print(nothing_left_message(uc, "school", 50, 10_000))
+    No municipality-year is left after the filters: every one has fewer than 10,000 pupils (min_municipality_size); they range from 300 (B, 2018) to 1,000 (A, 2018). Lower the filter to keep smaller municipalities, e.g. to keep them all: kvarter segregation --min-municipality-size 300 (analyse_segregation(min_municipality_size=300); for schools also the setting min_municipality_pupils in kvarter.yaml or KVARTER_MIN_MUNICIPALITY_PUPILS).
+    >>> print(nothing_left_message(uc, "school", 700, 100))
+    No municipality-year is left after the filters: every school has fewer than 700 pupils (min_unit_size); the largest is a1 (A, 2018) with 600. Lower the filter: kvarter segregation --min-unit-size 600 (analyse_segregation(min_unit_size=600); for schools also the setting min_school_pupils in kvarter.yaml or KVARTER_MIN_SCHOOL_PUPILS).
+    """
+    who = "pupils" if units == "school" else "persons"
+    unit = "school" if units == "school" else "area"
+    sizes = uc.sizes
+    if sizes.empty:
+        return f"No municipality-year is left after the filters: there are no {who} to analyse."
+    muni = sizes.groupby(["municipality", "year"], as_index=False)["size"].sum().sort_values(
+        ["size", "municipality", "year"], ascending=[False, True, True])
+    top, low = muni.iloc[0], muni.iloc[-1]
+    if int(top["size"]) < min_municipality_size:
+        n = int(low["size"])
+        setting = ("; for schools also the setting min_municipality_pupils in kvarter.yaml or "
+                   "KVARTER_MIN_MUNICIPALITY_PUPILS" if units == "school" else "")
+        return (
+            f"No municipality-year is left after the filters: every one has fewer than {min_municipality_size:,} "
+            f"{who} (min_municipality_size); they range from {n:,} ({low['municipality']}, {int(low['year'])}) "
+            f"to {int(top['size']):,} ({top['municipality']}, {int(top['year'])}). Lower the filter to keep "
+            f"smaller municipalities, e.g. to keep them all: kvarter segregation --min-municipality-size {n} "
+            f"(analyse_segregation(min_municipality_size={n}){setting})."
+        )
+    big = muni[muni["size"] >= min_municipality_size][["municipality", "year"]]
+    units_left = sizes.merge(big).sort_values(["size", "unit"], ascending=[False, True])
+    u = units_left.iloc[0]
+    n = int(u["size"])
+    setting = ("; for schools also the setting min_school_pupils in kvarter.yaml or KVARTER_MIN_SCHOOL_PUPILS"
+               if units == "school" else "")
+    return (
+        f"No municipality-year is left after the filters: every {unit} has fewer than {min_unit_size:,} {who} "
+        f"(min_unit_size); the largest is {u['unit']} ({u['municipality']}, {int(u['year'])}) with {n:,}. "
+        f"Lower the filter: kvarter segregation --min-unit-size {n} (analyse_segregation(min_unit_size={n}){setting})."
+    )
 
 
 def index_results(
@@ -482,10 +530,7 @@ def analyse_segregation(
         uc = counts_from_microdata(_source_frame(source, ts, units), ts, units)
     kept, dropped = apply_filters(uc, min_unit_size, min_municipality_size)
     if kept.sizes.empty:
-        raise InputError(
-            f"No municipality-year is left after the filters (units >= {min_unit_size} persons, "
-            f"municipalities >= {min_municipality_size} persons per year)."
-        )
+        raise InputError(nothing_left_message(uc, units, min_unit_size, min_municipality_size))
     results = index_results(kept, ts, indices=indices, permutations=permutations, bootstrap=bootstrap,
                             level=level, seed=seed, progress=progress)
     t1 = table1(kept, ts)

@@ -95,7 +95,10 @@ def store_tables(store, engine: str = "duckdb", names=("persons", "areas")) -> d
     _check(engine)
     present = [n for n in names if store.has_table(n)]
     if "persons" in names and "persons" not in present:
-        raise MissingFieldError(f"The store {store.path} has no persons table; load person-year data first (kvarter load).")
+        raise MissingFieldError(
+            f"The store {store.path} has no persons table; load person-year data first: "
+            f"kvarter load FILE --table persons --store {store.path}."
+        )
     if engine == "duckdb":
         return {n: store.table(n) for n in present}
     con = connect("spark")

@@ -40,6 +40,17 @@ SCHEMA_VERSION = 1
 
 SQL_TYPES: dict[str, str] = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN"}
 
+#: How a missing table is made, for the error that finds it missing.
+MAKES_TABLE: dict[str, str] = {
+    **{t: f"Load it with kvarter load FILE --table {t}." for t in TABLES},
+    "indicators": "Compute it with kvarter indicators (or kvarter.indicators.compute).",
+    "designations": "Screen first with kvarter screen --ruleset RULESET --year YEAR.",
+    "screening_criteria": "Screen first with kvarter screen --ruleset RULESET --year YEAR.",
+    "screening_what_if": "Screen first with kvarter screen --ruleset RULESET --year YEAR.",
+    **{t: "Run kvarter segregation first." for t in ("segregation_results", "segregation_table1",
+                                                      "segregation_trends", "segregation_correlations")},
+}
+
 #: Tables that belong to the store's machinery rather than to the user.
 META_TABLE = "kvarter_meta"
 LOADS_TABLE = "load_records"
@@ -90,8 +101,37 @@ class LoadRecord:
     notes: str = ""
 
 
+def missing_store_message(path: str | Path) -> str:
+    """What to say when a command that reads a store finds no file at ``path``:
+    the path, the stores that do exist beside it (a mistyped name), and how to
+    make one.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()); _ = (d / "kvarter.duckdb").write_bytes(b"")
+    >>> print(missing_store_message(d / "kvarter.duckbd").replace(str(d), "DIR"))
+    The store DIR/kvarter.duckbd does not exist. Stores in DIR: kvarter.duckdb. Check --store, or create the store by loading data into it: kvarter load FILE --table persons --store DIR/kvarter.duckbd (or kvarter synth --store / kvarter demo --store for synthetic data).
+    """
+    p = Path(path)
+    what = "is a folder, not a DuckDB file" if p.is_dir() else "does not exist"
+    folder = p.parent
+    found = sorted(f.name for f in folder.glob("*.duckdb")) if folder.is_dir() else []
+    beside = f" Stores in {folder}: {', '.join(found[:5])}{', ...' if len(found) > 5 else ''}." if found else ""
+    return (
+        f"The store {p} {what}.{beside} Check --store, or create the store by loading data into "
+        f"it: kvarter load FILE --table persons --store {p} (or kvarter synth --store / kvarter demo --store "
+        "for synthetic data)."
+    )
+
+
 class Store:
     """Open or create a store (a DuckDB file; ``":memory:"`` for a throw-away one).
+
+    ``create=False`` opens an existing store only: a missing file raises
+    :class:`~kvarter.errors.InputError` naming the path (see
+    :func:`missing_store_message`) instead of creating an empty store, so a
+    mistyped path fails before anything is written. Everything that only
+    reads a store should pass it; loading data is what creates one.
+    ``read_only=True`` never creates a file either.
 
     >>> s = Store(":memory:")
     >>> s.write_result("t", pd.DataFrame({"a": [1, 2]}))
@@ -103,9 +143,12 @@ class Store:
     (1, ['Mjølnerparken'], ['areas', 'load_records', 't'])
     """
 
-    def __init__(self, path: str | Path = "kvarter.duckdb", *, read_only: bool = False):
+    def __init__(self, path: str | Path = "kvarter.duckdb", *, read_only: bool = False, create: bool = True):
         self.path = str(path)
         self.read_only = read_only
+        self.create = create
+        if (read_only or not create) and self.path != ":memory:" and not Path(self.path).is_file():
+            raise InputError(missing_store_message(self.path))
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except (duckdb.IOException, duckdb.InvalidInputException, duckdb.CatalogException) as exc:
@@ -203,8 +246,10 @@ class Store:
     def read(self, name: str) -> pd.DataFrame:
         """The named table as a pandas DataFrame."""
         if not self._exists(name):
+            have = ", ".join(map(repr, self.tables())) or "no tables yet"
+            how = MAKES_TABLE.get(name, "")
             raise InputError(
-                f"The store {self.path} has no table {name!r}; it has {', '.join(map(repr, self.tables()))}."
+                f"The store {self.path} has no table {name!r}; it has {have}." + (f" {how}" if how else "")
             )
         return self.con.execute(f"select * from {_q(name)}").df()
 
@@ -398,7 +443,8 @@ class Store:
     ) -> SourceTable:
         if format in WIDE_FORMATS:
             if table != "aggregates":
-                raise InputError(f"--format {format} reshapes a file into aggregates; got table {table!r}.")
+                raise InputError(f"--format {format} reshapes a file into aggregates; got table {table!r}. "
+                                 "Load it with --table aggregates (or leave --table out).")
             return wide_to_aggregates(read_table(path, sheet=sheet), WIDE_FORMATS[format])
         return read_table(path, format=format, sheet=sheet, layer=layer)
 
