@@ -11,9 +11,11 @@ exactly as written and can name it in an error; typing is validation's job.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
+import re
 import sqlite3
 import warnings
 from dataclasses import dataclass, field
@@ -23,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from kvarter.errors import Failure, InputErrors, Reason
-from kvarter.io.sniff import Dialect, detect_encoding, sniff
+from kvarter.io.sniff import Dialect, binary_kind, detect_encoding, sniff
 from kvarter.io.wkb import WKBError, gpkg_geometry
 
 #: File formats by suffix.
@@ -96,6 +98,84 @@ def _unquote_column(s: pd.Series) -> pd.Series:
     return s
 
 
+#: At most this many ragged lines are listed; the rest are counted in one more failure.
+MAX_RAGGED = 1000
+
+
+def _field_counts(text: str, delimiter: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """The header's fields and, per record below it, (line number where it ends, field count).
+
+    A blank line is a record of 0 fields (pandas counts it as a row too).
+    Without quotes in the text, lines are records and counting delimiters is enough.
+    """
+    if '"' not in text:
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        header = [f.strip() for f in lines[0].rstrip("\r").split(delimiter)] if lines else []
+        counts = [
+            (i, 0 if not ln.strip() else ln.count(delimiter) + 1)
+            for i, ln in enumerate(lines[1:], start=2)
+        ]
+        return header, counts
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', skipinitialspace=True)
+    header = [_unquote(f) for f in next(reader, [])]
+    counts = []
+    for row in reader:
+        blank = not row or (len(row) == 1 and not row[0].strip())
+        counts.append((reader.line_num, 0 if blank else len(row)))
+    return header, counts
+
+
+def _layout_failures(text: str, delimiter: str, source: str) -> list[Failure]:
+    """A repeated header name, and lines with fewer or more fields than the header.
+
+    pandas would silently rename a repeated name (``a``, ``a.1``) and pad a
+    short line with empty cells, so a truncated last line would load with its
+    trailing fields empty.
+    """
+    header, counts = _field_counts(text, delimiter)
+    failures: list[Failure] = []
+    seen: dict[str, int] = {}
+    for pos, name in enumerate(header, start=1):
+        if name and name in seen:
+            failures.append(Failure(
+                source, 0, name, name, Reason.duplicate_column,
+                f"line 1 (the header) names column {name!r} twice, as field {seen[name]} and field {pos}; "
+                "rename one of them, as kvarter cannot tell which one to use",
+            ))
+        seen.setdefault(name, pos)
+    width = len(header)
+    # Trailing empty header names ("a;b;c;") are padding that a line may leave out.
+    needed = max((i + 1 for i, name in enumerate(header) if name), default=width)
+    odd_quotes = text.count('"') % 2 == 1
+    bad = [(i, ln, n) for i, (ln, n) in enumerate(counts, start=1) if n and not needed <= n <= width]
+    last_record = len(counts)
+    for i, ln, n in bad[:MAX_RAGGED]:
+        if n < needed:
+            cause = f"line {ln} has {n} field(s) but the header has {width}: the line is cut short"
+            if i == last_record:
+                cause += " (the last line: was the file truncated?)"
+                if odd_quotes:
+                    cause += "; a quoted value on it is never closed"
+            fix = "; complete the line or delete it"
+        else:
+            cause = (f"line {ln} has {n} fields but the header has {width}: a value holds the delimiter "
+                     f"{delimiter!r} without quotes, or the line has values beyond the last column")
+            fix = "; quote that value or remove the extra fields"
+        failures.append(Failure(source, i, None, None, Reason.ragged_row, cause + fix))
+    if len(bad) > MAX_RAGGED:
+        failures.append(Failure(source, None, None, None, Reason.ragged_row,
+                                f"... and {len(bad) - MAX_RAGGED} more line(s) with the wrong number of fields"))
+    if odd_quotes and not any(i == last_record for i, _, _ in bad):
+        failures.append(Failure(
+            source, None, None, None, Reason.ragged_row,
+            "the file ends inside a quoted value (an odd number of \" characters): a quote is never closed, "
+            "or the file was truncated",
+        ))
+    return failures
+
+
 def read_csv_bytes(
     data: bytes,
     source: str = "<bytes>",
@@ -117,6 +197,14 @@ def read_csv_bytes(
     ([1, 3], Dialect(encoding='cp1252', delimiter=';', decimal=','))
     """
     sha = hashlib.sha256(data).hexdigest()
+    kind = binary_kind(data)
+    if kind is not None:
+        named = f"its name ends in {Path(source).suffix!r}" if Path(source).suffix else "it is read as text"
+        raise _unreadable(
+            source,
+            f"the file is {kind}, not delimited text, although {named}; save it as CSV, or give it "
+            f"its real suffix (an Excel workbook as .xlsx) so kvarter reads it as what it is",
+        )
     guessed = sniff(data)
     if encoding is None:
         encoding = guessed.encoding
@@ -126,6 +214,15 @@ def read_csv_bytes(
         raise _unreadable(
             source, f"cannot decode the file as {encoding}: {exc}", Reason.bad_encoding
         ) from None
+    text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise _unreadable(
+            source,
+            f"line {line} holds a NUL byte: the file is binary, or text in an encoding other than {encoding}; "
+            "save it as CSV (UTF-8)",
+            Reason.bad_encoding,
+        )
     if not text.strip():
         return SourceTable(
             pd.DataFrame(), np.zeros(0, dtype=np.int64), source, "csv", sha,
@@ -136,6 +233,9 @@ def read_csv_bytes(
         delimiter or guessed.delimiter,
         decimal or guessed.decimal,
     )
+    layout = _layout_failures(text, dialect.delimiter, source)
+    if layout:
+        raise InputErrors(layout, source=source)
     try:
         with warnings.catch_warnings():
             # pandas only warns when the first data row is longer than the header.
@@ -153,6 +253,13 @@ def read_csv_bytes(
                 engine="c",
             )
     except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError) as exc:
+        found = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+        if found:  # pandas counts rows from 0 at the header: row r is line r + 1
+            raise _unreadable(
+                source,
+                f"a quoted value opened on line {int(found.group(1)) + 1} is never closed before the end of "
+                "the file: close the quote, or the file was truncated",
+            ) from None
         raise _unreadable(
             source, f"cannot parse the file as text delimited by {dialect.delimiter!r}: {exc}"
         ) from None
@@ -358,6 +465,41 @@ def read_gpkg_bytes(data: bytes, source: str = "<bytes>", *, layer: str | None =
     return SourceTable(frame, np.asarray(rows, dtype=np.int64), source, "gpkg", sha, notes=[f"layer {table!r}"])
 
 
+def _excel_column(i: int) -> str:
+    """The sheet's letter name of the 0-based column ``i`` (0 → A, 26 → AA)."""
+    name = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        name = chr(ord("A") + r) + name
+    return name
+
+
+def _excel_with_header(sheet: pd.DataFrame, source: str) -> pd.DataFrame:
+    """The sheet's first row as column names (refusing a repeated one), the rest as data."""
+    if sheet.empty:
+        return pd.DataFrame()
+    names = []
+    for i, v in enumerate(sheet.iloc[0].tolist()):
+        text = "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
+        names.append(text or f"Unnamed: {i}")
+    seen: dict[str, int] = {}
+    failures = []
+    for i, name in enumerate(names):
+        if name in seen:
+            failures.append(Failure(
+                source, 0, name, name, Reason.duplicate_column,
+                f"the header row names column {name!r} twice, as columns {_excel_column(seen[name])} and "
+                f"{_excel_column(i)}; rename one of them, as kvarter cannot tell which one to use",
+            ))
+        seen.setdefault(name, i)
+    if failures:
+        raise InputErrors(failures, source=source)
+    frame = sheet.iloc[1:].reset_index(drop=True)
+    frame.columns = names
+    return frame
+
+
 def read_table(
     path: str | Path,
     *,
@@ -411,10 +553,12 @@ def read_table(
             raise _unreadable(source, f"not a readable Parquet file: {exc}") from None
     elif fmt == "excel":
         try:
-            frame = pd.read_excel(io.BytesIO(data), sheet_name=sheet, dtype=object, engine="openpyxl")
+            # header=None: pandas would rename a repeated header name ("name.1") without a word.
+            sheet_frame = pd.read_excel(io.BytesIO(data), sheet_name=sheet, dtype=object, engine="openpyxl",
+                                        header=None)
         except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError ...
             raise _unreadable(source, f"not a readable Excel workbook (sheet {sheet!r}): {exc}") from None
-        frame.columns = [str(c).strip() for c in frame.columns]
+        frame = _excel_with_header(sheet_frame, source)
         frame = frame.map(lambda v: v.strip() if isinstance(v, str) else v)
     else:
         raise _unreadable(source, f"unknown format {fmt!r}; use csv, parquet, excel, geojson or gpkg")

@@ -193,6 +193,17 @@ def match_columns(columns, contract: Contract) -> tuple[dict[str, str], list[str
     return mapping, extra
 
 
+def _repeated_columns(columns, contract: Contract) -> dict[str, list[str]]:
+    """Contract names that two or more input columns match (``Name`` and ``NAME`` both give ``name``)."""
+    wanted = set(contract.names)
+    found: dict[str, list[str]] = {}
+    for raw in columns:
+        key = re.sub(r"[\s\-]+", "_", str(raw).strip().lower())
+        if key in wanted:
+            found.setdefault(key, []).append(str(raw))
+    return {k: v for k, v in found.items() if len(v) > 1}
+
+
 def _normalise_code(v: str) -> str:
     return re.sub(r"[\s\-]+", "_", v.strip().lower())
 
@@ -359,6 +370,10 @@ def check_frame(
     rows = np.arange(1, n + 1, dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
     out = _Collector(source, rows)
     present, unknown = match_columns(frame.columns, contract)
+    for name, raws in _repeated_columns(frame.columns, contract).items():
+        shown = " and ".join(repr(r) for r in raws)
+        out.add(name, None, Reason.duplicate_column,
+                f"columns {shown} both give the column {name}; keep one, or rename the other")
     if extra == "error":
         for c in unknown:
             out.add(c, None, Reason.unknown_column,
