@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from kvarter.errors import Failure, InputErrors, Reason
+from kvarter.io.geometry import WGS84, CRSError, check_crs, geojson_crs, to_wgs84
 from kvarter.io.sniff import Dialect, binary_kind, detect_encoding, sniff
 from kvarter.io.wkb import WKBError, gpkg_geometry
 
@@ -42,8 +43,6 @@ FORMATS: dict[str, str] = {
     ".gpkg": "gpkg",
 }
 
-#: The one coordinate reference system kvarter's maps draw: WGS 84 longitude/latitude.
-WGS84 = 4326
 
 
 @dataclass
@@ -275,8 +274,33 @@ def read_csv_bytes(
     return SourceTable(frame, rows, source, "csv", sha, dialect)
 
 
-def read_geojson_bytes(data: bytes, source: str = "<bytes>") -> SourceTable:
+def _source_crs(declared: str | None, given, source: str) -> str:
+    """The CRS of a file's coordinates: what it declares, else what the caller says, else WGS 84."""
+    try:
+        named = None if given is None else check_crs(given)
+        if declared is not None:
+            declared = check_crs(declared)
+    except CRSError as exc:
+        raise _unreadable(source, f"{exc}; name a system PROJ knows, such as EPSG:25832", Reason.unsupported_crs) from None
+    if declared is not None and named is not None and declared != named:
+        raise _unreadable(
+            source,
+            f"the file declares its coordinates in {declared} but crs={named} was given; "
+            "drop the crs argument, or correct the file",
+            Reason.unsupported_crs,
+        )
+    return declared or named or WGS84
+
+
+def read_geojson_bytes(data: bytes, source: str = "<bytes>", *, crs=None) -> SourceTable:
     """Read a GeoJSON FeatureCollection: properties become columns, geometry stays GeoJSON text.
+
+    The coordinates' reference system is the file's ``crs`` member (the 2008
+    specification's named CRS, which GeoServer, QGIS and ogr2ogr still write),
+    else ``crs`` (for a file that does not say), else WGS 84 as RFC 7946 has
+    it. Coordinates in any other system are reprojected to WGS 84
+    longitude/latitude with pyproj (:func:`~kvarter.io.geometry.to_wgs84`),
+    and ``notes`` says so. Geometry is checked by validation, not here.
 
     >>> fc = {"type": "FeatureCollection", "features": [{"type": "Feature",
     ...     "properties": {"area_id": "A1", "name": "Mjølnerparken"},
@@ -284,10 +308,14 @@ def read_geojson_bytes(data: bytes, source: str = "<bytes>") -> SourceTable:
     >>> t = read_geojson_bytes(json.dumps(fc).encode())
     >>> t.frame.loc[0, "name"], t.frame.loc[0, "geometry"]
     ('Mjølnerparken', '{"type": "Point", "coordinates": [12.5, 55.7]}')
+    >>> fc["features"][0]["geometry"]["coordinates"] = [724000, 6175000]
+    >>> t = read_geojson_bytes(json.dumps(fc).encode(), crs="EPSG:25832")
+    >>> t.frame.loc[0, "geometry"], t.notes
+    ('{"type": "Point", "coordinates": [12.56205877021406, 55.66905190079341]}', ['reprojected from EPSG:25832 to EPSG:4326 (WGS 84)'])
     """
     sha = hashlib.sha256(data).hexdigest()
     try:
-        doc = json.loads(data.decode(detect_encoding(data)))
+        doc = json.loads(data.decode(detect_encoding(data)).removeprefix("\ufeff"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise _unreadable(source, f"not valid JSON: {exc}") from None
     if isinstance(doc, dict) and doc.get("type") == "Feature":
@@ -296,15 +324,35 @@ def read_geojson_bytes(data: bytes, source: str = "<bytes>") -> SourceTable:
         features = doc.get("features") or []
     else:
         raise _unreadable(source, "a GeoJSON file must hold a FeatureCollection or a Feature")
-    records = []
-    for feat in features:
-        props = dict(feat.get("properties") or {})
+    if not isinstance(features, list):
+        raise _unreadable(source, f"the FeatureCollection's features is {type(features).__name__}, not a list")
+    try:
+        declared = geojson_crs(doc)
+    except CRSError as exc:
+        raise _unreadable(source, str(exc), Reason.unsupported_crs) from None
+    src_crs = _source_crs(declared, crs, source)
+    failures, records = [], []
+    for row, feat in enumerate(features, start=1):
+        if not isinstance(feat, dict) or feat.get("type") != "Feature":
+            failures.append(Failure(source, row, None, None, Reason.bad_geometry,
+                                    f"feature {row} is {str(feat)[:60]!r}, not a GeoJSON Feature object"))
+            continue
+        props = feat.get("properties") or {}
+        if not isinstance(props, dict):
+            failures.append(Failure(source, row, None, None, Reason.unreadable_file,
+                                    f"feature {row}'s properties are {type(props).__name__}, not an object"))
+            continue
+        props = dict(props)
         geom = feat.get("geometry")
+        geom = to_wgs84(geom, src_crs)
         props["geometry"] = None if geom is None else json.dumps(geom, ensure_ascii=False)
         records.append(props)
+    if failures:
+        raise InputErrors(failures, source=source)
     frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
     rows = np.arange(1, len(frame) + 1, dtype=np.int64)
-    return SourceTable(frame, rows, source, "geojson", sha)
+    notes = [] if src_crs == WGS84 else [f"reprojected from {src_crs} to EPSG:4326 (WGS 84)"]
+    return SourceTable(frame, rows, source, "geojson", sha, notes=notes)
 
 
 def _quote_name(name: str) -> str:
@@ -335,8 +383,8 @@ def _open_gpkg(data: bytes, source: str) -> sqlite3.Connection:
     return con
 
 
-def _gpkg_layer(con: sqlite3.Connection, source: str, layer: str | None) -> tuple[str, str, int]:
-    """The feature table to read, its geometry column and its srs_id."""
+def _gpkg_layer(con: sqlite3.Connection, source: str, layer: str | None) -> tuple[str, str, int, str]:
+    """The feature table to read, its geometry column, its srs_id and that system's PROJ name."""
     tables = [
         r[0]
         for r in con.execute(
@@ -372,17 +420,45 @@ def _gpkg_layer(con: sqlite3.Connection, source: str, layer: str | None) -> tupl
         ).fetchone()
     except sqlite3.OperationalError:  # no gpkg_spatial_ref_sys: trust the conventional srs_id
         srs = None
-    is_wgs84 = srs_id == WGS84 if srs is None else (str(srs[0]).upper() == "EPSG" and srs[1] == WGS84)
-    if not is_wgs84:
-        named = "" if srs is None else f" ({srs[0]}:{srs[1]})"
+    if srs is None:  # no gpkg_spatial_ref_sys: trust the conventional srs_id
+        named = f"EPSG:{srs_id}"
+    elif str(srs[0]).upper() == "EPSG":
+        named = f"EPSG:{srs[1]}"
+    elif srs_id == 0 or str(srs[0]).upper() == "NONE" and srs[1] == 0:
+        named = "EPSG:4326"  # GeoPackage 1.3 §1.1.2.1.2: 0 is "undefined geographic", read as WGS 84
+    else:
+        named = None
+    definition = None if named is not None else _srs_definition(con, srs_id)
+    what = f"srs_id {srs_id}" + ("" if srs is None else f" ({srs[0]}:{srs[1]})")
+    fix = f"Reproject the layer first, for example with ogr2ogr -t_srs EPSG:4326 out.gpkg {Path(source).name} {layer}"
+    if named is None and definition is None:
         raise _unreadable(
             source,
-            f"GeoPackage table {layer!r} stores its geometry in srs_id {srs_id}{named}; kvarter expects "
-            f"WGS 84 longitude/latitude (EPSG:4326). Reprojecting needs pyproj, which kvarter does not "
-            f"ship: reproject the layer first, for example with "
-            f"ogr2ogr -t_srs EPSG:4326 out.gpkg {Path(source).name} {layer}",
+            f"GeoPackage table {layer!r} stores its geometry in {what}, which names no EPSG code and has no "
+            f"definition{' (GeoPackage: an undefined Cartesian system)' if srs_id == -1 else ''}, so kvarter "
+            f"cannot place it on WGS 84 longitude/latitude (EPSG:4326). {fix}",
+            Reason.unsupported_crs,
         )
-    return layer, column, srs_id
+    try:
+        crs = check_crs(named if named is not None else definition)
+    except CRSError as exc:
+        raise _unreadable(
+            source,
+            f"GeoPackage table {layer!r} stores its geometry in {what}, which kvarter cannot reproject to "
+            f"WGS 84 longitude/latitude (EPSG:4326): {exc}. {fix}",
+            Reason.unsupported_crs,
+        ) from None
+    return layer, column, srs_id, crs
+
+
+def _srs_definition(con: sqlite3.Connection, srs_id: int) -> str | None:
+    """The WKT definition of ``srs_id`` in gpkg_spatial_ref_sys, if it gives one."""
+    try:
+        row = con.execute("select definition from gpkg_spatial_ref_sys where srs_id = ?", [srs_id]).fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return None if row is None or not row[0] or str(row[0]).strip().lower() == "undefined" else str(row[0])
+
 
 
 def read_gpkg_bytes(data: bytes, source: str = "<bytes>", *, layer: str | None = None) -> SourceTable:
@@ -392,8 +468,10 @@ def read_gpkg_bytes(data: bytes, source: str = "<bytes>", *, layer: str | None =
     exactly one. The geometry column (whatever its name) is read into a
     ``geometry`` column as GeoJSON text (``None`` for a NULL geometry), and a
     feature's ``rows`` entry is its feature id (the table's integer primary
-    key, which is left out of the columns). Only EPSG:4326 (WGS 84
-    longitude/latitude) is accepted. Failures raise
+    key, which is left out of the columns). Geometry in another system than
+    EPSG:4326 (WGS 84 longitude/latitude), as ``gpkg_spatial_ref_sys`` names
+    it, is reprojected with pyproj; a system PROJ does not know is refused
+    (``unsupported_crs``). Failures raise
     :class:`~kvarter.errors.InputErrors` naming the file, the table and, for
     a bad geometry, the feature id.
 
@@ -414,7 +492,7 @@ def read_gpkg_bytes(data: bytes, source: str = "<bytes>", *, layer: str | None =
     sha = hashlib.sha256(data).hexdigest()
     con = _open_gpkg(data, source)
     try:
-        table, geom_col, srs_id = _gpkg_layer(con, source, layer)
+        table, geom_col, srs_id, crs = _gpkg_layer(con, source, layer)
         info = con.execute(f"pragma table_info({_quote_name(table)})").fetchall()
         if not info:
             raise _unreadable(source, f"GeoPackage table {table!r} is listed in gpkg_contents but does not exist")
@@ -451,7 +529,7 @@ def read_gpkg_bytes(data: bytes, source: str = "<bytes>", *, layer: str | None =
                 blob_srs, geom = gpkg_geometry(blob)
                 if blob_srs != srs_id:
                     raise WKBError(f"the geometry's srs_id is {blob_srs} but its column's is {srs_id}")
-                geometry = json.dumps(geom)
+                geometry = json.dumps(to_wgs84(geom, crs))
             except WKBError as exc:
                 failures.append(Failure(
                     source, row, geom_col, None, Reason.unreadable_file,
@@ -462,7 +540,8 @@ def read_gpkg_bytes(data: bytes, source: str = "<bytes>", *, layer: str | None =
     if failures:
         raise InputErrors(failures, source=source)
     frame = pd.DataFrame(records, columns=[*attrs, "geometry"], dtype=object)
-    return SourceTable(frame, np.asarray(rows, dtype=np.int64), source, "gpkg", sha, notes=[f"layer {table!r}"])
+    notes = [f"layer {table!r}"] + ([] if crs == WGS84 else [f"reprojected from {crs} to EPSG:4326 (WGS 84)"])
+    return SourceTable(frame, np.asarray(rows, dtype=np.int64), source, "gpkg", sha, notes=notes)
 
 
 def _excel_column(i: int) -> str:
@@ -509,12 +588,15 @@ def read_table(
     delimiter: str | None = None,
     decimal: str | None = None,
     layer: str | None = None,
+    crs=None,
 ) -> SourceTable:
     """Read a CSV, Parquet, Excel (.xlsx), GeoJSON or GeoPackage file into a :class:`SourceTable`.
 
     ``format`` overrides the guess from the suffix (``csv``, ``parquet``,
     ``excel``, ``geojson``, ``gpkg``); ``sheet`` picks an Excel sheet and
-    ``layer`` a GeoPackage feature table. A file that cannot be read raises
+    ``layer`` a GeoPackage feature table; ``crs`` (``"EPSG:25832"``) names the
+    reference system of a GeoJSON file's coordinates when the file does not
+    (see :func:`read_geojson_bytes`). A file that cannot be read raises
     :class:`~kvarter.errors.InputErrors` with reason ``unreadable_file`` or
     ``bad_encoding``, naming the file.
 
@@ -535,7 +617,7 @@ def read_table(
     if fmt == "csv":
         return read_csv_bytes(data, source, encoding=encoding, delimiter=delimiter, decimal=decimal)
     if fmt == "geojson":
-        return read_geojson_bytes(data, source)
+        return read_geojson_bytes(data, source, crs=crs)
     if fmt == "gpkg":
         wal = path.with_name(path.name + "-wal")
         if wal.exists() and wal.stat().st_size > 0:
