@@ -384,8 +384,39 @@ def _aggregates_status(frame: pd.DataFrame, raw: pd.DataFrame, present: Mapping[
                  lambda v: "count is empty but status is 'published'; give the count or mark it suppressed")
 
 
+def _aggregates_units(frame: pd.DataFrame, raw: pd.DataFrame, present: Mapping[str, str], out: _Collector) -> None:
+    """A share must be a fraction; a percent is divided by 100 and becomes a share.
+
+    A row is a share when its unit says so, or, without a unit, when its
+    variable is named ``*_share``.
+    """
+    unit = frame["unit"]
+    named_share = frame["variable"].astype("str").str.endswith("_share").fillna(False).to_numpy(dtype=bool)
+    share = (unit == "share").fillna(False).to_numpy(dtype=bool) | (unit.isna().to_numpy() & named_share)
+    percent = (unit == "percent").fillna(False).to_numpy(dtype=bool)
+    values = frame["count"].astype("float64").to_numpy(na_value=np.nan)
+    raw_count = raw[present["count"]] if "count" in present else frame["count"]
+    with np.errstate(invalid="ignore"):
+        high_share = share & (values > 1)
+        high_percent = percent & (values > 100)
+    out.mask(high_share, "count", raw_count, Reason.out_of_range,
+             lambda v: f"count {_fmt(v)} is a share above 1: shares are fractions (0.368 for 36.8 %); if the table "
+                       "gives percent, say so with a unit column of percent (or --set unit=percent)")
+    out.mask(high_percent, "count", raw_count, Reason.out_of_range,
+             lambda v: f"count {_fmt(v)} is above 100 but its unit is percent")
+    scaled = np.where(percent, values / 100, values)
+    scaled[high_share | high_percent] = np.nan
+    frame["count"] = pd.array(scaled, dtype="Float64")
+    frame["unit"] = unit.where(~percent, "share")
+
+
+def _aggregates_rules(frame: pd.DataFrame, raw: pd.DataFrame, present: Mapping[str, str], out: _Collector) -> None:
+    _aggregates_units(frame, raw, present, out)
+    _aggregates_status(frame, raw, present, out)
+
+
 #: Cross-column rules per table, run after the column checks.
-TABLE_RULES: dict[str, Callable] = {"aggregates": _aggregates_status}
+TABLE_RULES: dict[str, Callable] = {"aggregates": _aggregates_rules}
 
 
 def check_frame(

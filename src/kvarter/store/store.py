@@ -153,6 +153,11 @@ class Store:
                     f"create table if not exists {_q(_rows_table(table))} "
                     f"({cols}, _load_id bigint, _source_row bigint)"
                 )
+                # A column a newer contract added (aggregates.unit) reaches stores made before it.
+                for c in spec.columns:
+                    self.con.execute(
+                        f"alter table {_q(_rows_table(table))} add column if not exists {_q(c.name)} {SQL_TYPES[c.type]}"
+                    )
             self.con.commit()
         except BaseException:
             self.con.rollback()
