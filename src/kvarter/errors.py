@@ -26,6 +26,10 @@ class Reason(str, enum.Enum):
     year_out_of_range = "year_out_of_range"
     empty_table = "empty_table"
     inconsistent = "inconsistent"
+    ragged_row = "ragged_row"
+    duplicate_column = "duplicate_column"
+    bad_geometry = "bad_geometry"
+    unsupported_crs = "unsupported_crs"
 
 
 @dataclass(frozen=True)

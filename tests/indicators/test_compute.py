@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -109,9 +110,12 @@ def test_pooling_sums_counts_over_complete_windows(conviction_store):
     assert (area.loc[2020, "numerator"], area.loc[2020, "denominator"], area.loc[2020, "persons"]) == (3, 15, 10)
     assert area.loc[2021, "value"] == pytest.approx(2 / 10)
     assert area.loc[2021, "persons"] == 5
-    # A4 only exists in 2021: its window holds a zero year.
-    a4 = out[out["unit_id"] == "A4"].iloc[0]
-    assert (a4.year, a4.numerator, a4.denominator) == (2021, 4, 4)
+    # A4 has residents in 2021 only: its window holds a zero year.
+    a4 = out[out["unit_id"] == "A4"].set_index("year")
+    assert (a4.loc[2021, "numerator"], a4.loc[2021, "denominator"]) == (4, 4)
+    # In 2020 (its 2019-2020 window) nobody lived there: a row with no one, not a missing area.
+    assert (a4.loc[2020, "numerator"], a4.loc[2020, "denominator"], a4.loc[2020, "persons"]) == (0, 0, 0)
+    assert np.isnan(a4.loc[2020, "value"])
 
 
 def test_pooling_needs_every_year_of_the_window():
@@ -148,7 +152,8 @@ def household_rows():
 
 def test_household_measures_count_households(household_rows):
     out = compute(store_with(household_rows), indicators=["household_income_mean", "singles_share", "charges_per_1000"])
-    area = {r.indicator: r for r in out[out["level"] == "area"].itertuples()}
+    # A2 (also in K1, nobody living there) has rows too, without values: look at A1.
+    area = {r.indicator: r for r in out[out["unit_id"] == "A1"].itertuples()}
     assert area["household_income_mean"].value == pytest.approx(200_000)
     assert area["household_income_mean"].denominator == pytest.approx(2)
     assert area["household_income_mean"].persons == 4
@@ -160,7 +165,7 @@ def test_household_measures_count_households(household_rows):
 def test_household_size_from_household_id_when_absent(household_rows):
     rows = [{k: v for k, v in r.items() if k != "household_size"} for r in household_rows]
     out = compute(store_with(rows), indicators=["household_income_mean", "singles_share"])
-    area = {r.indicator: r.value for r in out[out["level"] == "area"].itertuples()}
+    area = {r.indicator: r.value for r in out[out["unit_id"] == "A1"].itertuples()}
     assert area == pytest.approx({"household_income_mean": 200_000, "singles_share": 0.5})
 
 

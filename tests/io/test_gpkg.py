@@ -291,14 +291,31 @@ def test_no_feature_table(tmp_path):
         read_table(p)
 
 
-def test_other_srs_is_refused_with_the_reason(tmp_path):
+def test_other_srs_is_reprojected_to_wgs84(tmp_path, utm_to_lonlat):
+    e, n = 724_000.0, 6_175_000.0
+    square = [[e, n], [e + 500, n], [e + 500, n + 500], [e, n + 500], [e, n]]
     p = tmp_path / "utm.gpkg"
-    make_gpkg(p, {"omr": [area(1, gp_blob(POLY_HOLE, srs_id=25832), "A1")]}, srs_id=25832)
-    with pytest.raises(InputError) as e:
+    make_gpkg(p, {"omr": [area(1, gp_blob({"type": "Polygon", "coordinates": [square]}, srs_id=25832), "A1")]},
+              srs_id=25832)
+    t = read_table(p)
+    assert t.notes == ["layer 'omr'", "reprojected from EPSG:25832 to EPSG:4326 (WGS 84)"]
+    (ring,) = json.loads(t.frame.loc[0, "geometry"])["coordinates"]
+    for (lon, lat), (x, y) in zip(ring, square):
+        want = utm_to_lonlat(x, y, zone=32)
+        # Snyder's series and PROJ agree to 2 mm here, 3.5 degrees east of zone 32's meridian.
+        assert lon == pytest.approx(want[0], abs=1e-7) and lat == pytest.approx(want[1], abs=1e-7)
+
+
+def test_undefined_cartesian_srs_is_refused_with_the_reason(tmp_path):
+    p = tmp_path / "lokal.gpkg"
+    make_gpkg(p, {"omr": [area(1, gp_blob(POLY_HOLE, srs_id=-1), "A1")]}, srs_id=-1)
+    with pytest.raises(InputErrors) as e:
         read_table(p)
-    msg = str(e.value)
-    for part in (str(p), "'omr'", "srs_id 25832 (EPSG:25832)", "WGS 84 longitude/latitude", "pyproj"):
-        assert part in msg
+    (f,) = e.value.failures
+    assert f.reason == Reason.unsupported_crs and f.file == str(p)
+    for part in ("'omr'", "srs_id -1 (NONE:-1)", "undefined Cartesian", "WGS 84 longitude/latitude (EPSG:4326)",
+                 "ogr2ogr -t_srs EPSG:4326 out.gpkg lokal.gpkg omr"):
+        assert part in f.message
 
 
 def test_blob_srs_must_match_its_column(tmp_path):
@@ -354,7 +371,7 @@ def test_store_load_with_layer_and_validation_rows_are_feature_ids(tmp_path):
 
     p = tmp_path / "to.gpkg"
     make_gpkg(p, {"a": [area(1, gp_blob(POLY_HOLE), "A1")],
-                  "b": [area(41, gp_blob(MULTI), "B1"), area(42, gp_blob(MULTI), "B2", kind="slum")]})
+                  "b": [area(41, gp_blob(MULTI), "B1"), area(42, gp_blob(MULTI), "B2", kind="housing_aera")]})
     with Store(tmp_path / "kvarter.duckdb") as s:
         assert s.load(p, table="areas", layer="a").rows == 1
         with pytest.raises(InputErrors) as e:

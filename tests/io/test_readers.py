@@ -130,7 +130,7 @@ def test_copenhagen_geojson_reference_file(reference_dir):
         ("x.parquet", b"not parquet", Reason.unreadable_file),
         ("x.xlsx", b"not a workbook", Reason.unreadable_file),
         ("x.geojson", b"{not json", Reason.unreadable_file),
-        ("x.csv", b"a,b\n1,2,3,4\n", Reason.unreadable_file),
+        ("x.csv", b"a,b\n1,2,3,4\n", Reason.ragged_row),
     ],
 )
 def test_unreadable_files_name_the_file(tmp_path, name, content, reason):

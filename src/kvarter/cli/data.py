@@ -49,6 +49,9 @@ def load(
     format: str = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
     sheet: str = typer.Option("0", "--sheet", help="Excel sheet name or 0-based number."),
     layer: str = typer.Option(None, "--layer", help="GeoPackage feature table to read (default: its only one)."),
+    rename: list[str] = typer.Option(None, "--rename", help="FILE_COLUMN=COLUMN: read a file column under the contract's name (repeat; e.g. ogc_fid=area_id)."),
+    set_: list[str] = typer.Option(None, "--set", help="COLUMN=VALUE: a column the file lacks, the same on every row (repeat; e.g. municipality=København)."),
+    crs: str = typer.Option(None, "--crs", help="Coordinate system of a geometry file that does not say (e.g. EPSG:25832); reprojected to EPSG:4326."),
 ) -> None:
     """Validate a file against its table's contract and load it into the store.
 
@@ -71,11 +74,15 @@ def load(
         console.print(f"[bold red]Error:[/] unknown table {table!r}; choose one of {', '.join(TABLES)}.")
         raise typer.Exit(ExitCode.INPUT)
     sheet_arg: str | int = int(sheet) if sheet.isdigit() else sheet
+    from kvarter.io.mapping import ColumnMapping
+
+    mapping = ColumnMapping.from_options(rename or [], set_ or [])
     try:
         store = store or current_settings().store
         with Store(store) as s:
             with console.status(f"Loading {path} into {table} ..."):
-                record = s.load(path, table=table, replace=replace, format=format, sheet=sheet_arg, layer=layer)
+                record = s.load(path, table=table, replace=replace, format=format, sheet=sheet_arg, layer=layer,
+                                crs=crs, mapping=mapping or None)
             total = s.row_count(table)
     except InputErrors as exc:
         print_failures(exc, console)

@@ -20,6 +20,9 @@ def screen(
     store: Path = StoreOption,
     out: Path = typer.Option(None, "--out", help="Folder for designations, criteria, what_if and summary (.csv and .parquet)."),
     explain: str = typer.Option(None, "--explain", help="Also print the full explanation for this area id."),
+    percent: list[str] = typer.Option(None, "--percent", help="With --values: a column written in percent (36.8 for 36.8 %); divided by 100 (repeat)."),
+    rename: list[str] = typer.Option(None, "--rename", help="With --values: FILE_COLUMN=COLUMN (repeat; e.g. list_year=year)."),
+    set_: list[str] = typer.Option(None, "--set", help="With --values: COLUMN=VALUE on every row (repeat)."),
 ) -> None:
     """Screen every area with one or more rule sets; print a table, keep the results in the store."""
     import pandas as pd
@@ -32,12 +35,15 @@ def screen(
 
     table = None
     if values is not None:
+        from kvarter.io.mapping import ColumnMapping
+        from kvarter.io.values import read_values
+
         if not values.is_file():
             raise InputError(f"--values {values}: no such file.")
-        try:
-            table = pd.read_parquet(values) if values.suffix.lower() == ".parquet" else pd.read_csv(values, sep=None, engine="python")
-        except (OSError, ValueError) as exc:
-            raise InputError(f"Cannot read --values {values}: {exc}") from None
+        # Read, mapped and checked like any input: a share above 1 is an
+        # error unless its column is declared --percent.
+        table = read_values(values, mapping=ColumnMapping.from_options(rename or [], set_ or []) or None,
+                            percent=percent or ())
     settings = current_settings()
     console = Console()
     with open_store(store, settings, must_exist=values is None) as st:

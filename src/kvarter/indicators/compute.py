@@ -238,6 +238,38 @@ def _indicator_rows(ind: Indicator, cols, frames: dict[str, pd.DataFrame]) -> pd
     return pd.concat(parts, ignore_index=True)
 
 
+def _with_empty_areas(agg: pd.DataFrame, areas: pd.DataFrame | None, sum_cols: list[str]) -> pd.DataFrame:
+    """``agg`` plus a row of zero sums for each leaf area nobody lives in, in each year of the data.
+
+    An area without residents is a fact to show (residents = 0, shares
+    without a value), not a row to lose. Only leaf areas (no other area's
+    ``parent_area``) count, since persons live in the smallest area, and only
+    in municipalities the data cover, so an area of a municipality whose
+    persons were not loaded is not reported as empty.
+
+    >>> agg = pd.DataFrame({"area_id": ["A1"], "municipality": ["K"], "year": [2020], "s0": [3]})
+    >>> areas = pd.DataFrame({"area_id": ["A1", "A2", "B1"], "municipality": ["K", "K", "L"]})
+    >>> _with_empty_areas(agg, areas, ["s0"]).values.tolist()
+    [['A1', 'K', 2020, 3], ['A2', 'K', 2020, 0]]
+    """
+    agg = agg.copy()
+    if areas is None or not len(agg) or not {"area_id", "municipality"} <= set(areas.columns):
+        return agg
+    a = areas.dropna(subset=["area_id", "municipality"]).drop_duplicates("area_id")
+    if "parent_area" in a.columns:
+        a = a[~a["area_id"].isin(set(areas["parent_area"].dropna()))]
+    a = a[a["municipality"].isin(set(agg["municipality"]))]
+    have = set(zip(agg["area_id"], agg["year"]))
+    missing = [(aid, mun, y) for aid, mun in zip(a["area_id"], a["municipality"])
+               for y in sorted(agg["year"].unique()) if (aid, y) not in have]
+    if not missing:
+        return agg
+    empty = pd.DataFrame(missing, columns=["area_id", "municipality", "year"])
+    for c in sum_cols:
+        empty[c] = 0
+    return pd.concat([agg, empty[agg.columns]], ignore_index=True)
+
+
 def finish(plan: CompiledCatalogue, agg: pd.DataFrame, areas: pd.DataFrame | None = None,
            years: list[int] | None = None) -> pd.DataFrame:
     """Turn the executed aggregation of ``plan`` into the tidy indicator table.
@@ -260,7 +292,7 @@ def finish(plan: CompiledCatalogue, agg: pd.DataFrame, areas: pd.DataFrame | Non
     3       country  country        2.0          4.0  0.500000
     """
     sum_cols = [c for c in agg.columns if c.startswith("s")]
-    agg = agg.copy()
+    agg = _with_empty_areas(agg, areas, sum_cols)
     agg[sum_cols] = agg[sum_cols].fillna(0)
     agg["year"] = agg["year"].astype(int)
     data_years = set(agg["year"].unique().tolist())
@@ -334,8 +366,10 @@ def compute_tables(persons, areas=None, catalogue=None, years=None, *, indicator
         part = expr.execute()
         agg = part if agg is None else agg.merge(part, on=["area_id", "municipality", "year"], how="outer")
     areas_df = None
-    if areas is not None and "region" in areas.columns:
-        areas_df = areas.select("area_id", "region").execute()
+    if areas is not None:
+        # municipality and parent_area let finish keep areas nobody lives in (residents = 0).
+        cols = [c for c in ("area_id", "municipality", "region", "parent_area") if c in areas.columns]
+        areas_df = areas.select(*cols).execute()
     return finish(plan, agg, areas_df, years)
 
 

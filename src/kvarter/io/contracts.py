@@ -6,7 +6,11 @@ column declares its ``type`` (string, integer, number, boolean), whether it is
 ``required`` (the column must be present) and ``nullable`` (its cells may be
 empty), and optionally ``allowed`` codes, a ``min``/``max`` range, a
 ``references: table.column`` foreign key and ``count: true`` for counts (a
-negative value is then a ``negative_count``). The built-in contracts live in
+negative value is then a ``negative_count``); ``extensible: true`` lets users
+add their own codes beside the ``allowed`` ones (any lowercase identifier,
+such as an area kind ``sogn`` or ``buurt``), and ``format: geojson`` with
+``geometry_types`` makes a text column GeoJSON geometry that is checked as
+such (see :mod:`kvarter.io.geometry`). The built-in contracts live in
 ``kvarter/io/contracts/*.yaml``; :func:`contract` returns them.
 """
 
@@ -51,6 +55,9 @@ class Column(BaseModel):
     max: float | None = None
     references: str | None = Field(None, pattern=r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
     count: bool = False
+    format: Literal["geojson"] | None = None
+    geometry_types: tuple[str, ...] | None = None
+    extensible: bool = False
     help: str = ""
 
     @model_validator(mode="after")
@@ -59,6 +66,12 @@ class Column(BaseModel):
             raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
         if self.allowed is not None and self.type != "string":
             raise ValueError(f"allowed codes need type string, not {self.type}")
+        if self.extensible and self.allowed is None:
+            raise ValueError("extensible needs allowed codes to extend")
+        if (self.format is not None or self.geometry_types is not None) and self.type != "string":
+            raise ValueError(f"format and geometry_types need type string, not {self.type}")
+        if self.geometry_types is not None and self.format != "geojson":
+            raise ValueError("geometry_types needs format: geojson")
         if (self.min is not None or self.max is not None or self.count) and self.type not in (
             "integer",
             "number",
@@ -72,7 +85,7 @@ class Contract(BaseModel):
 
     >>> c = contract("areas")
     >>> c.table, c.version, c.primary_key
-    ('areas', 1, ('area_id',))
+    ('areas', 2, ('area_id',))
     >>> c.column("kind").allowed[:2]
     ('housing_department', 'housing_area')
     """

@@ -11,9 +11,11 @@ exactly as written and can name it in an error; typing is validation's job.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
+import re
 import sqlite3
 import warnings
 from dataclasses import dataclass, field
@@ -23,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from kvarter.errors import Failure, InputErrors, Reason
-from kvarter.io.sniff import Dialect, detect_encoding, sniff
+from kvarter.io.geometry import WGS84, CRSError, check_crs, geojson_crs, to_wgs84
+from kvarter.io.sniff import Dialect, binary_kind, detect_encoding, sniff
 from kvarter.io.wkb import WKBError, gpkg_geometry
 
 #: File formats by suffix.
@@ -40,8 +43,6 @@ FORMATS: dict[str, str] = {
     ".gpkg": "gpkg",
 }
 
-#: The one coordinate reference system kvarter's maps draw: WGS 84 longitude/latitude.
-WGS84 = 4326
 
 
 @dataclass
@@ -96,6 +97,84 @@ def _unquote_column(s: pd.Series) -> pd.Series:
     return s
 
 
+#: At most this many ragged lines are listed; the rest are counted in one more failure.
+MAX_RAGGED = 1000
+
+
+def _field_counts(text: str, delimiter: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """The header's fields and, per record below it, (line number where it ends, field count).
+
+    A blank line is a record of 0 fields (pandas counts it as a row too).
+    Without quotes in the text, lines are records and counting delimiters is enough.
+    """
+    if '"' not in text:
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        header = [f.strip() for f in lines[0].rstrip("\r").split(delimiter)] if lines else []
+        counts = [
+            (i, 0 if not ln.strip() else ln.count(delimiter) + 1)
+            for i, ln in enumerate(lines[1:], start=2)
+        ]
+        return header, counts
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', skipinitialspace=True)
+    header = [_unquote(f) for f in next(reader, [])]
+    counts = []
+    for row in reader:
+        blank = not row or (len(row) == 1 and not row[0].strip())
+        counts.append((reader.line_num, 0 if blank else len(row)))
+    return header, counts
+
+
+def _layout_failures(text: str, delimiter: str, source: str) -> list[Failure]:
+    """A repeated header name, and lines with fewer or more fields than the header.
+
+    pandas would silently rename a repeated name (``a``, ``a.1``) and pad a
+    short line with empty cells, so a truncated last line would load with its
+    trailing fields empty.
+    """
+    header, counts = _field_counts(text, delimiter)
+    failures: list[Failure] = []
+    seen: dict[str, int] = {}
+    for pos, name in enumerate(header, start=1):
+        if name and name in seen:
+            failures.append(Failure(
+                source, 0, name, name, Reason.duplicate_column,
+                f"line 1 (the header) names column {name!r} twice, as field {seen[name]} and field {pos}; "
+                "rename one of them, as kvarter cannot tell which one to use",
+            ))
+        seen.setdefault(name, pos)
+    width = len(header)
+    # Trailing empty header names ("a;b;c;") are padding that a line may leave out.
+    needed = max((i + 1 for i, name in enumerate(header) if name), default=width)
+    odd_quotes = text.count('"') % 2 == 1
+    bad = [(i, ln, n) for i, (ln, n) in enumerate(counts, start=1) if n and not needed <= n <= width]
+    last_record = len(counts)
+    for i, ln, n in bad[:MAX_RAGGED]:
+        if n < needed:
+            cause = f"line {ln} has {n} field(s) but the header has {width}: the line is cut short"
+            if i == last_record:
+                cause += " (the last line: was the file truncated?)"
+                if odd_quotes:
+                    cause += "; a quoted value on it is never closed"
+            fix = "; complete the line or delete it"
+        else:
+            cause = (f"line {ln} has {n} fields but the header has {width}: a value holds the delimiter "
+                     f"{delimiter!r} without quotes, or the line has values beyond the last column")
+            fix = "; quote that value or remove the extra fields"
+        failures.append(Failure(source, i, None, None, Reason.ragged_row, cause + fix))
+    if len(bad) > MAX_RAGGED:
+        failures.append(Failure(source, None, None, None, Reason.ragged_row,
+                                f"... and {len(bad) - MAX_RAGGED} more line(s) with the wrong number of fields"))
+    if odd_quotes and not any(i == last_record for i, _, _ in bad):
+        failures.append(Failure(
+            source, None, None, None, Reason.ragged_row,
+            "the file ends inside a quoted value (an odd number of \" characters): a quote is never closed, "
+            "or the file was truncated",
+        ))
+    return failures
+
+
 def read_csv_bytes(
     data: bytes,
     source: str = "<bytes>",
@@ -117,6 +196,14 @@ def read_csv_bytes(
     ([1, 3], Dialect(encoding='cp1252', delimiter=';', decimal=','))
     """
     sha = hashlib.sha256(data).hexdigest()
+    kind = binary_kind(data)
+    if kind is not None:
+        named = f"its name ends in {Path(source).suffix!r}" if Path(source).suffix else "it is read as text"
+        raise _unreadable(
+            source,
+            f"the file is {kind}, not delimited text, although {named}; save it as CSV, or give it "
+            f"its real suffix (an Excel workbook as .xlsx) so kvarter reads it as what it is",
+        )
     guessed = sniff(data)
     if encoding is None:
         encoding = guessed.encoding
@@ -126,6 +213,15 @@ def read_csv_bytes(
         raise _unreadable(
             source, f"cannot decode the file as {encoding}: {exc}", Reason.bad_encoding
         ) from None
+    text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise _unreadable(
+            source,
+            f"line {line} holds a NUL byte: the file is binary, or text in an encoding other than {encoding}; "
+            "save it as CSV (UTF-8)",
+            Reason.bad_encoding,
+        )
     if not text.strip():
         return SourceTable(
             pd.DataFrame(), np.zeros(0, dtype=np.int64), source, "csv", sha,
@@ -136,6 +232,9 @@ def read_csv_bytes(
         delimiter or guessed.delimiter,
         decimal or guessed.decimal,
     )
+    layout = _layout_failures(text, dialect.delimiter, source)
+    if layout:
+        raise InputErrors(layout, source=source)
     try:
         with warnings.catch_warnings():
             # pandas only warns when the first data row is longer than the header.
@@ -153,6 +252,13 @@ def read_csv_bytes(
                 engine="c",
             )
     except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError) as exc:
+        found = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+        if found:  # pandas counts rows from 0 at the header: row r is line r + 1
+            raise _unreadable(
+                source,
+                f"a quoted value opened on line {int(found.group(1)) + 1} is never closed before the end of "
+                "the file: close the quote, or the file was truncated",
+            ) from None
         raise _unreadable(
             source, f"cannot parse the file as text delimited by {dialect.delimiter!r}: {exc}"
         ) from None
@@ -168,8 +274,33 @@ def read_csv_bytes(
     return SourceTable(frame, rows, source, "csv", sha, dialect)
 
 
-def read_geojson_bytes(data: bytes, source: str = "<bytes>") -> SourceTable:
+def _source_crs(declared: str | None, given, source: str) -> str:
+    """The CRS of a file's coordinates: what it declares, else what the caller says, else WGS 84."""
+    try:
+        named = None if given is None else check_crs(given)
+        if declared is not None:
+            declared = check_crs(declared)
+    except CRSError as exc:
+        raise _unreadable(source, f"{exc}; name a system PROJ knows, such as EPSG:25832", Reason.unsupported_crs) from None
+    if declared is not None and named is not None and declared != named:
+        raise _unreadable(
+            source,
+            f"the file declares its coordinates in {declared} but crs={named} was given; "
+            "drop the crs argument, or correct the file",
+            Reason.unsupported_crs,
+        )
+    return declared or named or WGS84
+
+
+def read_geojson_bytes(data: bytes, source: str = "<bytes>", *, crs=None) -> SourceTable:
     """Read a GeoJSON FeatureCollection: properties become columns, geometry stays GeoJSON text.
+
+    The coordinates' reference system is the file's ``crs`` member (the 2008
+    specification's named CRS, which GeoServer, QGIS and ogr2ogr still write),
+    else ``crs`` (for a file that does not say), else WGS 84 as RFC 7946 has
+    it. Coordinates in any other system are reprojected to WGS 84
+    longitude/latitude with pyproj (:func:`~kvarter.io.geometry.to_wgs84`),
+    and ``notes`` says so. Geometry is checked by validation, not here.
 
     >>> fc = {"type": "FeatureCollection", "features": [{"type": "Feature",
     ...     "properties": {"area_id": "A1", "name": "Mjølnerparken"},
@@ -177,10 +308,14 @@ def read_geojson_bytes(data: bytes, source: str = "<bytes>") -> SourceTable:
     >>> t = read_geojson_bytes(json.dumps(fc).encode())
     >>> t.frame.loc[0, "name"], t.frame.loc[0, "geometry"]
     ('Mjølnerparken', '{"type": "Point", "coordinates": [12.5, 55.7]}')
+    >>> fc["features"][0]["geometry"]["coordinates"] = [724000, 6175000]
+    >>> t = read_geojson_bytes(json.dumps(fc).encode(), crs="EPSG:25832")
+    >>> t.frame.loc[0, "geometry"], t.notes
+    ('{"type": "Point", "coordinates": [12.56205877021406, 55.66905190079341]}', ['reprojected from EPSG:25832 to EPSG:4326 (WGS 84)'])
     """
     sha = hashlib.sha256(data).hexdigest()
     try:
-        doc = json.loads(data.decode(detect_encoding(data)))
+        doc = json.loads(data.decode(detect_encoding(data)).removeprefix("\ufeff"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise _unreadable(source, f"not valid JSON: {exc}") from None
     if isinstance(doc, dict) and doc.get("type") == "Feature":
@@ -189,15 +324,35 @@ def read_geojson_bytes(data: bytes, source: str = "<bytes>") -> SourceTable:
         features = doc.get("features") or []
     else:
         raise _unreadable(source, "a GeoJSON file must hold a FeatureCollection or a Feature")
-    records = []
-    for feat in features:
-        props = dict(feat.get("properties") or {})
+    if not isinstance(features, list):
+        raise _unreadable(source, f"the FeatureCollection's features is {type(features).__name__}, not a list")
+    try:
+        declared = geojson_crs(doc)
+    except CRSError as exc:
+        raise _unreadable(source, str(exc), Reason.unsupported_crs) from None
+    src_crs = _source_crs(declared, crs, source)
+    failures, records = [], []
+    for row, feat in enumerate(features, start=1):
+        if not isinstance(feat, dict) or feat.get("type") != "Feature":
+            failures.append(Failure(source, row, None, None, Reason.bad_geometry,
+                                    f"feature {row} is {str(feat)[:60]!r}, not a GeoJSON Feature object"))
+            continue
+        props = feat.get("properties") or {}
+        if not isinstance(props, dict):
+            failures.append(Failure(source, row, None, None, Reason.unreadable_file,
+                                    f"feature {row}'s properties are {type(props).__name__}, not an object"))
+            continue
+        props = dict(props)
         geom = feat.get("geometry")
+        geom = to_wgs84(geom, src_crs)
         props["geometry"] = None if geom is None else json.dumps(geom, ensure_ascii=False)
         records.append(props)
+    if failures:
+        raise InputErrors(failures, source=source)
     frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
     rows = np.arange(1, len(frame) + 1, dtype=np.int64)
-    return SourceTable(frame, rows, source, "geojson", sha)
+    notes = [] if src_crs == WGS84 else [f"reprojected from {src_crs} to EPSG:4326 (WGS 84)"]
+    return SourceTable(frame, rows, source, "geojson", sha, notes=notes)
 
 
 def _quote_name(name: str) -> str:
@@ -228,8 +383,8 @@ def _open_gpkg(data: bytes, source: str) -> sqlite3.Connection:
     return con
 
 
-def _gpkg_layer(con: sqlite3.Connection, source: str, layer: str | None) -> tuple[str, str, int]:
-    """The feature table to read, its geometry column and its srs_id."""
+def _gpkg_layer(con: sqlite3.Connection, source: str, layer: str | None) -> tuple[str, str, int, str]:
+    """The feature table to read, its geometry column, its srs_id and that system's PROJ name."""
     tables = [
         r[0]
         for r in con.execute(
@@ -265,17 +420,45 @@ def _gpkg_layer(con: sqlite3.Connection, source: str, layer: str | None) -> tupl
         ).fetchone()
     except sqlite3.OperationalError:  # no gpkg_spatial_ref_sys: trust the conventional srs_id
         srs = None
-    is_wgs84 = srs_id == WGS84 if srs is None else (str(srs[0]).upper() == "EPSG" and srs[1] == WGS84)
-    if not is_wgs84:
-        named = "" if srs is None else f" ({srs[0]}:{srs[1]})"
+    if srs is None:  # no gpkg_spatial_ref_sys: trust the conventional srs_id
+        named = f"EPSG:{srs_id}"
+    elif str(srs[0]).upper() == "EPSG":
+        named = f"EPSG:{srs[1]}"
+    elif srs_id == 0 or str(srs[0]).upper() == "NONE" and srs[1] == 0:
+        named = "EPSG:4326"  # GeoPackage 1.3 §1.1.2.1.2: 0 is "undefined geographic", read as WGS 84
+    else:
+        named = None
+    definition = None if named is not None else _srs_definition(con, srs_id)
+    what = f"srs_id {srs_id}" + ("" if srs is None else f" ({srs[0]}:{srs[1]})")
+    fix = f"Reproject the layer first, for example with ogr2ogr -t_srs EPSG:4326 out.gpkg {Path(source).name} {layer}"
+    if named is None and definition is None:
         raise _unreadable(
             source,
-            f"GeoPackage table {layer!r} stores its geometry in srs_id {srs_id}{named}; kvarter expects "
-            f"WGS 84 longitude/latitude (EPSG:4326). Reprojecting needs pyproj, which kvarter does not "
-            f"ship: reproject the layer first, for example with "
-            f"ogr2ogr -t_srs EPSG:4326 out.gpkg {Path(source).name} {layer}",
+            f"GeoPackage table {layer!r} stores its geometry in {what}, which names no EPSG code and has no "
+            f"definition{' (GeoPackage: an undefined Cartesian system)' if srs_id == -1 else ''}, so kvarter "
+            f"cannot place it on WGS 84 longitude/latitude (EPSG:4326). {fix}",
+            Reason.unsupported_crs,
         )
-    return layer, column, srs_id
+    try:
+        crs = check_crs(named if named is not None else definition)
+    except CRSError as exc:
+        raise _unreadable(
+            source,
+            f"GeoPackage table {layer!r} stores its geometry in {what}, which kvarter cannot reproject to "
+            f"WGS 84 longitude/latitude (EPSG:4326): {exc}. {fix}",
+            Reason.unsupported_crs,
+        ) from None
+    return layer, column, srs_id, crs
+
+
+def _srs_definition(con: sqlite3.Connection, srs_id: int) -> str | None:
+    """The WKT definition of ``srs_id`` in gpkg_spatial_ref_sys, if it gives one."""
+    try:
+        row = con.execute("select definition from gpkg_spatial_ref_sys where srs_id = ?", [srs_id]).fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return None if row is None or not row[0] or str(row[0]).strip().lower() == "undefined" else str(row[0])
+
 
 
 def read_gpkg_bytes(data: bytes, source: str = "<bytes>", *, layer: str | None = None) -> SourceTable:
@@ -285,8 +468,10 @@ def read_gpkg_bytes(data: bytes, source: str = "<bytes>", *, layer: str | None =
     exactly one. The geometry column (whatever its name) is read into a
     ``geometry`` column as GeoJSON text (``None`` for a NULL geometry), and a
     feature's ``rows`` entry is its feature id (the table's integer primary
-    key, which is left out of the columns). Only EPSG:4326 (WGS 84
-    longitude/latitude) is accepted. Failures raise
+    key, which is left out of the columns). Geometry in another system than
+    EPSG:4326 (WGS 84 longitude/latitude), as ``gpkg_spatial_ref_sys`` names
+    it, is reprojected with pyproj; a system PROJ does not know is refused
+    (``unsupported_crs``). Failures raise
     :class:`~kvarter.errors.InputErrors` naming the file, the table and, for
     a bad geometry, the feature id.
 
@@ -307,7 +492,7 @@ def read_gpkg_bytes(data: bytes, source: str = "<bytes>", *, layer: str | None =
     sha = hashlib.sha256(data).hexdigest()
     con = _open_gpkg(data, source)
     try:
-        table, geom_col, srs_id = _gpkg_layer(con, source, layer)
+        table, geom_col, srs_id, crs = _gpkg_layer(con, source, layer)
         info = con.execute(f"pragma table_info({_quote_name(table)})").fetchall()
         if not info:
             raise _unreadable(source, f"GeoPackage table {table!r} is listed in gpkg_contents but does not exist")
@@ -344,7 +529,7 @@ def read_gpkg_bytes(data: bytes, source: str = "<bytes>", *, layer: str | None =
                 blob_srs, geom = gpkg_geometry(blob)
                 if blob_srs != srs_id:
                     raise WKBError(f"the geometry's srs_id is {blob_srs} but its column's is {srs_id}")
-                geometry = json.dumps(geom)
+                geometry = json.dumps(to_wgs84(geom, crs))
             except WKBError as exc:
                 failures.append(Failure(
                     source, row, geom_col, None, Reason.unreadable_file,
@@ -355,7 +540,43 @@ def read_gpkg_bytes(data: bytes, source: str = "<bytes>", *, layer: str | None =
     if failures:
         raise InputErrors(failures, source=source)
     frame = pd.DataFrame(records, columns=[*attrs, "geometry"], dtype=object)
-    return SourceTable(frame, np.asarray(rows, dtype=np.int64), source, "gpkg", sha, notes=[f"layer {table!r}"])
+    notes = [f"layer {table!r}"] + ([] if crs == WGS84 else [f"reprojected from {crs} to EPSG:4326 (WGS 84)"])
+    return SourceTable(frame, np.asarray(rows, dtype=np.int64), source, "gpkg", sha, notes=notes)
+
+
+def _excel_column(i: int) -> str:
+    """The sheet's letter name of the 0-based column ``i`` (0 → A, 26 → AA)."""
+    name = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        name = chr(ord("A") + r) + name
+    return name
+
+
+def _excel_with_header(sheet: pd.DataFrame, source: str) -> pd.DataFrame:
+    """The sheet's first row as column names (refusing a repeated one), the rest as data."""
+    if sheet.empty:
+        return pd.DataFrame()
+    names = []
+    for i, v in enumerate(sheet.iloc[0].tolist()):
+        text = "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
+        names.append(text or f"Unnamed: {i}")
+    seen: dict[str, int] = {}
+    failures = []
+    for i, name in enumerate(names):
+        if name in seen:
+            failures.append(Failure(
+                source, 0, name, name, Reason.duplicate_column,
+                f"the header row names column {name!r} twice, as columns {_excel_column(seen[name])} and "
+                f"{_excel_column(i)}; rename one of them, as kvarter cannot tell which one to use",
+            ))
+        seen.setdefault(name, i)
+    if failures:
+        raise InputErrors(failures, source=source)
+    frame = sheet.iloc[1:].reset_index(drop=True)
+    frame.columns = names
+    return frame
 
 
 def read_table(
@@ -367,12 +588,15 @@ def read_table(
     delimiter: str | None = None,
     decimal: str | None = None,
     layer: str | None = None,
+    crs=None,
 ) -> SourceTable:
     """Read a CSV, Parquet, Excel (.xlsx), GeoJSON or GeoPackage file into a :class:`SourceTable`.
 
     ``format`` overrides the guess from the suffix (``csv``, ``parquet``,
     ``excel``, ``geojson``, ``gpkg``); ``sheet`` picks an Excel sheet and
-    ``layer`` a GeoPackage feature table. A file that cannot be read raises
+    ``layer`` a GeoPackage feature table; ``crs`` (``"EPSG:25832"``) names the
+    reference system of a GeoJSON file's coordinates when the file does not
+    (see :func:`read_geojson_bytes`). A file that cannot be read raises
     :class:`~kvarter.errors.InputErrors` with reason ``unreadable_file`` or
     ``bad_encoding``, naming the file.
 
@@ -393,7 +617,7 @@ def read_table(
     if fmt == "csv":
         return read_csv_bytes(data, source, encoding=encoding, delimiter=delimiter, decimal=decimal)
     if fmt == "geojson":
-        return read_geojson_bytes(data, source)
+        return read_geojson_bytes(data, source, crs=crs)
     if fmt == "gpkg":
         wal = path.with_name(path.name + "-wal")
         if wal.exists() and wal.stat().st_size > 0:
@@ -411,10 +635,12 @@ def read_table(
             raise _unreadable(source, f"not a readable Parquet file: {exc}") from None
     elif fmt == "excel":
         try:
-            frame = pd.read_excel(io.BytesIO(data), sheet_name=sheet, dtype=object, engine="openpyxl")
+            # header=None: pandas would rename a repeated header name ("name.1") without a word.
+            sheet_frame = pd.read_excel(io.BytesIO(data), sheet_name=sheet, dtype=object, engine="openpyxl",
+                                        header=None)
         except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError ...
             raise _unreadable(source, f"not a readable Excel workbook (sheet {sheet!r}): {exc}") from None
-        frame.columns = [str(c).strip() for c in frame.columns]
+        frame = _excel_with_header(sheet_frame, source)
         frame = frame.map(lambda v: v.strip() if isinstance(v, str) else v)
     else:
         raise _unreadable(source, f"unknown format {fmt!r}; use csv, parquet, excel, geojson or gpkg")

@@ -17,6 +17,8 @@ with spaces or hyphens for underscores (``Non-Western`` → ``non_western``).
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ import pandas as pd
 
 from kvarter.errors import Failure, InputErrors, Reason
 from kvarter.io.contracts import Column, Contract
+from kvarter.io.geometry import geometry_problems
 
 #: At most this many failures are listed per column and reason; the rest are summed up in one row.
 MAX_FAILURES_PER_CHECK = 1000
@@ -36,6 +39,7 @@ FALSE_WORDS = frozenset({"0", "false", "f", "no", "n", "nej", "nei", "nee", "fal
 _THOUSANDS_DOT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
 _COMMA_NUMBER = re.compile(r"^[+-]?\d+,\d+$")
 _POINT_NUMBER = re.compile(r"^[+-]?\d+\.\d+$")
+_OWN_CODE = re.compile(r"[a-zæøåäöüß][a-z0-9_æøåäöüß]*")
 
 #: pandas dtypes of the coerced columns, by contract type.
 DTYPES: dict[str, str] = {"string": "str", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
@@ -193,6 +197,23 @@ def match_columns(columns, contract: Contract) -> tuple[dict[str, str], list[str
     return mapping, extra
 
 
+def _repeated_columns(columns, contract: Contract) -> dict[str, list[str]]:
+    """Contract names that two or more input columns match (``Name`` and ``NAME`` both give ``name``)."""
+    wanted = set(contract.names)
+    found: dict[str, list[str]] = {}
+    for raw in columns:
+        key = re.sub(r"[\s\-]+", "_", str(raw).strip().lower())
+        if key in wanted:
+            found.setdefault(key, []).append(str(raw))
+    return {k: v for k, v in found.items() if len(v) > 1}
+
+
+def _near_code(v: str, codes) -> str | None:
+    """The built-in code ``v`` is a likely misspelling of (one or two letters off), if any."""
+    near = difflib.get_close_matches(v, codes, n=1, cutoff=0.85)
+    return near[0] if near and near[0] != v else None
+
+
 def _normalise_code(v: str) -> str:
     return re.sub(r"[\s\-]+", "_", v.strip().lower())
 
@@ -224,8 +245,28 @@ def _check_column(
             typed = typed.where(ok | ~fixed.isin(allowed), fixed)
             ok = typed.isin(allowed).to_numpy()
         codes = ", ".join(col.allowed)
-        out.mask(present & ~ok, name, raw, Reason.not_allowed, lambda v: f"{name} {_fmt(v)} is not one of the allowed codes: {codes}")
+        if col.extensible and (present & ~ok).any():
+            # A user's own code (an area kind "sogn", "Skole-distrikt") is kept, normalised, if it is a word.
+            fixed = typed.map(lambda v: _normalise_code(v) if isinstance(v, str) else v)
+            word = fixed.str.fullmatch(_OWN_CODE.pattern).fillna(False).to_numpy(dtype=bool)
+            # "housing_aera" is a slip, not a kind of its own.
+            slip = fixed.map(lambda v: _near_code(v, col.allowed) if isinstance(v, str) else None)
+            own = word & slip.isna().to_numpy() & present & ~ok
+            typed = typed.where(~own, fixed)
+            bad = present & ~ok & ~own
+            out.mask(bad & slip.notna().to_numpy(), name, raw, Reason.not_allowed,
+                     lambda v: f"{name} {_fmt(v)} is not a built-in code; did you mean "
+                               f"{_near_code(_normalise_code(str(v)), col.allowed)!r}? (built-in: {codes})")
+            out.mask(bad & slip.isna().to_numpy(), name, raw, Reason.not_allowed,
+                     lambda v: f"{name} {_fmt(v)} is neither a built-in code ({codes}) nor a code of your own: "
+                               "own codes are a lowercase word of letters, digits and underscores, such as sogn")
+            ok = ok | own
+        else:
+            out.mask(present & ~ok, name, raw, Reason.not_allowed,
+                     lambda v: f"{name} {_fmt(v)} is not one of the allowed codes: {codes}")
         typed = typed.where(ok, None)
+    if col.format == "geojson":
+        typed = _check_geometry(raw, typed, col, out)
     if col.type in ("integer", "number") and (col.min is not None or col.max is not None):
         vals = typed.astype("float64").to_numpy(na_value=np.nan)
         with np.errstate(invalid="ignore"):
@@ -246,6 +287,29 @@ def _check_column(
             neg = vals < 0
         out.mask(neg, name, raw, Reason.negative_count, lambda v: f"{name} {_fmt(v)} is a negative count; counts must be >= 0")
     return typed
+
+
+def _check_geometry(raw: pd.Series, typed: pd.Series, col: Column, out: _Collector) -> pd.Series:
+    """Each present cell must be GeoJSON text of a drawable geometry (:func:`geometry_problems`)."""
+    values = typed.to_numpy(dtype=object)
+    bad = np.zeros(len(values), dtype=bool)
+    for i, v in enumerate(values):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            continue
+        try:
+            problems = geometry_problems(json.loads(v), col.geometry_types)
+        except json.JSONDecodeError as exc:
+            problems = [f"not GeoJSON text ({exc.msg} at character {exc.pos})"]
+        if not problems:
+            continue
+        bad[i] = True
+        if bad.sum() <= MAX_FAILURES_PER_CHECK:
+            out.add(col.name, str(raw.iloc[i])[:80], Reason.bad_geometry,
+                    f"{col.name}: {'; '.join(problems)}", int(out.rows[i]))
+    if bad.sum() > MAX_FAILURES_PER_CHECK:
+        rest = int(bad.sum()) - MAX_FAILURES_PER_CHECK
+        out.add(col.name, None, Reason.bad_geometry, f"... and {rest} more row(s) in column {col.name!r} fail the same way")
+    return typed.where(~bad, None)
 
 
 def _check_duplicates(frame: pd.DataFrame, key: tuple[str, ...], rows: np.ndarray, out: _Collector) -> None:
@@ -320,8 +384,39 @@ def _aggregates_status(frame: pd.DataFrame, raw: pd.DataFrame, present: Mapping[
                  lambda v: "count is empty but status is 'published'; give the count or mark it suppressed")
 
 
+def _aggregates_units(frame: pd.DataFrame, raw: pd.DataFrame, present: Mapping[str, str], out: _Collector) -> None:
+    """A share must be a fraction; a percent is divided by 100 and becomes a share.
+
+    A row is a share when its unit says so, or, without a unit, when its
+    variable is named ``*_share``.
+    """
+    unit = frame["unit"]
+    named_share = frame["variable"].astype("str").str.endswith("_share").fillna(False).to_numpy(dtype=bool)
+    share = (unit == "share").fillna(False).to_numpy(dtype=bool) | (unit.isna().to_numpy() & named_share)
+    percent = (unit == "percent").fillna(False).to_numpy(dtype=bool)
+    values = frame["count"].astype("float64").to_numpy(na_value=np.nan)
+    raw_count = raw[present["count"]] if "count" in present else frame["count"]
+    with np.errstate(invalid="ignore"):
+        high_share = share & (values > 1)
+        high_percent = percent & (values > 100)
+    out.mask(high_share, "count", raw_count, Reason.out_of_range,
+             lambda v: f"count {_fmt(v)} is a share above 1: shares are fractions (0.368 for 36.8 %); if the table "
+                       "gives percent, say so with a unit column of percent (or --set unit=percent)")
+    out.mask(high_percent, "count", raw_count, Reason.out_of_range,
+             lambda v: f"count {_fmt(v)} is above 100 but its unit is percent")
+    scaled = np.where(percent, values / 100, values)
+    scaled[high_share | high_percent] = np.nan
+    frame["count"] = pd.array(scaled, dtype="Float64")
+    frame["unit"] = unit.where(~percent, "share")
+
+
+def _aggregates_rules(frame: pd.DataFrame, raw: pd.DataFrame, present: Mapping[str, str], out: _Collector) -> None:
+    _aggregates_units(frame, raw, present, out)
+    _aggregates_status(frame, raw, present, out)
+
+
 #: Cross-column rules per table, run after the column checks.
-TABLE_RULES: dict[str, Callable] = {"aggregates": _aggregates_status}
+TABLE_RULES: dict[str, Callable] = {"aggregates": _aggregates_rules}
 
 
 def check_frame(
@@ -359,6 +454,10 @@ def check_frame(
     rows = np.arange(1, n + 1, dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
     out = _Collector(source, rows)
     present, unknown = match_columns(frame.columns, contract)
+    for name, raws in _repeated_columns(frame.columns, contract).items():
+        shown = " and ".join(repr(r) for r in raws)
+        out.add(name, None, Reason.duplicate_column,
+                f"columns {shown} both give the column {name}; keep one, or rename the other")
     if extra == "error":
         for c in unknown:
             out.add(c, None, Reason.unknown_column,

@@ -32,6 +32,7 @@ import pyarrow as pa
 from kvarter.errors import Failure, InputError, InputErrors, KvarterError, Reason
 from kvarter.io.cbs import WIDE_FORMATS, wide_to_aggregates
 from kvarter.io.contracts import TABLES, Contract, contract
+from kvarter.io.mapping import ColumnMapping, apply_mapping
 from kvarter.io.readers import SourceTable, read_table
 from kvarter.io.validate import MAX_FAILURES_PER_CHECK, Checked, check_frame
 
@@ -195,6 +196,11 @@ class Store:
                     f"create table if not exists {_q(_rows_table(table))} "
                     f"({cols}, _load_id bigint, _source_row bigint)"
                 )
+                # A column a newer contract added (aggregates.unit) reaches stores made before it.
+                for c in spec.columns:
+                    self.con.execute(
+                        f"alter table {_q(_rows_table(table))} add column if not exists {_q(c.name)} {SQL_TYPES[c.type]}"
+                    )
             self.con.commit()
         except BaseException:
             self.con.rollback()
@@ -372,6 +378,8 @@ class Store:
         sheet: str | int = 0,
         extra: str = "ignore",
         layer: str | None = None,
+        crs=None,
+        mapping: ColumnMapping | None = None,
     ) -> LoadRecord:
         """Read, validate and insert a file into an input table, all or nothing.
 
@@ -380,12 +388,15 @@ class Store:
         reshape into aggregates (``cbs``: Statistics Netherlands' neighbourhood
         figures); ``sheet`` picks an Excel sheet and ``layer`` a GeoPackage
         feature table (by default its only one). A load appends;
-        ``replace=True`` replaces the table's rows. Any failure raises
+        ``replace=True`` replaces the table's rows. ``crs`` names the
+        reference system of a GeoJSON file that does not declare one;
+        ``mapping`` (a :class:`~kvarter.io.mapping.ColumnMapping`) renames the
+        file's columns and adds constant ones before validation. Any failure raises
         :class:`~kvarter.errors.InputErrors` listing every failure, and the
         store is left exactly as it was.
         """
         contract(table)  # an unknown table name fails before the file is read
-        src = self._read(path, table, format=format, sheet=sheet, layer=layer)
+        src = self._read(path, table, format=format, sheet=sheet, layer=layer, crs=crs, mapping=mapping)
         return self._load_sources({table: src}, replace=replace, extra=extra)[0]
 
     def load_frame(
@@ -439,14 +450,15 @@ class Store:
         return self._load_sources(sources, replace=replace, extra=extra)
 
     def _read(
-        self, path, table: str, *, format: str | None = None, sheet: str | int = 0, layer: str | None = None
+        self, path, table: str, *, format: str | None = None, sheet: str | int = 0, layer: str | None = None,
+        crs=None, mapping: ColumnMapping | None = None,
     ) -> SourceTable:
         if format in WIDE_FORMATS:
             if table != "aggregates":
                 raise InputError(f"--format {format} reshapes a file into aggregates; got table {table!r}. "
                                  "Load it with --table aggregates (or leave --table out).")
-            return wide_to_aggregates(read_table(path, sheet=sheet), WIDE_FORMATS[format])
-        return read_table(path, format=format, sheet=sheet, layer=layer)
+            return wide_to_aggregates(apply_mapping(read_table(path, sheet=sheet), mapping), WIDE_FORMATS[format])
+        return apply_mapping(read_table(path, format=format, sheet=sheet, layer=layer, crs=crs), mapping)
 
     def _load_sources(self, sources: dict[str, SourceTable], *, replace: bool, extra: str) -> list[LoadRecord]:
         self._check_writable()
