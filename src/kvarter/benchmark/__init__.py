@@ -14,13 +14,34 @@ data (:func:`spine_chart`).
 ['inside', 'inside']
 """
 
+from kvarter.benchmark.aggregates import CBS_SHARES, indicators_from_aggregates
+from kvarter.benchmark.compare import COMPARISON_COLUMNS, compare, indicator_kinds, trend
+from kvarter.benchmark.definitions import load_grouping, load_size_classes
 from kvarter.benchmark.funnel import CLASSES, LIMIT_METHODS, classify, funnel, funnel_limits
 from kvarter.benchmark.intervals import byar_interval, poisson_interval, wilson_interval
 from kvarter.benchmark.overdispersion import Overdispersion, overdispersion
+from kvarter.benchmark.groups import DEFAULT_NEAREST_INDICATORS, reference_groups, size_class, unit_table
+from kvarter.benchmark.nearest import nearest_neighbours
 from kvarter.benchmark.shrinkage import empirical_bayes, rank_intervals
+from kvarter.benchmark.spine import SPINE_COLUMNS, spine_chart
 
 __all__ = [
+    "CBS_SHARES",
     "CLASSES",
+    "COMPARISON_COLUMNS",
+    "DEFAULT_NEAREST_INDICATORS",
+    "SPINE_COLUMNS",
+    "compare",
+    "indicator_kinds",
+    "indicators_from_aggregates",
+    "load_grouping",
+    "load_size_classes",
+    "nearest_neighbours",
+    "reference_groups",
+    "size_class",
+    "spine_chart",
+    "trend",
+    "unit_table",
     "LIMIT_METHODS",
     "Overdispersion",
     "byar_interval",

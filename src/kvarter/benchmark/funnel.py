@@ -113,7 +113,7 @@ def _check_precision(precision, owner: str, units=None) -> np.ndarray:
         who = f"unit {units[i]!r}" if units is not None else f"position {i}"
         raise InputError(
             f"precision passed to {owner} has {int(bad.sum())} value(s) that are zero, negative or missing "
-            f"(first at {who}: {p[i]!r}); a denominator, expected count or inverse variance must be > 0.")
+            f"(first at {who}: {float(p[i])!r}); a denominator, expected count or inverse variance must be > 0.")
     return p
 
 
@@ -234,13 +234,13 @@ def funnel(observed, precision, kind: str, target: float | None = None, limits: 
         neg = o < 0
         if neg.any():
             i = int(np.flatnonzero(neg)[0])
-            raise InputError(f"observed passed to funnel has a negative count at unit {units_kept[i]!r}: {o[i]!r}.")
+            raise InputError(f"observed passed to funnel has a negative count at unit {units_kept[i]!r}: {float(o[i])!r}.")
     if kind == "proportion":
         over = o > p
         if over.any():
             i = int(np.flatnonzero(over)[0])
             raise InputError(f"observed passed to funnel exceeds its denominator at unit {units_kept[i]!r} "
-                             f"({o[i]!r} > {p[i]!r}); a proportion needs events <= n.")
+                             f"({float(o[i])!r} > {float(p[i])!r}); a proportion needs events <= n.")
     if len(o) == 0:
         raise InputError("funnel got no unit with both a count and a precision"
                          + (f" (left out: {', '.join(map(str, left_out))})." if left_out else "."))

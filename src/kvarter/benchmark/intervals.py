@@ -61,13 +61,13 @@ def wilson_interval(events, n, level: float = 0.95):
     bad = ~(m > 0)
     if bad.any():
         i = int(np.flatnonzero(bad.reshape(-1))[0])
-        raise InputError(f"n passed to wilson_interval must be > 0; got {m.reshape(-1)[i]!r} at position {i}.")
+        raise InputError(f"n passed to wilson_interval must be > 0; got {float(m.reshape(-1)[i])!r} at position {i}.")
     over = x > m
     if over.any():
         i = int(np.flatnonzero(over.reshape(-1))[0])
         raise InputError(
             f"events passed to wilson_interval exceed n at position {i} "
-            f"({x.reshape(-1)[i]!r} > {m.reshape(-1)[i]!r}); a proportion needs events <= n."
+            f"({float(x.reshape(-1)[i])!r} > {float(m.reshape(-1)[i])!r}); a proportion needs events <= n."
         )
     root = z * np.sqrt(z * z + 4 * x * (1 - x / m))
     lower = (2 * x + z * z - root) / (2 * (m + z * z))

@@ -52,10 +52,10 @@ def _inputs(events, population, groups, units, kind, owner):
     for arr, name, cond, what in ((n, "population", n > 0, "> 0"), (e, "events", e >= 0, ">= 0")):
         if not cond.all():
             i = int(np.flatnonzero(~cond)[0])
-            raise InputError(f"{name} passed to {owner} must be {what}; unit {units[i]!r} has {arr[i]!r}.")
+            raise InputError(f"{name} passed to {owner} must be {what}; unit {units[i]!r} has {float(arr[i])!r}.")
     if kind == "share" and (e > n).any():
         i = int(np.flatnonzero(e > n)[0])
-        raise InputError(f"events passed to {owner} exceed the population at unit {units[i]!r} ({e[i]!r} > {n[i]!r}).")
+        raise InputError(f"events passed to {owner} exceed the population at unit {units[i]!r} ({float(e[i])!r} > {float(n[i])!r}).")
     return e, n, g, units, left_out
 
 
