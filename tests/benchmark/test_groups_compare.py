@@ -250,3 +250,28 @@ def test_a_tiny_area_does_not_top_the_league_table():
     eb = empirical_bayes(e, n, units=units)
     t = eb[eb.unit == "tiny"].iloc[0]
     assert t.lower < t.shrunk < t.upper and t.shrunk < 0.05
+
+
+def test_many_funnels_in_one_call_equal_separate_calls():
+    rng = np.random.default_rng(2)
+    n = rng.integers(50, 5000, 90).astype(float)
+    e = rng.binomial(n.astype(int), rng.uniform(0.05, 0.3, 90)).astype(float)
+    by = np.repeat(["x", "y", "z"], 30)
+    for adjust in (None, "SHMI", "CQC", "multiplicative"):
+        together = funnel(e, n, "proportion", adjust=adjust, by=by)
+        for g in "xyz":
+            alone = funnel(e[by == g], n[by == g], "proportion", adjust=adjust)
+            part = together[together["funnel"] == g].drop(columns="funnel").reset_index(drop=True)
+            pd.testing.assert_frame_equal(part.drop(columns="unit"), alone.drop(columns="unit"), rtol=1e-12)
+
+
+def test_binomial_quantiles_equal_scipy():
+    from scipy import stats
+
+    from kvarter.benchmark.funnel import binomial_ppf
+
+    rng = np.random.default_rng(4)
+    n = rng.integers(1, 200_000, 5000).astype(float)
+    t = rng.uniform(0, 1, 5000)
+    for p in (0.001, 0.025, 0.5, 0.975, 0.999):
+        assert (binomial_ppf(p, n, t) == stats.binom.ppf(p, n, t)).all()

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.special import bdtr, gammaln
 
 from kvarter.benchmark.overdispersion import KINDS, Overdispersion, default_method, overdispersion
 from kvarter.errors import InputError
@@ -52,11 +53,57 @@ def _check_kind_method(kind: str, method: str, owner: str) -> None:
                          f"{', '.join(LIMIT_METHODS[kind])}. Got {method!r} instead.")
 
 
-def _binomial_quantile(p: float, n: np.ndarray, target: float) -> np.ndarray:
+def _binomial_quantile_parts(p: float, n: np.ndarray, target):
+    """r = the p-quantile of Binomial(n, target), with F(r) and F(r - 1), vectorised.
+
+    One exact cdf per unit (a Cornish-Fisher start), then steps by the pmf
+    recurrence until F(r - 1) < p <= F(r).
+    """
+    n = np.asarray(n, dtype=float)
+    t = np.broadcast_to(np.asarray(target, dtype=float), n.shape).copy()
+    edge = (t <= 0) | (t >= 1)
+    t[edge] = 0.5  # placeholder; the degenerate cases are set below
+    z = stats.norm.ppf(p)
+    sd = np.sqrt(n * t * (1 - t))
+    r = np.clip(np.floor(n * t + sd * (z + (z * z - 1) * (1 - 2 * t) / (6 * sd))), 0, n)
+    cdf = bdtr(r, np.rint(n).astype(np.int64), t)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        pmf = np.exp(gammaln(n + 1) - gammaln(r + 1) - gammaln(n - r + 1) + r * np.log(t) + (n - r) * np.log1p(-t))
+        odds = t / (1 - t)
+        for _ in range(10_000):
+            up = (cdf < p) & (r < n)
+            down = ~up & (cdf - pmf >= p) & (r > 0)
+            if not (up.any() or down.any()):
+                break
+            nxt = pmf[up] * (n[up] - r[up]) / (r[up] + 1) * odds[up]
+            r[up] += 1
+            cdf[up] += nxt
+            pmf[up] = nxt
+            cdf[down] -= pmf[down]
+            pmf[down] = pmf[down] * r[down] / (n[down] - r[down] + 1) / odds[down]
+            r[down] -= 1
+    t0 = np.broadcast_to(np.asarray(target, dtype=float), n.shape)
+    r = np.where(t0 <= 0, 0.0, np.where(t0 >= 1, n, r))
+    cdf = np.where(edge, 1.0, cdf)
+    below = np.where(edge, 0.0, np.clip(cdf - pmf, 0, 1))
+    return r, cdf, below
+
+
+def binomial_ppf(p: float, n, target) -> np.ndarray:
+    """The smallest r with P(X <= r) >= p for X ~ Binomial(n, target), vectorised.
+
+    Equal to ``scipy.stats.binom.ppf``, with one exact cdf per unit instead
+    of a search.
+
+    >>> binomial_ppf(0.975, np.array([10, 1000]), 0.3).tolist()
+    [6.0, 329.0]
+    """
+    return _binomial_quantile_parts(p, n, target)[0]
+
+
+def _binomial_quantile(p: float, n: np.ndarray, target) -> np.ndarray:
     """Spiegelhalter's interpolated p-quantile of Binomial(n, target) / n."""
-    r = stats.binom.ppf(p, n, target)
-    f_r = stats.binom.cdf(r, n, target)
-    f_below = stats.binom.cdf(r - 1, n, target)
+    r, f_r, f_below = _binomial_quantile_parts(p, n, target)
     with np.errstate(invalid="ignore", divide="ignore"):
         alpha = np.where(f_r > f_below, (f_r - p) / (f_r - f_below), 0.0)
     return np.clip((r - alpha) / n, 0, 1)
@@ -179,7 +226,8 @@ def classify(value, lower_95, upper_95, lower_998, upper_998) -> np.ndarray:
 
 
 def funnel(observed, precision, kind: str, target: float | None = None, limits: str = "exact",
-           adjust: str | None = None, truncation: float = 0.1, *, units=None, scale: float = 1.0) -> pd.DataFrame:
+           adjust: str | None = None, truncation: float = 0.1, *, units=None, scale: float = 1.0,
+           by=None) -> pd.DataFrame:
     """Place each unit on a funnel plot: its value, its limits and its class.
 
     ``observed`` are counts (events, observed deaths; for ``kind="mean"`` the
@@ -192,7 +240,10 @@ def funnel(observed, precision, kind: str, target: float | None = None, limits: 
     ``units`` names the units (defaults to the index of a pandas Series);
     a unit with a missing count or precision (a suppressed cell) is left
     out, never read as zero, and named in ``.attrs["left_out"]``. ``scale``
-    multiplies values and limits (e.g. 1000 for rates per 1,000).
+    multiplies values and limits (e.g. 1000 for rates per 1,000). ``by``
+    labels each unit's funnel: many funnels (indicators × years) in one call,
+    each with its own pooled target and overdispersion (then a ``funnel``
+    column names it and ``.attrs["overdispersion"]`` maps label -> result).
 
     Returns one row per unit: ``unit, observed, precision, value, target,
     lower_95, upper_95, lower_998, upper_998, outside_95, outside_998, class,
@@ -244,38 +295,69 @@ def funnel(observed, precision, kind: str, target: float | None = None, limits: 
     if len(o) == 0:
         raise InputError("funnel got no unit with both a count and a precision"
                          + (f" (left out: {', '.join(map(str, left_out))})." if left_out else "."))
+    labels = None if by is None else np.asarray(by, dtype=object).reshape(-1)[keep]
+    codes = np.zeros(len(o), dtype=np.int64) if labels is None else pd.factorize(labels)[0]
+    n_groups = int(codes.max()) + 1
     if target is None:
-        target = _default_target(kind, o, p)
-    target = float(target)
+        if kind == "ratio":
+            tg = np.ones(n_groups)
+        elif kind == "mean":
+            tg = np.bincount(codes, o * p) / np.bincount(codes, p)
+        else:
+            tg = np.bincount(codes, o) / np.bincount(codes, p)
+    else:
+        tg = np.full(n_groups, float(target))
+    tgt = tg[codes]
     value = o if kind == "mean" else o / p
-    lims = {lv: _limit_arrays(kind, p, target, lv, limits) for lv in (0.95, 0.998)}
-    od: Overdispersion | None = None
-    drawn = limits
-    if adjust is not None and len(o) >= 2:
-        od = overdispersion(o, p, kind, method=None if adjust == "multiplicative" else adjust,
-                            truncation=truncation, target=target)
-        if od.overdispersed:
-            if adjust == "multiplicative":
-                root = np.sqrt(od.phi)
-                lims = {lv: (target - root * (target - lo), target + root * (hi - target)) for lv, (lo, hi) in lims.items()}
-                if kind == "proportion":
-                    lims = {lv: (np.clip(lo, 0, 1), np.clip(hi, 0, 1)) for lv, (lo, hi) in lims.items()}
-                elif kind != "mean":
-                    lims = {lv: (np.clip(lo, 0, None), hi) for lv, (lo, hi) in lims.items()}
-                drawn = f"{limits}, multiplicative (phi)"
-            else:
-                lims = {lv: od.limits(p, lv) for lv in (0.95, 0.998)}
-                drawn = f"{limits}, {adjust}-adjusted"
+    lims = {lv: list(_limit_arrays(kind, p, tgt, lv, limits)) for lv in (0.95, 0.998)}
+    ods: dict = {}
+    drawn = np.full(n_groups, limits, dtype=object)
+    if adjust is not None:
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(n_groups + 1))
+        for g in range(n_groups):
+            rows = order[bounds[g]:bounds[g + 1]]
+            if len(rows) < 2:
+                continue
+            od = overdispersion(o[rows], p[rows], kind, method=None if adjust == "multiplicative" else adjust,
+                                truncation=truncation, target=float(tg[g]))
+            ods[g] = od
+            if not od.overdispersed:
+                continue
+            t = float(tg[g])
+            for lv in (0.95, 0.998):
+                lo, hi = lims[lv][0][rows], lims[lv][1][rows]
+                if adjust == "multiplicative":
+                    root = np.sqrt(od.phi)
+                    lo, hi = t - root * (t - lo), t + root * (hi - t)
+                    if kind == "proportion":
+                        lo, hi = np.clip(lo, 0, 1), np.clip(hi, 0, 1)
+                    elif kind != "mean":
+                        lo = np.clip(lo, 0, None)
+                else:
+                    lo, hi = od.limits(p[rows], lv)
+                lims[lv][0][rows], lims[lv][1][rows] = lo, hi
+            drawn[g] = f"{limits}, multiplicative (phi)" if adjust == "multiplicative" else f"{limits}, {adjust}-adjusted"
     (l95, u95), (l998, u998) = lims[0.95], lims[0.998]
     out = pd.DataFrame({
-        "unit": units_kept, "observed": o, "precision": p, "value": value * scale, "target": target * scale,
+        "unit": units_kept, "observed": o, "precision": p, "value": value * scale, "target": tgt * scale,
         "lower_95": l95 * scale, "upper_95": u95 * scale, "lower_998": l998 * scale, "upper_998": u998 * scale,
     })
+    if labels is not None:
+        out.insert(0, "funnel", labels)
     out["outside_95"] = (out["value"] < out["lower_95"]) | (out["value"] > out["upper_95"])
     out["outside_998"] = (out["value"] < out["lower_998"]) | (out["value"] > out["upper_998"])
     out["class"] = classify(out["value"], out["lower_95"], out["upper_95"], out["lower_998"], out["upper_998"])
-    out["limits"] = drawn
-    out.attrs.update({"overdispersion": od, "overdispersed": bool(od is not None and od.overdispersed),
-                      "limits": drawn, "left_out": left_out, "kind": kind,
+    out["limits"] = drawn[codes]
+    if labels is None:
+        od = ods.get(0)
+        out.attrs.update({"overdispersion": od, "overdispersed": bool(od is not None and od.overdispersed),
+                          "limits": str(drawn[0])})
+    else:
+        names = pd.factorize(labels)[1]
+        out.attrs.update({"overdispersion": {names[g]: od for g, od in ods.items()},
+                          "overdispersed": {names[g]: od.overdispersed for g, od in ods.items()},
+                          "limits": {names[g]: str(drawn[g]) for g in range(n_groups)}})
+    out.attrs.update({"left_out": left_out, "kind": kind,
                       "adjust_method": (default_method(kind) if adjust == "multiplicative" else adjust)})
     return out

@@ -80,23 +80,29 @@ def nearest_neighbours(values: pd.DataFrame, k: int = 15, weights: dict | None =
         if (w < 0).any():
             raise InputError(f"nearest_neighbours: weights must be >= 0; got {dict(zip(cols, w))}.")
     z = standardise(x) * np.sqrt(w)
-    sq = (z * z).sum(axis=1)
+    # candidates in float32 (twice the BLAS throughput, half the memory traffic); the
+    # distances reported are recomputed exactly in float64 below
+    z32 = z.astype(np.float32)
+    sq = (z32 * z32).sum(axis=1)
     idx = np.empty((n, k), dtype=np.int64)
-    d2 = np.empty((n, k))
-    far = np.empty(n)
+    far_at = np.empty(n, dtype=np.int64)
     for start in range(0, n, BLOCK):
         stop = min(start + BLOCK, n)
-        block = sq[start:stop, None] + sq[None, :] - 2 * z[start:stop] @ z.T
-        np.maximum(block, 0, out=block)
-        far[start:stop] = block.max(axis=1)
+        block = z32[start:stop] @ z32.T  # d² = |a|² + |b|² - 2a·b, in place
+        block *= -2
+        block += sq[None, :]
+        block += sq[start:stop, None]
+        far_at[start:stop] = block.argmax(axis=1)
         rows = np.arange(stop - start)
         block[rows, rows + start] = np.inf  # never one's own neighbour
         part = np.argpartition(block, k - 1, axis=1)[:, :k]
-        vals = block[rows[:, None], part]
-        order = np.argsort(vals, axis=1, kind="stable")
-        idx[start:stop] = np.take_along_axis(part, order, axis=1)
-        d2[start:stop] = np.take_along_axis(vals, order, axis=1)
-    scale = np.sqrt(far.max()) if rebase == "global" else np.sqrt(far)
+        idx[start:stop] = part
+    d2 = ((z[:, None, :] - z[idx]) ** 2).sum(axis=2)
+    order = np.lexsort((idx, d2), axis=1)  # by distance, ties by unit order
+    idx = np.take_along_axis(idx, order, axis=1)
+    d2 = np.take_along_axis(d2, order, axis=1)
+    far_exact = np.sqrt(((z - z[far_at]) ** 2).sum(axis=1))
+    scale = far_exact.max() if rebase == "global" else far_exact
     with np.errstate(invalid="ignore", divide="ignore"):
         dist = np.sqrt(d2) / (scale if rebase == "global" else scale[:, None])
     dist = np.nan_to_num(dist, nan=0.0)
@@ -104,14 +110,16 @@ def nearest_neighbours(values: pd.DataFrame, k: int = 15, weights: dict | None =
     diff2 = (z[:, None, :] - z[idx]) ** 2
     total = diff2.sum(axis=2, keepdims=True)
     share = np.divide(diff2, total, out=np.zeros_like(diff2), where=total > 0)
-    top = np.argsort(-share, axis=2)[:, :, :drivers]
-    top_share = np.take_along_axis(share, top, axis=2)
-    names = np.asarray(cols, dtype=object)
-    text = [", ".join(f"{names[j]} ({s:.0%})".replace("%)", " %)") for j, s in zip(tj, ts) if s > 0)
-            for tj, ts in zip(top.reshape(-1, top.shape[2]), top_share.reshape(-1, top.shape[2]))]
+    top = np.argsort(-share, axis=2)[:, :, :drivers].reshape(-1, min(drivers, len(cols)))
+    pct = np.rint(100 * np.take_along_axis(share.reshape(-1, len(cols)), top, axis=1)).astype(int).astype(str)
+    names = np.asarray(cols, dtype=str)
+    text = np.char.add(np.char.add(np.char.add(names[top[:, 0]], " ("), pct[:, 0]), " %)")
+    for j in range(1, top.shape[1]):
+        part = np.char.add(np.char.add(np.char.add(", ", names[top[:, j]]), np.char.add(" (", pct[:, j])), " %)")
+        text = np.char.add(text, np.where(pct[:, j] != "0", part, ""))
     out = pd.DataFrame({
         "unit": np.repeat(units, k), "member": units[idx.reshape(-1)],
-        "rank": np.tile(np.arange(1, k + 1), n), "distance": dist.reshape(-1), "drivers": text,
+        "rank": np.tile(np.arange(1, k + 1), n), "distance": dist.reshape(-1), "drivers": text.astype(object),
     })
     if include_self:
         selfs = pd.DataFrame({"unit": units, "member": units, "rank": 0, "distance": 0.0, "drivers": ""})
