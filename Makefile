@@ -32,11 +32,12 @@ browser:
 	  else echo "warning: /usr/bin/chromium missing and not root; browser tests will be skipped"; fi; \
 	fi
 
-# PySAL's segregation package wants pandas<3: it gets its own environment.
+# PySAL's segregation package wants pandas<3: it gets its own environment (esda, the
+# empirical-Bayes oracle of tests/benchmark, lives there too).
 $(PYSAL_VENV)/.installed:
 	test -x $(PYSAL_VENV)/bin/python || $(PYTHON) -m venv $(PYSAL_VENV)
 	$(PYSAL_VENV)/bin/python -m pip install -q --upgrade pip
-	$(PYSAL_VENV)/bin/python -m pip install -q "segregation==2.5.4" "pandas<3" "numpy<2.3"
+	$(PYSAL_VENV)/bin/python -m pip install -q "segregation==2.5.4" "esda==2.9.0" "pandas<3" "numpy<2.3"
 	touch $@
 
 pysal: $(PYSAL_VENV)/.installed
