@@ -20,7 +20,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from kvarter.errors import InputError, MissingFieldError
 from kvarter.housing.conditions import Condition, Labels, _Model
@@ -38,24 +38,31 @@ class ChecklistSource(_Model):
     note: str | None = None
 
 
+class DwellingCondition(Condition):
+    """A condition on a field of the dwellings contract."""
+
+    @field_validator("field")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        names = contract("dwellings").names
+        if v not in names:
+            raise ValueError(f"unknown dwellings field {v!r}; the dwellings contract has {', '.join(names)}")
+        return v
+
+
 class Item(_Model):
     """One checklist item: SSB's crowding check, or a condition that fails the item."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: Labels
     check: Literal["crowded"] | None = None
-    fails_when: Condition | None = None
+    fails_when: DwellingCondition | None = None
     area_field: str | None = None
 
     @model_validator(mode="after")
     def _one_check(self):
         if (self.check is None) == (self.fails_when is None):
             raise ValueError(f"item {self.id!r} must give either check: crowded or fails_when, not both or neither")
-        if self.fails_when is not None and self.fails_when.field not in contract("dwellings").names:
-            raise ValueError(
-                f"item {self.id!r}: unknown dwellings field {self.fails_when.field!r}; "
-                f"the dwellings contract has {', '.join(contract('dwellings').names)}"
-            )
         return self
 
 

@@ -33,7 +33,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from kvarter.errors import InputErrors, MissingFieldError
 from kvarter.housing.conditions import Condition, Labels, _Model
@@ -54,6 +54,17 @@ OUTCOMES = ("1", "2", "3", "4", "5", "not_candidate")
 _MONEY = {"margin_standard": "standard", "margin_special": "special"}
 
 
+class PathwayCondition(Condition):
+    """A condition on a households field or one of the computed figures of :data:`METRICS`."""
+
+    @field_validator("field")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in set(contract("households").names) | set(METRICS):
+            raise ValueError(f"unknown field {v!r}; use a households field or one of {', '.join(METRICS)}")
+        return v
+
+
 class Rule(_Model):
     """One pathway rule: an outcome, its labels and the conditions that must all hold."""
 
@@ -62,7 +73,7 @@ class Rule(_Model):
     label: Labels
     approach: Labels | None = None
     needs: Labels | None = None
-    when: list[Condition] = []
+    when: list[PathwayCondition] = []
 
 
 class LoanTerms(_Model):
@@ -132,13 +143,6 @@ class PathwayRules(_Model):
         for field in self.required:
             if field not in names:
                 raise ValueError(f"required field {field!r} is not a households field")
-        for i, rule in enumerate(self.rules):
-            for j, cond in enumerate(rule.when):
-                if cond.field not in names:
-                    raise ValueError(
-                        f"rules[{i}].when[{j}] ({rule.id}): unknown field {cond.field!r}; use a households "
-                        f"field or one of {', '.join(METRICS)}"
-                    )
         return self
 
     def rule(self, rule_id: str) -> Rule:
