@@ -27,7 +27,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from kvarter.errors import RuleError
 
 #: The built-in tables, in the order they are best loaded (referenced tables first).
-TABLES: tuple[str, ...] = ("areas", "schools", "persons", "aggregates")
+TABLES: tuple[str, ...] = (
+    "areas", "schools", "persons", "aggregates",
+    # the housing analyses' tables (kvarter.housing)
+    "dwellings", "households", "housing_applications", "start_loans", "instrument_use",
+    "settlement_requests", "housing_market", "social_housing_stock",
+)
 
 ColumnType = Literal["string", "integer", "number", "boolean"]
 
@@ -191,7 +196,7 @@ def contract(table: str) -> Contract:
     >>> contract("pupils")
     Traceback (most recent call last):
     ...
-    kvarter.errors.RuleError: No contract for table 'pupils'; kvarter has contracts for 'areas', 'schools', 'persons', 'aggregates'.
+    kvarter.errors.RuleError: No contract for table 'pupils'; kvarter has contracts for 'areas', 'schools', 'persons', 'aggregates', ...
     """
     if table not in TABLES:
         known = ", ".join(repr(t) for t in TABLES)

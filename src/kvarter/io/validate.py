@@ -415,8 +415,50 @@ def _aggregates_rules(frame: pd.DataFrame, raw: pd.DataFrame, present: Mapping[s
     _aggregates_status(frame, raw, present, out)
 
 
+CHILD_COLUMNS = ("children_0_5", "children_6_10", "children_11_13", "children_14_17")
+
+
+def _households_consistent(frame: pd.DataFrame, raw: pd.DataFrame, present: Mapping[str, str], out: _Collector) -> None:
+    """A household has no more children than persons, and no more adults in work than adults."""
+    given = [c for c in CHILD_COLUMNS if c in present]
+    if not given:
+        return
+    children = sum(frame[c].astype("float64").fillna(0).to_numpy() for c in given)
+    persons = frame["persons"].astype("float64").to_numpy(na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        too_many = children > persons
+    shown = " + ".join(given)
+    out.mask(too_many, "persons", raw[present["persons"]], Reason.inconsistent,
+             lambda v: f"persons {_fmt(v)} is fewer than the household's children ({shown}); a household has at least as many persons as children")
+    if "adults_in_work" in present:
+        adults = persons - children
+        work = frame["adults_in_work"].astype("float64").to_numpy(na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            bad = (work > adults) & ~too_many
+        out.mask(bad, "adults_in_work", raw[present["adults_in_work"]], Reason.inconsistent,
+                 lambda v: f"adults_in_work {_fmt(v)} is more than the household's adults (persons minus children)")
+
+
+def _applications_dates(frame: pd.DataFrame, raw: pd.DataFrame, present: Mapping[str, str], out: _Collector) -> None:
+    """The application date is a real date (YYYY-MM-DD) in the application's year."""
+    text = frame["date"]
+    dates = pd.to_datetime(text.where(text.notna(), None), format="%Y-%m-%d", errors="coerce")
+    bad = text.notna().to_numpy() & dates.isna().to_numpy()
+    out.mask(bad, "date", raw[present["date"]], Reason.wrong_type,
+             lambda v: f"date {_fmt(v)} is not a date written YYYY-MM-DD")
+    years = frame["year"].astype("float64").to_numpy(na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        other_year = ~bad & dates.notna().to_numpy() & (dates.dt.year.to_numpy(dtype=float, na_value=np.nan) != years)
+    out.mask(other_year, "date", raw[present["date"]], Reason.inconsistent,
+             lambda v: f"date {_fmt(v)} does not lie in the application's year")
+
+
 #: Cross-column rules per table, run after the column checks.
-TABLE_RULES: dict[str, Callable] = {"aggregates": _aggregates_rules}
+TABLE_RULES: dict[str, Callable] = {
+    "aggregates": _aggregates_rules,
+    "households": _households_consistent,
+    "housing_applications": _applications_dates,
+}
 
 
 def check_frame(

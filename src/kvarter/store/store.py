@@ -1,6 +1,6 @@
 """Store: a DuckDB file with validated input tables, result tables and load records.
 
-The four input tables (``areas``, ``schools``, ``persons``, ``aggregates``)
+The input tables (``areas``, ``schools``, ``persons``, ``aggregates`` and the housing tables)
 are created from their contracts. Each is kept in a physical table
 ``<table>__rows`` that also records, for every row, the load it came from and
 its row in the source file (so a duplicate id across two files names both);
