@@ -160,10 +160,13 @@ class Registry:
             self._indicators = frozenset(catalogue.ids)
         return self._indicators
 
-    def _context(self, extra_principles: Iterable[str] = (), extra_initiatives: Iterable[str] = ()) -> Context:
+    def _context(self, extra_principles: Iterable[str] = (), extra_initiatives: Iterable[str] = (),
+                 need_initiatives: bool = False) -> Context:
         areas = self._tables.column("areas", "area_id")
         refs = {r for ps in self.principle_sets().values() for r in ps.refs()} | set(extra_principles)
-        initiatives = {r.record_id for r in self._tables.latest("initiative")} | set(extra_initiatives)
+        initiatives = set(extra_initiatives)
+        if need_initiatives:  # only experiences refer to initiatives
+            initiatives |= {r.record_id for r in self._tables.latest("initiative")}
         return Context(
             areas=None if areas is None else frozenset(areas), indicators=self._indicator_ids(),
             principles=frozenset(refs), initiatives=frozenset(initiatives),
@@ -246,7 +249,8 @@ class Registry:
         if isinstance(data, dict) and data.get("withdrawn"):
             raise InputError(f"A new {_label(kind)} cannot be added withdrawn; add it, then withdraw it.")
         with self._tables.session():
-            record = self._validated(kind, data, self._context(), f"{_label(kind)} {data.get('id')!r}"
+            record = self._validated(kind, data, self._context(need_initiatives=kind == "experience"),
+                                     f"{_label(kind)} {data.get('id')!r}"
                                      if isinstance(data, dict) else _label(kind))
             return self._write(kind, record.id, "add", author, reason, self._adding(kind, record))
 
@@ -278,7 +282,7 @@ class Registry:
             raise InputErrors(failures, source=f"update of {_label(kind)} {id!r}")
         new_values = {k: _jsonable(v) for k, v in changes.items()}
         with self._tables.session():
-            ctx = self._context()
+            ctx = self._context(need_initiatives=kind == "experience")
 
             def apply(cur: VersionRow | None):
                 self._changeable(kind, id, cur)
@@ -478,7 +482,7 @@ class Registry:
             extra_refs = {f"{i.data.get('id')}:{p.get('number')}" for i in sets_in_file
                           for p in i.data.get("principles", []) if isinstance(p, dict)}
             extra_inits = {i.data.get("id") for i in items if i.kind == "initiative" and isinstance(i.data, dict)}
-            ctx = self._context(extra_refs, {x for x in extra_inits if isinstance(x, str)})
+            ctx = self._context(extra_refs, {x for x in extra_inits if isinstance(x, str)}, need_initiatives=True)
             records, seen = [], {}
             for item in items:
                 rec, found = validate_record(item.kind, item.data, ctx, source=source, row=item.row)

@@ -124,7 +124,7 @@ def _holder(exc: Exception) -> str:
 def connect_waiting(path: str | Path, timeout: float = DEFAULT_TIMEOUT, *, sleep=time.sleep, clock=time.monotonic):
     """Open the DuckDB file at ``path``, waiting up to ``timeout`` seconds while another process holds it.
 
-    Retries with a pause that grows from 5 ms to 0.25 s, each jittered by up
+    Retries with a pause that grows from 5 ms to 50 ms, each jittered by up
     to half its length so waiting writers do not retry in lockstep. Raises
     :class:`StoreBusyError` naming the holding process when the time is up.
 
@@ -155,7 +155,7 @@ def connect_waiting(path: str | Path, timeout: float = DEFAULT_TIMEOUT, *, sleep
                 ) from None
             waited = True
             sleep(min(pause * (1 + rng.random() / 2), max(0.0, deadline - now)))
-            pause = min(pause * 2, 0.25)
+            pause = min(pause * 2, 0.05)
 
 
 def _ensure_schema(con) -> None:
@@ -270,8 +270,12 @@ class RegistryTables:
             con.close()
 
     def _has_table(self, con, name: str) -> bool:
+        if name == VERSIONS_TABLE and self._ready:
+            return True
+        # duckdb_tables()/duckdb_views() answer in about 1 ms; information_schema takes about 20.
         return bool(con.execute(
-            "select count(*) from information_schema.tables where table_name = ?", [name]).fetchone()[0])
+            "select count(*) from (select table_name from duckdb_tables() union all "
+            "select view_name from duckdb_views()) where table_name = ?", [name]).fetchone()[0])
 
     # ------------------------------------------------------------- reading
     def latest(self, kind: str, *, as_of: datetime | None = None, ids: Sequence[str] | None = None) -> list[VersionRow]:
@@ -316,16 +320,14 @@ class RegistryTables:
 
     def column(self, table: str, column: str) -> set[str] | None:
         """Distinct non-empty values of ``table.column`` in the store (e.g. ``areas.area_id``), or ``None`` without that table."""
+        q = '"' + column.replace('"', '""') + '"'
+        t = '"' + table.replace('"', '""') + '"'
         with self._connection() as con:
-            if not self._has_table(con, table):
+            try:
+                values = con.execute(f"select distinct {q} from {t} where {q} is not null").fetchall()
+            except (duckdb.CatalogException, duckdb.BinderException):
                 return None
-            cols = {c for (c,) in con.execute(
-                "select column_name from information_schema.columns where table_name = ?", [table]).fetchall()}
-            if column not in cols:
-                return None
-            q = '"' + column.replace('"', '""') + '"'
-            t = '"' + table.replace('"', '""') + '"'
-            return {str(v) for (v,) in con.execute(f"select distinct {q} from {t} where {q} is not null").fetchall()}
+        return {str(v) for (v,) in values}
 
     def read_table(self, table: str):
         """A store table as a pandas DataFrame (``None`` when the store has no such table)."""
