@@ -53,3 +53,20 @@ def version_rows(store) -> int:
     if not store.has_table("registry_versions"):
         return 0
     return int(store.con.execute("select count(*) from registry_versions").fetchone()[0])
+
+
+@pytest.fixture(scope="session")
+def demo_areas():
+    """Demoby's areas (the ids `kvarter demo` makes), without geometry."""
+    from kvarter.demo import synthesize
+
+    areas = synthesize(persons=2_000, areas=40, schools=16, years=[2024], seed=0)["areas"]
+    return areas.drop(columns=["geometry"])
+
+
+@pytest.fixture
+def demo_store(tmp_path, demo_areas):
+    path = tmp_path / "demo.duckdb"
+    with Store(path) as s:
+        s.load_frame(demo_areas, "areas")
+    return path

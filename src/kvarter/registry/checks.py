@@ -38,12 +38,12 @@ def shown(value, limit: int = 60) -> str:
     """A value as a failure shows it: long text cut, with its length.
 
     >>> shown("x" * 10_000_000)
-    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…' (10,000,000 characters)"
-    >>> shown([1, 2])
-    '[1, 2]'
+    'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx… (10,000,000 characters)'
+    >>> shown("2023-01-01"), shown([1, 2])
+    ('2023-01-01', '[1, 2]')
     """
-    if isinstance(value, str) and len(value) > limit:
-        return f"{value[:40]!r}"[:-1] + f"…' ({len(value):,} characters)"
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[:40] + f"… ({len(value):,} characters)"
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
 

@@ -12,6 +12,7 @@ semicolons and decimal commas read as they do there.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,12 +145,32 @@ def _csv_items(data: bytes, source: str) -> tuple[list[Item], list[Failure]]:
             elif key in BOOL_FIELDS:
                 word = value.strip().lower()
                 out[key] = True if word in TRUE_WORDS else False if word in FALSE_WORDS else value
-            elif key in NUMBER_FIELDS and decimal == ",":
-                out[key] = value.replace(".", "").replace(",", ".")
+            elif key in NUMBER_FIELDS:
+                out[key] = number_text(value, decimal)
             else:
                 out[key] = value
         items.append(Item("initiative", int(row), out))
     return items, failures
+
+
+_THOUSANDS_DOT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+_COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+$")
+
+
+def number_text(value: str, decimal: str | None = None) -> str:
+    """A number written with a decimal comma (``12,5``; ``1.250.000,50``) as Python reads it.
+
+    >>> number_text("1.250.000,50"), number_text("12,5"), number_text("12.5"), number_text("1,234.5", ".")
+    ('1250000.50', '12.5', '12.5', '1234.5')
+    """
+    v = value.strip().replace(" ", "")
+    if _THOUSANDS_DOT.match(v):
+        return v.replace(".", "").replace(",", ".")
+    if _COMMA_DECIMAL.match(v) and decimal != ".":
+        return v.replace(",", ".")
+    if decimal == ".":
+        return v.replace(",", "")
+    return v
 
 
 def _is_json(text: str) -> bool:

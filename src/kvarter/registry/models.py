@@ -42,7 +42,7 @@ LIST_MAX = 500
 
 RecordId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX)]
-Text = Annotated[str, StringConstraints(max_length=TEXT_MAX)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=TEXT_MAX)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=SHORT_MAX)]
 Year = Annotated[int, Field(ge=1900, le=2100)]
 Better = Literal["higher", "lower"]

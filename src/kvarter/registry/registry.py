@@ -452,6 +452,50 @@ class Registry:
             out.append(rec)
         return sorted(out, key=lambda e: (e.date, e.id), reverse=True)
 
+    def search(self, text: str, as_of=None, *, include_withdrawn: bool = False) -> pd.DataFrame:
+        """Initiatives and experiences containing every word of ``text``, best first
+        (kind, id, name, score, fields, withdrawn); see :mod:`kvarter.registry.search`."""
+        from kvarter.registry.search import search_rows
+
+        at = as_of_time(as_of)
+        with self._tables.session():
+            rows = self._tables.latest("initiative", as_of=at) + self._tables.latest("experience", as_of=at)
+            areas = self._tables.read_table("areas")
+        names = {} if areas is None or "name" not in areas else dict(zip(areas["area_id"].astype(str),
+                                                                         areas["name"].astype(str)))
+        return search_rows(rows, text, include_withdrawn=include_withdrawn, area_names=names)
+
+    def what_works(self, area: str, *, min_level: str = "sms:3", year: int | None = None, met=None,
+                   as_of=None) -> pd.DataFrame:
+        """What works for whom in areas like ``area``; see :func:`kvarter.registry.whatworks.what_works`."""
+        from kvarter.registry.whatworks import what_works
+
+        return what_works(self, area, min_level=min_level, year=year, met=met, as_of=as_of)
+
+    def _indicator_table(self, indicators):
+        if indicators is not None:
+            return indicators
+        table = self._tables.read_table("indicators")
+        if table is None:
+            raise InputError("The store has no indicators table; run kvarter indicators first, or pass indicators=.")
+        return table
+
+    def progress(self, indicators: pd.DataFrame | None = None, *, as_of=None) -> pd.DataFrame:
+        """Each initiative's outcome indicators in its areas over the years against the municipality
+        (from the store's ``indicators`` table unless given); see
+        :func:`kvarter.registry.whatworks.outcome_progress`."""
+        from kvarter.registry.whatworks import outcome_progress
+
+        return outcome_progress(self.initiatives(as_of=as_of), self._indicator_table(indicators))
+
+    def principle_progress(self, indicators: pd.DataFrame | None = None, *, as_of=None) -> pd.DataFrame:
+        """How each principle's outcome statements are moving where initiatives serving it run; see
+        :func:`kvarter.registry.whatworks.principle_progress`."""
+        from kvarter.registry.whatworks import principle_progress
+
+        return principle_progress(self.principle_sets(as_of), self.initiatives(as_of=as_of),
+                                  self._indicator_table(indicators))
+
     def check(self) -> list[str]:
         """Problems in the stored history (empty when consistent); see
         :meth:`~kvarter.store.registry_tables.RegistryTables.check`."""
