@@ -85,7 +85,15 @@ def _label(kind: str, data) -> str:
 
 
 def model_failures(kind: str, data, exc: ValidationError, source: str, row: int | None) -> list[Failure]:
-    """The errors of one record's model validation as failures naming the record and field."""
+    """The errors of one record's model validation as failures naming the record and field.
+
+    >>> from kvarter.registry.models import Partner
+    >>> try:
+    ...     Partner.model_validate({"name": "", "kind": "club"})
+    ... except ValidationError as exc:
+    ...     [(f.column, f.reason.value) for f in model_failures("partner", {"id": "p"}, exc, "x.yaml", 3)]
+    [('name', 'missing_value'), ('kind', 'not_allowed')]
+    """
     label = _label(kind, data)
     out = []
     for err in exc.errors(include_url=False):
@@ -108,7 +116,16 @@ def _suggest(value: str, known) -> str:
 
 
 def reference_failures(kind: str, record, ctx: Context, source: str, row: int | None) -> list[Failure]:
-    """Failures of a validated record's references (areas, indicators, principles, initiative)."""
+    """Failures of a validated record's references (areas, indicators, principles, initiative).
+
+    >>> from kvarter.registry.models import Experience
+    >>> e = Experience.model_validate({"id": "e1", "date": "2024-05-01", "title": "T", "worked": "w",
+    ...                                "initiative": "cafe", "areas": ["A9"]})
+    >>> ctx = Context(areas=frozenset({"A1"}), indicators=frozenset(), principles=frozenset(),
+    ...               initiatives=frozenset({"café"}))
+    >>> [f.message for f in reference_failures("experience", e, ctx, "x.yaml", 1)]
+    ["experience 'e1': areas[0]: area 'A9' is not in the store's areas table", "experience 'e1': initiative: no initiative 'cafe' in the registry (did you mean café?)"]
+    """
     label = _label(kind, record.model_dump())
     out: list[Failure] = []
 
