@@ -110,7 +110,8 @@ class PendingWrite:
 
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc)
-    return "Could not set lock" in text or "Conflicting lock" in text
+    # The second phrase is Windows' wording of the same refusal.
+    return "Could not set lock" in text or "Conflicting lock" in text or "used by another process" in text
 
 
 def _holder(exc: Exception) -> str:
@@ -138,7 +139,6 @@ def connect_waiting(path: str | Path, timeout: float = DEFAULT_TIMEOUT, *, sleep
     deadline = clock() + max(0.0, float(timeout))
     pause = 0.005
     rng = random.Random()
-    waited = False
     while True:
         try:
             return duckdb.connect(str(path))
@@ -149,11 +149,10 @@ def connect_waiting(path: str | Path, timeout: float = DEFAULT_TIMEOUT, *, sleep
             if now >= deadline:
                 raise StoreBusyError(
                     f"The store {path} is held by {_holder(exc)}; waited {timeout:g} s for it to be "
-                    f"released{' (retrying)' if waited else ''}. DuckDB lets one process use a store file "
+                    "released. DuckDB lets one process use a store file "
                     "at a time: close the other program (a `kvarter serve` on this store keeps it open), "
                     "make the change through it, or wait longer (--wait / timeout=)."
                 ) from None
-            waited = True
             sleep(min(pause * (1 + rng.random() / 2), max(0.0, deadline - now)))
             pause = min(pause * 2, 0.05)
 
