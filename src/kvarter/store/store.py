@@ -56,6 +56,8 @@ MAKES_TABLE: dict[str, str] = {
 META_TABLE = "kvarter_meta"
 LOADS_TABLE = "load_records"
 RESULTS_TABLE = "result_records"
+#: Tables other store modules own (store/registry_tables.py): readable, never overwritten by write_result.
+OWNED_TABLES = frozenset({"registry_versions"})
 
 
 class StoreError(KvarterError, RuntimeError):
@@ -305,7 +307,7 @@ class Store:
         must use ``replace=True``.
         """
         self._check_writable()
-        internal = {META_TABLE, LOADS_TABLE, RESULTS_TABLE} | {_rows_table(t) for t in TABLES}
+        internal = {META_TABLE, LOADS_TABLE, RESULTS_TABLE} | {_rows_table(t) for t in TABLES} | OWNED_TABLES
         if name in internal:
             raise InputError(f"{name!r} is one of the store's own tables; choose another name for a result.")
         self.con.register("__kvarter_tmp", df)
