@@ -56,7 +56,7 @@ def _options(
 
 
 # Command modules, each with a ``register(app)`` function.
-COMMAND_MODULES = ("data", "synth", "indicators", "segregation", "screening", "disclosure", "report")
+COMMAND_MODULES = ("data", "synth", "indicators", "segregation", "screening", "disclosure", "report", "registry")
 
 for _name in COMMAND_MODULES:
     try:

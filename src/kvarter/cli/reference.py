@@ -22,8 +22,14 @@ def cli_reference() -> str:
     lines = ["# Command-line reference", "",
              "Generated from the commands' `--help` by `python -m kvarter.cli.reference`; "
              "a test keeps it in step.", ""]
+    commands = []
     for name in group.list_commands(Context(group)):
         cmd = group.get_command(Context(group), name)
+        commands.append((name, cmd))
+        # A command group (kvarter registry ...) lists each sub-command too.
+        if hasattr(cmd, "list_commands"):
+            commands += [(f"{name} {sub}", cmd.get_command(Context(cmd), sub)) for sub in cmd.list_commands(Context(cmd))]
+    for name, cmd in commands:
         lines += [f"## kvarter {name}", "", (cmd.help or "").strip(), "", "| option | help |", "| --- | --- |"]
         for p in cmd.params:
             if getattr(p, "hidden", False):
