@@ -302,13 +302,80 @@ def _variant_suffix(years: int, reference: str | None, lang: str) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
+class CategoryGroup(_Model):
+    """Indicators whose numerators split one population (they add up to the
+    shared denominator): a lone hidden category is the total minus the others."""
+
+    name: str
+    members: list[str] = Field(min_length=2)
+
+
+class Subset(_Model):
+    """``part`` counts persons who are all counted by ``whole`` too (same unit
+    and year), and its population lies inside ``whole``'s."""
+
+    part: str
+    whole: str
+    why: str = ""
+
+
+class AtMost(_Model):
+    """``smaller``'s numerator never exceeds ``larger``'s (same unit and year)."""
+
+    smaller: str
+    larger: str
+    why: str = ""
+
+
+class PanelMember(_Model):
+    indicator: str
+    label: str
+
+
+class Panel(_Model):
+    """A profile panel: indicators shown (and published) together."""
+
+    name: str
+    members: list[PanelMember] = Field(min_length=1)
+    percent: bool = True
+
+
+class Structure(_Model):
+    """How indicators relate, for disclosure control and the profiles."""
+
+    categories: list[CategoryGroup] = []
+    subsets: list[Subset] = []
+    at_most: list[AtMost] = []
+    panels: list[Panel] = []
+
+    def ids(self) -> list[tuple[str, str]]:
+        """Every indicator id named, with where it is named."""
+        out = [(i, f"categories {g.name}") for g in self.categories for i in g.members]
+        out += [(s.part, "subsets") for s in self.subsets] + [(s.whole, "subsets") for s in self.subsets]
+        out += [(a.smaller, "at_most") for a in self.at_most] + [(a.larger, "at_most") for a in self.at_most]
+        out += [(m.indicator, f"panels {p.name}") for p in self.panels for m in p.members]
+        return out
+
+
 class Catalogue(_Model):
-    """A validated, expanded catalogue: ``catalogue[id]`` gives an indicator."""
+    """A validated, expanded catalogue: ``catalogue[id]`` gives an indicator;
+    ``structure`` says which indicators are categories of one total, which
+    count a subset of another's persons, and which panels go together.
+    """
 
     kind: Literal["indicator_catalogue"]
     version: int | str
     source: str
     indicators: list[Indicator]
+    structure: Structure = Structure()
+
+    @model_validator(mode="after")
+    def _structure_names_known_indicators(self):
+        known = set(self.ids)
+        for ind_id, where in self.structure.ids():
+            if ind_id not in known:
+                raise ValueError(f"structure {where}: no indicator {ind_id!r} in the catalogue")
+        return self
 
     @field_validator("indicators")
     @classmethod
@@ -336,6 +403,14 @@ class Catalogue(_Model):
     @property
     def ids(self) -> list[str]:
         return [i.id for i in self.indicators]
+
+    def category_groups(self) -> list[list[str]]:
+        """The member ids of each category group (see :class:`CategoryGroup`).
+
+        >>> [g[:2] for g in load_catalogue().category_groups()][0]
+        ['employed_share_18_64', 'unemployed_share_18_64']
+        """
+        return [list(g.members) for g in self.structure.categories]
 
     def base_of(self, key: str) -> tuple[str, int]:
         """The single-year, non-ratio indicator whose cells ``key`` is built

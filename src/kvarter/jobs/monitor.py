@@ -19,11 +19,12 @@ import pandas as pd
 
 from kvarter.disclosure import DisclosurePolicy, Protected
 from kvarter.errors import InputError
+from kvarter.indicators import load_catalogue
 from kvarter.jobs.indicators import indicator_table
 from kvarter.publish import Publication, SegregationPart
 from kvarter.publish.indicators import protect_store_indicators
 from kvarter.publish.links import hidden_cells
-from kvarter.publish.profiles import designated_leaves, protect_gap, protect_profile, protect_trends
+from kvarter.publish.profiles import designated_leaves, profile_panels, protect_gap, protect_profile, protect_trends
 from kvarter.publish.screening import criteria_table, protect_criteria, protect_history
 from kvarter.publish.segregation import protect_segregation
 from kvarter.report.i18n import check_lang
@@ -114,7 +115,10 @@ def monitor_publication(
     applied = {rs.id: rs for rs in (r if hasattr(r, "criteria") else load_ruleset(r) for r in rulesets)}
 
     say("indicators")
-    ind = indicator_table(store, engine=engine, catalogue=catalogue)
+    # One catalogue for computing and for publishing: a user's catalogue
+    # decides its own disclosure structure.
+    cat = load_catalogue(catalogue) if not hasattr(catalogue, "structure") else catalogue
+    ind = indicator_table(store, engine=engine, catalogue=cat)
     areas = store.read("areas") if store.has_table("areas") else pd.DataFrame(columns=["area_id", "name", "municipality", "region"])
     areas["area_id"] = areas["area_id"].astype(str)
     years = sorted(int(y) for y in ind["year"].unique())
@@ -139,7 +143,7 @@ def monitor_publication(
     say("disclosure control")
     # The indicator table is protected first; every table derived from its
     # cells is then linked to what it suppressed (kvarter.publish.links).
-    published_ind, dominance = protect_store_indicators(store, ind, policy, catalogue=catalogue)
+    published_ind, dominance = protect_store_indicators(store, ind, policy, catalogue=cat)
     hidden = hidden_cells(published_ind)
     residents = ind[(ind["indicator"] == "residents") & (ind["level"] == "area")][["unit_id", "year", "value"]]
     residents = residents.rename(columns={"unit_id": "area_id", "value": "residents"}).astype({"area_id": str})
@@ -154,7 +158,7 @@ def monitor_publication(
             notes.append(f"{rs_id}: no area is in the rule set's population in {year}.")
             continue
         tables[f"criteria_{rs_id}"] = protect_criteria(part, year, policy, dominance=dominance, hidden=hidden,
-                                                       areas=areas, rulesets=applied, catalogue=catalogue)
+                                                       areas=areas, rulesets=applied, catalogue=cat)
         # The report shows the areas on a list or meeting a criterion; the
         # file and the workbook keep every screened area. Rows are protected
         # one by one (no relations), so the subset carries the same statuses.
@@ -165,12 +169,12 @@ def monitor_publication(
         focus = set(now.loc[met | listed, "area_id"].astype(str))
         shown[rs_id] = protect_criteria(part[part["area_id"].astype(str).isin(focus)], year, policy,
                                         dominance=dominance, hidden=hidden, areas=areas, rulesets=applied,
-                                        catalogue=catalogue)
+                                        catalogue=cat)
     gap = protect_gap(published_ind.frame, pooled_ids, municipality, areas, policy)
     if gap is not None:
         tables["composite_gap"] = gap
     trends = protect_trends(ind, pooled_ids, municipality, [y for y in years if y <= year], policy, hidden)
-    profile = protect_profile(ind, pooled_ids, municipality, year, policy, dominance, hidden)
+    profile = protect_profile(ind, pooled_ids, municipality, year, policy, dominance, hidden, catalogue=cat)
     tables.update({f"trend_{k}": v for k, v in trends.items()})
     tables.update({f"profile_{k}": v for k, v in profile.items()})
     others = sorted({str(m) for m in areas.loc[areas["area_id"].isin(designated_ids), "municipality"]} - {municipality})
@@ -203,6 +207,7 @@ def monitor_publication(
         tables=tables, policy=policy, year=year, municipality=municipality,
         areas=areas[[c for c in AREA_COLUMNS if c in areas.columns]], designated=designated, shown=shown,
         profile=profile, trends=trends, segregation=tuple(parts), notes=tuple(notes),
+        percent={p.name: p.percent for p in profile_panels(cat)},
     )
 
 
@@ -232,7 +237,7 @@ def methods_of(store, rulesets, policy, catalogue=None):
         {k: str(v) for k, v in r.items() if k in ("table", "source", "rows", "sha256", "loaded_at")}
         for r in loads.to_dict("records")
     ]
-    cat = catalogue if catalogue is not None else load_catalogue()
+    cat = catalogue if hasattr(catalogue, "structure") else load_catalogue(catalogue)
     indicators = [{"indicator": i.id, "definition": getattr(i, "description", "") or ""} for i in cat.indicators]
     rs_rows = []
     for name in rulesets:

@@ -91,6 +91,31 @@ def indicator_relations(table: pd.DataFrame, areas: pd.DataFrame | None) -> list
     return rels
 
 
+def subset_relations(table: pd.DataFrame, catalogue) -> list:
+    """The catalogue's subsets as relations between rows of one unit and
+    year: the ``part``'s persons and numerator lie inside the ``whole``'s,
+    the difference an unpublished group (convicted 18+ inside convicted 15+,
+    so a hidden 18+ count is not the published 15+ count minus anything
+    published). Keys are ``(indicator, level, unit_id, year)``.
+
+    >>> from kvarter.indicators import load_catalogue
+    >>> t = pd.DataFrame({"indicator": ["convicted_share", "convicted_per_1000"], "level": "area",
+    ...                   "unit_id": "A", "year": 2024})
+    >>> [(r.total, r.parts, r.complete) for r in subset_relations(t, load_catalogue())]
+    [(('convicted_per_1000', 'area', 'A', 2024), (('convicted_share', 'area', 'A', 2024),), False)]
+    """
+    from kvarter.disclosure import overlap
+
+    keys = set(zip(table["indicator"], table["level"], table["unit_id"].astype(str), table["year"]))
+    rels = []
+    for s in catalogue.structure.subsets:
+        for ind, level, unit, year in sorted(k for k in keys if k[0] == s.part):
+            whole = (s.whole, level, unit, year)
+            if whole in keys:
+                rels.append(overlap(f"{s.part} within {s.whole} {unit} {year}", whole, [(ind, level, unit, year)]))
+    return rels
+
+
 def with_dominance(t: pd.DataFrame, dominance: pd.DataFrame | None, keys: list[str]) -> pd.DataFrame:
     """Add ``dominance`` (the top contributors' share of a sum, from
     :func:`kvarter.indicators.top_contributions`) and ``sum_value`` (the
@@ -141,26 +166,28 @@ def protect_store_indicators(store, ind: pd.DataFrame, policy, *, years=None,
                               catalogue=catalogue), dominance
 
 
-#: Indicators whose numerators split one population into categories (they
-#: add up to the shared denominator; ``singles_share`` is the sum of two of
-#: them): a lone hidden category would be the total minus the others.
-CATEGORY_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("employed_share_18_64", "unemployed_share_18_64", "outside_labour_force_share_18_64"),
-    ("household_single_no_children_share", "household_single_with_children_share",
-     "household_couple_no_children_share", "household_couple_with_children_share", "household_other_share",
-     "singles_share"),
-    ("education_basic_share_15_64", "education_upper_secondary_share_15_64", "education_vocational_share_15_64",
-     "education_short_tertiary_share_15_64", "education_medium_tertiary_share_15_64",
-     "education_long_tertiary_share_15_64"),
-)
+def value_groups(catalogue) -> list[list[str]]:
+    """Indicators whose values are hidden together at a unit and year: the
+    catalogue's categories of one total, and each "at most" pair (persons
+    charged can never exceed charges, so one bounds the other).
+
+    >>> from kvarter.indicators import load_catalogue
+    >>> value_groups(load_catalogue())[-1]
+    ['charged_per_1000', 'charges_per_1000']
+    """
+    groups = catalogue.category_groups()
+    groups += [[a.smaller, a.larger] for a in catalogue.structure.at_most]
+    return groups
 
 
-def sibling_links(frame: pd.DataFrame, population: dict[str, str]) -> pd.Series:
+def sibling_links(frame: pd.DataFrame, population: dict[str, str], groups=None) -> pd.Series:
     """Rows to suppress because a sibling is hidden in a protected indicator ``frame``.
 
     Siblings share a unit and year: indicators counting the same persons
     (``population`` maps indicator → population key) share a hidden count,
-    and the categories of :data:`CATEGORY_GROUPS` share a hidden value.
+    and the members of one of ``groups`` (default: the built-in catalogue's
+    :func:`value_groups`) share a hidden value. An indicator in several
+    groups joins them.
 
     >>> f = pd.DataFrame({"indicator": ["employed_share_18_64", "unemployed_share_18_64", "residents"],
     ...     "level": "area", "unit_id": "A", "year": 2024,
@@ -168,7 +195,11 @@ def sibling_links(frame: pd.DataFrame, population: dict[str, str]) -> pd.Series:
     >>> sibling_links(f, {}).tolist()
     [True, True, False]
     """
-    group_of = {i: k for k, g in enumerate(CATEGORY_GROUPS) for i in g}
+    if groups is None:
+        from kvarter.indicators import load_catalogue
+
+        groups = value_groups(load_catalogue())
+    group_of = _merged_groups(groups)
     where = list(zip(frame["level"], frame["unit_id"].astype(str), frame["year"]))
     value_hidden = frame["value_status"].isin(HIDDEN_STATUSES).to_numpy()
     count_hidden = frame["persons_status"].isin(HIDDEN_STATUSES).to_numpy() if "persons_status" in frame else value_hidden
@@ -186,6 +217,19 @@ def sibling_links(frame: pd.DataFrame, population: dict[str, str]) -> pd.Series:
 
 
 HIDDEN_STATUSES = SUPPRESSED
+
+
+def _merged_groups(groups) -> dict[str, int]:
+    """indicator → group number, groups sharing a member merged into one."""
+    group_of: dict[str, int] = {}
+    for k, g in enumerate(groups):
+        joined = {group_of[i] for i in g if i in group_of}
+        for i, j in list(group_of.items()):
+            if j in joined:
+                group_of[i] = k
+        for i in g:
+            group_of[i] = k
+    return group_of
 
 
 def protect_indicators(ind: pd.DataFrame, policy, *, areas: pd.DataFrame | None = None, years=None,
@@ -228,7 +272,7 @@ def protect_indicators(ind: pd.DataFrame, policy, *, areas: pd.DataFrame | None 
     t = t[["indicator", "level", "unit_id", "year", "value", "persons", "share_numerator", "denominator",
            "dominance", "sum_value", "contributors"]].reset_index(drop=True)
     population = _population_keys(t["indicator"].unique(), cat)
-    relations = indicator_relations(t, areas)
+    relations = indicator_relations(t, areas) + subset_relations(t, cat)
     t["linked"] = False
     # Suppression spreads to siblings (same persons, or categories of one
     # total), which can need new complements along the geography: repeat to
@@ -238,7 +282,7 @@ def protect_indicators(ind: pd.DataFrame, policy, *, areas: pd.DataFrame | None 
                     count_column="persons", numerator_column="share_numerator", denominator_column="denominator",
                     dominance_column="dominance", sum_column="sum_value", linked_column="linked",
                     contributors_column="contributors", relations=relations, name="indicators")
-        spread = sibling_links(p.frame, population).to_numpy()
+        spread = sibling_links(p.frame, population, value_groups(cat)).to_numpy()
         # A row already hidden in value may still show its count: link it too.
         hidden = (p.frame["value_status"].isin(HIDDEN_STATUSES)
                   & p.frame["persons_status"].isin(HIDDEN_STATUSES)).to_numpy()

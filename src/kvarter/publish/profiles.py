@@ -15,38 +15,18 @@ from kvarter.disclosure import Protected, protect
 from kvarter.publish.indicators import with_share_numerator
 
 
-#: Gentofte-style key figures: (panel label key, (indicator id, category label key) ...).
-PROFILE_PANELS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
-    ("employment_status", (
-        ("employed_share_18_64", "employed"),
-        ("unemployed_share_18_64", "unemployed"),
-        ("outside_labour_force_share_18_64", "outside_labour_force"),
-    )),
-    ("household_types", (
-        ("household_single_no_children_share", "single_no_children"),
-        ("household_single_with_children_share", "single_with_children"),
-        ("household_couple_no_children_share", "couple_no_children"),
-        ("household_couple_with_children_share", "couple_with_children"),
-    )),
-    ("origin", (("non_western_share", "non_western"),)),
-    ("education_levels", (
-        ("education_basic_share_15_64", "basic"),
-        ("education_upper_secondary_share_15_64", "upper_secondary"),
-        ("education_vocational_share_15_64", "vocational"),
-        ("education_short_tertiary_share_15_64", "short_tertiary"),
-        ("education_medium_tertiary_share_15_64", "medium_tertiary"),
-        ("education_long_tertiary_share_15_64", "long_tertiary"),
-    )),
-    ("crime_panel", (
-        ("charged_per_1000", "charged"),
-        ("charges_per_1000", "charges"),
-        ("convicted_per_1000", "convicted"),
-    )),
-    ("income_panel", (("household_income_mean", "household_income_mean"),)),
-)
+def profile_panels(catalogue=None) -> list:
+    """Gentofte-style key figures as the catalogue declares them
+    (``structure.panels``): each panel's name, members and whether it holds
+    shares.
 
-#: Panels whose values are not shares (drawn as plain numbers).
-NOT_PERCENT = {"crime_panel", "income_panel"}
+    >>> [(p.name, p.percent) for p in profile_panels()][-2:]
+    [('crime_panel', False), ('income_panel', False)]
+    """
+    from kvarter.indicators import load_catalogue
+
+    return list((catalogue if catalogue is not None else load_catalogue()).structure.panels)
+
 
 #: Trend indicators for designated areas against the rest of the city.
 TREND_INDICATORS: tuple[str, ...] = (
@@ -231,10 +211,11 @@ def _pooled_dominance(dominance: pd.DataFrame | None, indicator: str, area_ids: 
 
 
 def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.DataFrame | None = None,
-                    hidden: set | None = None) -> dict[str, Protected]:
+                    hidden: set | None = None, catalogue=None) -> dict[str, Protected]:
     """Gentofte's key figures for the pooled designated areas against the
-    municipality in ``year``, one protected table per panel; sums (income,
-    charges) also against the dominance rule when ``dominance`` is given.
+    municipality in ``year``, one protected table per panel of the
+    catalogue's ``structure.panels``; sums (income, charges) also against the
+    dominance rule when ``dominance`` is given.
 
     >>> from kvarter.disclosure import DisclosurePolicy
     >>> ind = pd.DataFrame({"indicator": "non_western_share", "level": ["area", "area", "municipality"],
@@ -249,9 +230,9 @@ def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.Dat
 
     out = {}
     have = set(ind["indicator"])
-    for panel, items in PROFILE_PANELS:
-        rows = []
-        for indicator, category in items:
+    for spec in profile_panels(catalogue):
+        panel, rows = spec.name, []
+        for indicator, category in ((m.indicator, m.label) for m in spec.members):
             if indicator not in have:
                 continue
             t = _group_table(ind, indicator, area_ids, municipality, [year], rest=False)
@@ -267,6 +248,8 @@ def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.Dat
         if not rows:
             continue
         t = with_share_numerator(pd.concat(rows, ignore_index=True).dropna(subset=["value"]))
+        # A sum (charges, income) is no count of persons even when it is small.
+        t.loc[t["dominance"].notna() | t["category"].isin(_sum_labels(spec, catalogue)), "share_numerator"] = float("nan")
         # A panel's categories split one group's persons: if one is linked,
         # the others would give it back (the shares add up), so the whole
         # group goes.
@@ -277,6 +260,21 @@ def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.Dat
             numerator_column="share_numerator", denominator_column="denominator", dominance_column="dominance",
             linked_column="linked", name=f"profile {panel}",
         )
+    return out
+
+
+def _sum_labels(spec, catalogue) -> set[str]:
+    from kvarter.indicators import load_catalogue
+
+    cat = catalogue if catalogue is not None else load_catalogue()
+    out = set()
+    for m in spec.members:
+        try:
+            num = cat[m.indicator].numerator
+        except KeyError:
+            continue
+        if num is not None and num.sum:
+            out.add(m.label)
     return out
 
 

@@ -37,7 +37,8 @@ class Publication:
     criterion, per rule set); ``profile`` and ``trends`` the panels per key;
     ``segregation`` the analyses. ``areas`` carries names, municipality and
     geometry only (no counts); ``designated`` maps a list id to its areas in
-    ``year`` (published in the history table too).
+    ``year`` (published in the history table too); ``percent`` says which
+    profile panels hold shares (drawn as percent).
 
     >>> from kvarter.disclosure import protect
     >>> t = protect(pd.DataFrame({"k": ["a"], "v": [1.0], "n": [10]}), DisclosurePolicy(), key=["k"],
@@ -62,6 +63,7 @@ class Publication:
     trends: Mapping[str, Protected] = field(default_factory=dict)
     segregation: tuple[SegregationPart, ...] = ()
     notes: tuple[str, ...] = ()
+    percent: Mapping[str, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name, p in self.tables.items():

@@ -13,7 +13,7 @@ from kvarter.report import charts, frames, sentences
 from kvarter.report.html import Chart, Heading, Map, Methods, Paragraph, Section, Table
 from kvarter.report.i18n import format_number, label
 from kvarter.report.maps import svg_map
-from kvarter.publish.profiles import NOT_PERCENT, leaf_areas
+from kvarter.publish.profiles import leaf_areas
 
 
 #: Colour and precedence of designations on the map (first that applies wins).
@@ -237,7 +237,7 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
         cats, groups, why = frames.series(p, x="category", by="group", value="value", lang=lang)
         groups, why = _named(groups, lang), _named(why, lang)
         prof_blocks.append(Chart(charts.bar_chart(cats, groups, title=label(panel, lang), lang=lang, reasons=why,
-                                                  percent=panel not in NOT_PERCENT)))
+                                                  percent=publication.percent.get(panel, True))))
     if prof_blocks:
         sections.append(Section("profiles", prof_blocks))
     trend_blocks = []
