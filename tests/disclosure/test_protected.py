@@ -85,12 +85,20 @@ def test_display_frame_never_shows_zero_for_suppressed(protected):
     shown = protected.display_frame("nl")
     assert shown["persons"].tolist() == ["49", "..", "12", "..", "25"]
     assert shown["share"].tolist()[0] == "0,204"
-    assert shown.loc[1, "persons_reason"] == "minder dan 5 personen"
-    assert shown.loc[3, "share_reason"] == "complement van een onderdrukte cel in totaal 'Demoby 2023'"
+    # The published reason names no rule: "fewer than 5" would bound the cell.
+    assert shown.loc[1, "persons_reason"] == "ter bescherming van de privacy"
+    # A secondary cell reads the same, or it would tell which cells are the small ones.
+    assert shown.loc[3, "share_reason"] == "ter bescherming van de privacy"
+    assert protected.rule_reasons("share", "nl")[3] == "complement van een onderdrukte cel in totaal 'Demoby 2023'"
 
 
 def test_suppression_summary(protected):
-    s = protected.suppression_summary()
+    published = "to protect the confidentiality of persons"
+    assert protected.suppression_summary().to_dict("records") == [
+        {"column": "persons", "status": "suppressed", "reason": published, "cells": 2},
+        {"column": "share", "status": "suppressed", "reason": published, "cells": 2},
+    ]
+    s = protected.suppression_summary(public=False)
     assert s.to_dict("records") == [
         {"column": "persons", "status": "primary", "reason": "fewer than 5 persons", "cells": 1},
         {"column": "persons", "status": "secondary", "reason": "complement of a suppressed cell in total 'Demoby 2023'", "cells": 1},
@@ -107,7 +115,9 @@ def test_written_file_round_trips_and_passes_the_check(protected, tmp_path, fmt)
     desc = json.loads(description_path(path).read_text())
     assert desc["policy"]["min_count"] == 5 and desc["relations"][0]["name"] == "Demoby 2023"
     view = read_published(path)
-    assert view.frame["persons_status"].tolist() == protected.frame["persons_status"].tolist()
+    # Files say "suppressed" for primary and secondary cells alike.
+    assert view.frame["persons_status"].tolist() == [
+        "suppressed" if s in ("primary", "secondary") else s for s in protected.frame["persons_status"]]
     assert attack(view)[["lower", "upper"]].to_numpy().tolist() == [[0.0, 12.0], [0.0, 12.0]]
     assert check_output(tmp_path).empty
 

@@ -40,4 +40,5 @@ def test_readme_command_block_runs_as_written(tmp_path):
         res = subprocess.run([str(kvarter), *args], cwd=tmp_path, capture_output=True, text=True, timeout=900,
                              env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"})
         assert res.returncode == 0, (args, res.stdout[-2000:], res.stderr[-2000:])
-    assert (tmp_path / "out" / "report.html").is_file() and (tmp_path / "out" / "report.da.html").is_file()
+    # --lang da,en: the first language is report.html, the others report.<lang>.html.
+    assert (tmp_path / "out" / "report.html").is_file() and (tmp_path / "out" / "report.en.html").is_file()

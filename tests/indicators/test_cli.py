@@ -38,7 +38,7 @@ def test_indicators_command_stores_writes_and_summarises(store_path, tmp_path):
     base = stored[~stored["indicator"].str.contains("_ratio_to_|_2y$|_4y$")]
     assert len(written) == len(base)
     a2 = written[(written["indicator"] == "non_western_share") & (written["unit_id"] == "A2") & (written["year"] == 2022)]
-    assert a2["value_status"].tolist() == ["primary"] and a2["value"].isna().all()  # 3 persons < 5
+    assert a2["value_status"].tolist() == ["suppressed"] and a2["value"].isna().all()  # 3 persons < 5
     country = written[(written["indicator"] == "residents") & (written["level"] == "country") & (written["year"] == 2022)]
     assert country["value"].tolist() == [6.0]
 

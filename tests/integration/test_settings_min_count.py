@@ -22,7 +22,7 @@ def store_path(tmp_path_factory):
     from kvarter.store import Store
 
     root = tmp_path_factory.mktemp("settings")
-    data = synthesize(persons=12_000, seed=4)
+    data = synthesize(persons=5_000, seed=4)
     with Store(root / "kvarter.duckdb") as st:
         st.load_many({k: data[k] for k in ("areas", "schools", "persons")})
     return root / "kvarter.duckdb"
@@ -61,6 +61,8 @@ def _commands(store: Path, out: Path) -> list[list[str]]:
 
 @pytest.mark.parametrize("how", ["kvarter.yaml", "environment"])
 def test_the_minimum_from_settings_reaches_every_output(store_path, tmp_path, monkeypatch, how):
+    # Before the settings were resolved once at the edge, every command fell
+    # back to the default minimum of 5 whatever kvarter.yaml said.
     from kvarter.cli.main import app
 
     monkeypatch.chdir(tmp_path)

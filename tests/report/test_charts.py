@@ -38,7 +38,7 @@ def test_heatmap_cells_tooltips_and_suppression(tables):
     fills = {c.find("s:title", NS).text: c.find("s:rect", NS).get("fill") for c in cells}
     assert fills["Aby, 2016: 0.12"] == interpolate(0.12) and fills["Cby, 2018: 0.79"] == interpolate(0.79)
     (supp,) = root.findall(".//s:g[@class='kv-cell kv-suppressed']", NS)
-    assert supp.find("s:title", NS).text == "Bby, 2018: suppressed: fewer than 5 persons"
+    assert supp.find("s:title", NS).text == "Bby, 2018: suppressed: to protect the confidentiality of persons"
     assert supp.find("s:rect", NS).get("fill").startswith("url(#")
     assert "0.00" not in svg  # the suppressed cell is not shown as zero
     assert root.find(".//s:rect[@class='kv-legend-scale']", NS) is not None
@@ -58,7 +58,7 @@ def test_line_chart_points_sit_where_the_values_are(tables):
     x, y = points["rest of the city, 2019: 11.0%"]
     assert x == pytest.approx(64) and y == pytest.approx(34 + 220 - 0.11 / 0.3 * 220, abs=0.01)
     (band,) = root.findall(".//s:g[@class='kv-suppressed']", NS)
-    assert band.find("s:title", NS).text == "designated areas, 2021: suppressed: fewer than 5 persons"
+    assert band.find("s:title", NS).text == "designated areas, 2021: suppressed: to protect the confidentiality of persons"
     # the designated line is broken at 2021: two segments of two points
     lines = [l.get("points").split() for l in root.findall(".//s:polyline", NS)]
     assert sorted(len(l) for l in lines) == [2, 2, 5]
@@ -73,7 +73,7 @@ def test_bar_chart_widths_are_proportional(tables):
     assert bars["i beskæftigelse, whole municipality: 78,0\u00a0%"] == pytest.approx(300)
     assert bars["i beskæftigelse, Tingbjerg/Husum: 52,0\u00a0%"] == pytest.approx(300 * 0.52 / 0.78, abs=0.01)
     (supp,) = root.findall(".//s:g[@class='kv-bar kv-suppressed']", NS)
-    assert supp.find("s:title", NS).text == "ledig, Tingbjerg/Husum: udeladt: færre end 5 personer"
+    assert supp.find("s:title", NS).text == "ledig, Tingbjerg/Husum: udeladt: af hensyn til diskretion"
 
 
 def test_inputs_are_checked():

@@ -45,7 +45,7 @@ def test_suppressed_cells_show_the_reason_and_never_the_value(report_html):
     nordvest_youth = [r for r in rows if "Nordvest" in r and "youth_education" in r][0]
     # value 80.0%, threshold 75.0%, met, margin and the count: all suppressed with the reason
     assert nordvest_youth.count('class="kv-num kv-supp"') == 5
-    assert "fewer than 5 persons" in nordvest_youth
+    assert "to protect the confidentiality of persons" in nordvest_youth
     assert "80.0%" not in nordvest_youth and ">0<" not in nordvest_youth
     assert "× = suppressed" in designations
     tingbjerg = [r for r in rows if "Tingbjerg/Husum" in r and "employment" in r][0]
@@ -61,16 +61,16 @@ def test_methods_section_counts_what_was_suppressed(report_html):
     rows = [r for r in rows if r]
     # designations: 1 row × 5 columns; Table 1: Cby × 5 columns (the other tables are charts)
     assert rows == [
-        ["Copenhagen 2025", "Persons", "primary suppression", "fewer than 5 persons", "1"],
-        ["Copenhagen 2025", "Value", "primary suppression", "fewer than 5 persons", "1"],
-        ["Copenhagen 2025", "Threshold", "primary suppression", "fewer than 5 persons", "1"],
-        ["Copenhagen 2025", "Met", "primary suppression", "fewer than 5 persons", "1"],
-        ["Copenhagen 2025", "Margin", "primary suppression", "fewer than 5 persons", "1"],
-        ["Table 1", "Persons", "primary suppression", "fewer than 5 persons", "1"],
-        ["Table 1", "Average pupils", "primary suppression", "fewer than 5 persons", "1"],
-        ["Table 1", "Schools", "primary suppression", "fewer than 5 persons", "1"],
-        ["Table 1", "Schools per 1,000 pupils", "primary suppression", "fewer than 5 persons", "1"],
-        ["Table 1", "non-western", "primary suppression", "fewer than 5 persons", "1"],
+        ["Copenhagen 2025", "Persons", "suppressed", "to protect the confidentiality of persons", "1"],
+        ["Copenhagen 2025", "Value", "suppressed", "to protect the confidentiality of persons", "1"],
+        ["Copenhagen 2025", "Threshold", "suppressed", "to protect the confidentiality of persons", "1"],
+        ["Copenhagen 2025", "Met", "suppressed", "to protect the confidentiality of persons", "1"],
+        ["Copenhagen 2025", "Margin", "suppressed", "to protect the confidentiality of persons", "1"],
+        ["Table 1", "Persons", "suppressed", "to protect the confidentiality of persons", "1"],
+        ["Table 1", "Average pupils", "suppressed", "to protect the confidentiality of persons", "1"],
+        ["Table 1", "Schools", "suppressed", "to protect the confidentiality of persons", "1"],
+        ["Table 1", "Schools per 1,000 pupils", "suppressed", "to protect the confidentiality of persons", "1"],
+        ["Table 1", "non-western", "suppressed", "to protect the confidentiality of persons", "1"],
     ]
 
 

@@ -78,7 +78,7 @@ def test_every_published_csv_cell_rests_on_at_least_the_minimum(job):
         for sc in status_cols:
             col = sc[: -len("_status")]
             published = df[sc] == "published"
-            suppressed = df[sc].isin(["primary", "secondary"])
+            suppressed = df[sc].isin(["primary", "secondary", "suppressed"])
             assert df.loc[suppressed, col].isna().all(), f"{name}.{col}: a suppressed cell carries a value"
             persons = pd.to_numeric(df.loc[published, count], errors="coerce")
             too_few = published & (pd.to_numeric(df[count], errors="coerce").fillna(0).between(1, MIN_COUNT - 1))
@@ -89,7 +89,7 @@ def test_every_published_csv_cell_rests_on_at_least_the_minimum(job):
 
 
 def _hidden(indicators: pd.DataFrame) -> set:
-    rows = indicators[indicators["value_status"].isin(["primary", "secondary"])]
+    rows = indicators[indicators["value_status"].isin(["primary", "secondary", "suppressed"])]
     return set(zip(rows["indicator"], rows["level"], rows["unit_id"].astype(str), rows["year"]))
 
 
@@ -171,7 +171,7 @@ def test_workbook_never_shows_a_suppressed_value(job):
             if isinstance(h, str) and h.endswith("_status") and h[: -len("_status")] in header:
                 v = header.index(h[: -len("_status")])
                 for r in rows[1:]:
-                    if r[j] in ("primary", "secondary"):
+                    if r[j] in ("primary", "secondary", "suppressed"):
                         seen_suppressed += 1
                         assert r[v] in (None, ""), f"{ws.title}: {h[:-7]} shows {r[v]!r} for a suppressed cell"
     assert seen_suppressed > 0, "the demo has small cells; some must be suppressed"
@@ -227,10 +227,10 @@ def test_suppressed_chart_values_are_drawn_as_suppressed_not_left_out(job):
     tdir = result.tables["indicators"].parent
     html = result.html.read_text(encoding="utf-8")
     profiles = [pd.read_csv(p) for p in tdir.glob("profile_*.csv")]
-    hidden_bars = sum(int(p["value_status"].isin(["primary", "secondary"]).sum()) for p in profiles)
+    hidden_bars = sum(int(p["value_status"].isin(["primary", "secondary", "suppressed"]).sum()) for p in profiles)
     assert html.count("kv-bar kv-suppressed") == hidden_bars
     trends = [pd.read_csv(p) for p in tdir.glob("trend_*.csv")]
-    if any(t["value_status"].isin(["primary", "secondary"]).any() for t in trends):
+    if any(t["value_status"].isin(["primary", "secondary", "suppressed"]).any() for t in trends):
         assert "kv-line-chart" in html and "kv-suppressed" in html
 
 
@@ -250,8 +250,8 @@ def test_no_category_or_shared_count_gives_a_hidden_cell_back(job):
                                                               "short_tertiary", "medium_tertiary", "long_tertiary")],
         "crime": ["charged_per_1000", "charges_per_1000", "convicted_per_1000"],
     }
-    hidden = ind["value_status"].isin(["primary", "secondary"])
-    count_hidden = ind["persons_status"].isin(["primary", "secondary"])
+    hidden = ind["value_status"].isin(["primary", "secondary", "suppressed"])
+    count_hidden = ind["persons_status"].isin(["primary", "secondary", "suppressed"])
     checked = 0
     for name, ids in groups.items():
         sub = ind[ind["indicator"].isin(ids)]
@@ -263,3 +263,28 @@ def test_no_category_or_shared_count_gives_a_hidden_cell_back(job):
             assert ch.all() or not ch.any(), g[["indicator", "persons_status"]]
             checked += 1
     assert checked > 100
+
+
+def test_published_files_name_no_rule_a_reader_could_bound_a_cell_by(job):
+    # "primary: fewer than 5 persons in the numerator" tells a reader the cell
+    # is 1-4: files, workbook and HTML say "suppressed" and one reason for
+    # every rule (a cell linked to another table says so).
+    openpyxl = pytest.importorskip("openpyxl")
+    _, result = job
+    tdir = result.tables["indicators"].parent
+    statuses, reasons = set(), set()
+    for path in tdir.glob("*.csv"):
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for c in df.columns:
+            if c.endswith("_status"):
+                statuses |= set(df[c])
+            if c.endswith("_reason"):
+                reasons |= set(df[c])
+    assert statuses <= {"published", "suppressed", "structural_zero"} and "suppressed" in statuses
+    assert not any("fewer than" in r or "complement" in r or "dominance" in r for r in reasons), reasons
+    html = "".join(p.read_text(encoding="utf-8") for p in result.pages.values())
+    assert "fewer than" not in html and "færre end" not in html and "primary suppression" not in html
+    wb = openpyxl.load_workbook(result.workbook, read_only=True)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            assert not any(isinstance(v, str) and ("fewer than" in v or v in ("primary", "secondary")) for v in row)

@@ -34,8 +34,8 @@ def test_workbook_has_one_sheet_per_table_with_status_beside_every_value(tables,
     # every value of the suppressed row is an empty cell with status and reason, never 0
     for j in (2, 5, 8, 11, 14):
         assert nordvest_youth[j] is None
-        assert nordvest_youth[j + 1] == "primary"
-        assert nordvest_youth[j + 2] == "fewer than 5 persons"
+        assert nordvest_youth[j + 1] == "suppressed"
+        assert nordvest_youth[j + 2] == "to protect the confidentiality of persons"
     assert isinstance(rows[1][5], float) and rows[1][5] == 0.62
 
 
@@ -46,7 +46,7 @@ def test_trend_sheet_keeps_numbers_numeric(tables, tmp_path):
     assert [r[0] for r in rows] == [2019, 2020, 2021, 2022, 2023] * 2
     shares = [r[5] for r in rows]
     assert shares[:5] == [0.28, 0.25, None, 0.19, 0.173]
-    assert [r[6] for r in rows][2] == "primary"
+    assert [r[6] for r in rows][2] == "suppressed"
 
 
 def test_a_plain_dataframe_is_refused_before_the_file_exists(tables, tmp_path):

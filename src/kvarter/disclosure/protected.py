@@ -27,7 +27,7 @@ from kvarter.disclosure.policy import DisclosurePolicy
 from kvarter.disclosure.relations import Relation, norm_key
 from kvarter.errors import DisclosureError, InputError
 
-from kvarter.disclosure.status import STATUSES, SUPPRESSED, CellStatus, Reason  # noqa: F401 (re-exported)
+from kvarter.disclosure.status import STATUSES, SUPPRESSED, CellStatus, Reason, public_status  # noqa: F401 (re-exported)
 FORMAT = "kvarter-disclosure/1"
 
 _MINT_TOKEN = object()
@@ -71,6 +71,33 @@ REASONS = {
         "structural_zero": "geen personen (structurele nul)",
     },
 }
+
+#: The reason as published, by language: one text for every rule, so the
+#: reason gives no bound away (see :class:`~kvarter.disclosure.status.CellStatus`);
+#: a cell hidden because it rests on a cell of another table says so.
+PUBLIC_REASONS = {
+    "en": "to protect the confidentiality of persons",
+    "da": "af hensyn til diskretion",
+    "no": "av hensyn til personvern",
+    "nl": "ter bescherming van de privacy",
+}
+
+
+def public_reason(code: str, params: dict, policy: DisclosurePolicy, lang: str = "en") -> str:
+    """A reason as published: the table-dependency of a linked cell, else one
+    text for every rule; empty for a published cell.
+
+    >>> public_reason("numerator", {}, DisclosurePolicy())
+    'to protect the confidentiality of persons'
+    >>> public_reason("structural_zero", {}, DisclosurePolicy(), "da")
+    'ingen personer (strukturelt nul)'
+    """
+    if code in ("published", "structural_zero", "linked"):
+        return reason_text(code, params, policy, lang)
+    if lang not in PUBLIC_REASONS:
+        raise InputError(f"Unknown language {lang!r}; expected one of {sorted(PUBLIC_REASONS)}.")
+    return PUBLIC_REASONS[lang]
+
 
 #: How a suppressed and an empty cell are shown to people.
 SUPPRESSED_MARK = ".."
@@ -303,21 +330,27 @@ class Protected:
 
     def status_counts(self) -> dict[str, int]:
         """Cells per status over all value columns."""
-        counts = dict.fromkeys(STATUSES, 0)
+        # kvarter's own record: primary and secondary apart.
+        counts = {s: 0 for s in STATUSES if s != CellStatus.SUPPRESSED}
         for c in self._view.value_columns:
             for k, v in self._frame[f"{c}_status"].value_counts().items():
                 counts[k] += int(v)
         return counts
 
-    def suppression_summary(self, lang: str = "en") -> pd.DataFrame:
+    def suppression_summary(self, lang: str = "en", *, public: bool = True) -> pd.DataFrame:
         """What was suppressed and why: one row per column, status and reason, with a cell count.
 
-        For a report's methods section.
+        For a report's methods section: ``public`` (the default) counts the
+        statuses and reasons as published, so that a column with a single
+        suppressed cell does not name that cell's rule; ``public=False`` gives
+        kvarter's own record of the rules.
         """
         rows = []
         for c in self._view.value_columns:
             st = self._frame[f"{c}_status"]
-            reasons = self._reasons(c, lang)
+            if public:
+                st = st.map(public_status)
+            reasons = self._reasons(c, lang) if public else self.rule_reasons(c, lang)
             sub = pd.DataFrame({"column": c, "status": st, "reason": reasons})
             sub = sub[sub["status"] != "published"]
             rows.append(sub)
@@ -327,8 +360,42 @@ class Protected:
         )
 
     def _reasons(self, column: str, lang: str) -> list[str]:
+        """The published reasons of ``column`` (see :func:`public_reason`)."""
+        which = 0 if column == self._view.count_column else 1
+        return [public_reason(c[which][0], c[which][1], self.policy, lang) for c in self._codes]
+
+    def rule_reasons(self, column: str, lang: str = "en") -> list[str]:
+        """The rule behind each cell of ``column``, for kvarter's own record
+        (never published: a rule names a bound).
+
+        >>> import pandas as pd
+        >>> from kvarter.disclosure import DisclosurePolicy, protect
+        >>> p = protect(pd.DataFrame({"a": ["A"], "n": [3]}), DisclosurePolicy(), key=["a"],
+        ...             value_columns=["n"], count_column="n")
+        >>> p.rule_reasons("n")
+        ['fewer than 5 persons']
+        """
         which = 0 if column == self._view.count_column else 1
         return [reason_text(c[which][0], c[which][1], self.policy, lang) for c in self._codes]
+
+    def public_frame(self, lang: str = "en") -> pd.DataFrame:
+        """The table as it leaves the program: statuses ``published``,
+        ``suppressed`` or ``structural_zero``, reasons as :func:`public_reason`
+        words them in ``lang``, suppressed values empty.
+
+        >>> import pandas as pd
+        >>> from kvarter.disclosure import DisclosurePolicy, protect
+        >>> p = protect(pd.DataFrame({"a": ["A", "B"], "n": [3, 40]}), DisclosurePolicy(), key=["a"],
+        ...             value_columns=["n"], count_column="n")
+        >>> p.public_frame()[["n_status", "n_reason"]].to_dict("list")
+        {'n_status': ['suppressed', 'published'], 'n_reason': ['to protect the confidentiality of persons', '']}
+        """
+        ensure_protected(self, "Protected.public_frame")
+        f = self._frame.copy()
+        for c in self._view.value_columns:
+            f[f"{c}_status"] = [public_status(s) for s in f[f"{c}_status"]]
+            f[f"{c}_reason"] = self._reasons(c, lang)
+        return f
 
     def display_frame(self, lang: str = "en") -> pd.DataFrame:
         """The table for people: numbers formatted for ``lang``, suppressed cells as
@@ -340,7 +407,7 @@ class Protected:
         >>> protect(t, DisclosurePolicy(), key=["area"], value_columns=["persons"],
         ...         count_column="persons").display_frame("da")
           area persons                    persons_reason
-        0    A      ..              færre end 5 personer
+        0    A      ..          af hensyn til diskretion
         1    B   1.200
         2    C       –  ingen personer (strukturelt nul)
         """
@@ -369,7 +436,7 @@ class Protected:
         """
         ensure_protected(self, "Protected.to_csv")
         path = Path(path)
-        self._frame.to_csv(path, index=False)
+        self.public_frame().to_csv(path, index=False)
         self._write_description(path)
         return path
 
@@ -377,7 +444,7 @@ class Protected:
         """As :meth:`to_csv`, in Parquet."""
         ensure_protected(self, "Protected.to_parquet")
         path = Path(path)
-        self._frame.to_parquet(path, index=False)
+        self.public_frame().to_parquet(path, index=False)
         self._write_description(path)
         return path
 
@@ -454,7 +521,7 @@ def read_published(path) -> PublishedView:
     ...     _ = p.to_csv(f"{d}/persons.csv")
     ...     view = read_published(f"{d}/persons.csv")
     >>> view.key, view.frame["persons_status"].tolist(), view.frame["persons"].tolist()
-    (('area',), ['primary', 'published'], [nan, 17.0])
+    (('area',), ['suppressed', 'published'], [nan, 17.0])
     """
     path = Path(path)
     desc_path = description_path(path)

@@ -15,12 +15,20 @@ from enum import StrEnum
 
 
 class CellStatus(StrEnum):
-    """Whether a cell's value is published, and if not, why in one word."""
+    """Whether a cell's value is published, and if not, why in one word.
+
+    ``primary`` and ``secondary`` are kvarter's own record; what leaves the
+    program says ``suppressed`` for both (as Statistics Netherlands prints
+    ``.``): "primary: fewer than 5 in the numerator" would tell a reader the
+    hidden count is 1-4, and two such cells in one total then come out
+    exactly.
+    """
 
     PUBLISHED = "published"
     PRIMARY = "primary"  # fails a rule itself
     SECONDARY = "secondary"  # hidden so that a primary cell cannot be recomputed
     STRUCTURAL_ZERO = "structural_zero"  # no persons at all: nothing to protect
+    SUPPRESSED = "suppressed"  # the published word for primary and secondary alike
 
 
 class Reason(StrEnum):
@@ -38,4 +46,15 @@ class Reason(StrEnum):
 #: Statuses in the order files list them.
 STATUSES: tuple[CellStatus, ...] = tuple(CellStatus)
 #: The statuses of a cell whose value is withheld.
-SUPPRESSED: tuple[CellStatus, ...] = (CellStatus.PRIMARY, CellStatus.SECONDARY)
+SUPPRESSED: tuple[CellStatus, ...] = (CellStatus.PRIMARY, CellStatus.SECONDARY, CellStatus.SUPPRESSED)
+#: The statuses a published file may carry.
+PUBLIC_STATUSES: tuple[CellStatus, ...] = (CellStatus.PUBLISHED, CellStatus.SUPPRESSED, CellStatus.STRUCTURAL_ZERO)
+
+
+def public_status(status: str) -> str:
+    """The status as published: primary and secondary both read ``suppressed``.
+
+    >>> public_status("primary"), public_status("secondary"), public_status("published")
+    ('suppressed', 'suppressed', 'published')
+    """
+    return CellStatus.SUPPRESSED.value if status in SUPPRESSED else str(status)

@@ -87,10 +87,9 @@ def published(obj, where: str, lang: str = "en") -> PublishedTable:
         ) from None
     checked = ensure_protected(obj, where)
     obj = checked if checked is not None else obj
-    frame = obj.frame
+    # What readers see: statuses and reasons as published (no rule's bound).
+    frame = obj.public_frame(lang) if hasattr(obj, "public_frame") else obj.frame
     localised = None
-    if lang != "en" and hasattr(obj, "display_frame"):
-        localised = obj.display_frame(lang)
     declared = getattr(obj, "value_columns", None)
     # A column with a status twin is a value column even if not declared (the count column).
     values = tuple(dict.fromkeys(
@@ -127,7 +126,7 @@ def grid(obj, *, index: str, columns: str, value: str, where: str = "heat-map", 
     ...             count_column="persons")
     >>> values, reasons, rows, cols = grid(p, index="area", columns="year", value="persons")
     >>> values.tolist(), reasons.tolist(), rows, cols
-    ([[12.0, 10.0], [nan, 20.0]], [[None, None], ['fewer than 5 persons', None]], ['A', 'B'], [2020, 2021])
+    ([[12.0, 10.0], [nan, 20.0]], [[None, None], ['to protect the confidentiality of persons', None]], ['A', 'B'], [2020, 2021])
     """
     table = published(obj, where, lang)
     f = table.frame
@@ -158,7 +157,7 @@ def series(obj, *, x: str, by: str, value: str, where: str = "line chart", lang:
     ...             count_column="persons")
     >>> xs, lines, reasons = series(p, x="year", by="area", value="persons")
     >>> xs, lines["A"].tolist(), lines["B"].tolist(), reasons["B"]
-    ([2020, 2021], [12.0, 10.0], [nan, 20.0], ['fewer than 5 persons', None])
+    ([2020, 2021], [12.0, 10.0], [nan, 20.0], ['to protect the confidentiality of persons', None])
     """
     table = published(obj, where, lang)
     f = table.frame
@@ -190,7 +189,7 @@ def suppression_summary(tables: dict[str, PublishedTable]) -> pd.DataFrame:
     >>> p = protect(t, DisclosurePolicy(), key=["area", "year"], value_columns=["persons"],
     ...             count_column="persons")
     >>> suppression_summary({"persons by year": published(p, "doctest")}).to_dict("records")
-    [{'table': 'persons by year', 'column': 'persons', 'status': 'primary', 'reason': 'fewer than 5 persons', 'cells': 1}]
+    [{'table': 'persons by year', 'column': 'persons', 'status': 'suppressed', 'reason': 'to protect the confidentiality of persons', 'cells': 1}]
     """
     rows = []
     for name, table in tables.items():

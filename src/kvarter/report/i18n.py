@@ -118,6 +118,7 @@ _ROWS: dict[str, tuple[str, str, str, str]] = {
     "primary": ("primary suppression", "primær diskretionering", "primærprikking", "primaire onderdrukking"),
     "secondary": ("secondary suppression", "sekundær diskretionering", "sekundærprikking", "secundaire onderdrukking"),
     "structural_zero": ("structural zero", "strukturelt nul", "strukturell null", "structurele nul"),
+    "suppressed": ("suppressed", "udeladt", "skjult", "onderdrukt"),
     "nothing_suppressed": ("No cell was suppressed.", "Ingen celler er udeladt.", "Ingen celler er skjult.", "Er is geen cel onderdrukt."),
     "hover_hint": (
         "Hover over or focus an area to see its details.",
