@@ -13,6 +13,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 
 from kvarter.errors import InputError
 
@@ -82,7 +83,7 @@ def logit_propensity(Z: np.ndarray, d: np.ndarray, w: np.ndarray | None = None) 
         issubclass(c.category, (ConvergenceWarning, PerfectSeparationWarning)) for c in caught
     )
     coef = np.asarray(fit.params, dtype=float)
-    ps = 1.0 / (1.0 + np.exp(-(Z @ coef)))
+    ps = expit(Z @ coef)
     ps = np.minimum(ps, 1 - 1e-6)
     W = ps * (1 - ps) * w
     H = Z.T @ (W[:, None] * Z)

@@ -121,6 +121,9 @@ def standardised_differences(X: np.ndarray, d: np.ndarray, w_control: np.ndarray
     (0.7071, 0.3536)
     """
     t = d == 1
+    if t.sum() < 2 or (~t).sum() < 2:
+        nan = np.full(X.shape[1], np.nan)
+        return nan, nan
     sd = np.sqrt((X[t].var(axis=0, ddof=1) + X[~t].var(axis=0, ddof=1)) / 2)
     sd = np.where(sd > 0, sd, np.nan)
     wt = np.ones(t.sum()) if w_treated is None else w_treated
