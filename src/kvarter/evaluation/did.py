@@ -31,7 +31,7 @@ from scipy import stats
 
 from kvarter.errors import InputError
 from kvarter.evaluation.drdid import ESTIMATORS
-from kvarter.evaluation.propensity import design
+from kvarter.evaluation.propensity import design, logit_propensity
 from kvarter.validation import check_columns, check_scalar
 
 CONTROLS = ("not_yet_treated", "never_treated")
@@ -84,9 +84,13 @@ class StaggeredDiD:
     notes: list[str] = field(default_factory=list)
     n_boot: int = 999
     seed: int | None = None
+    _multipliers: np.ndarray | None = field(default=None, repr=False)
 
     def _se(self, inf: np.ndarray) -> np.ndarray:
-        return _standard_errors(inf, self.clusters, self.inference, self.n_boot, self.seed)
+        if self.inference == "bootstrap" and self._multipliers is None:
+            n_clusters = len(np.unique(self.clusters)) if self.clusters is not None else inf.shape[0]
+            self._multipliers = mammen_multipliers(n_clusters, self.n_boot, self.seed)
+        return _standard_errors(inf, self.clusters, self.inference, self._multipliers)
 
     def aggregate(self, kind: str = "simple", *, min_e: float = -np.inf, max_e: float = np.inf,
                   balance_e: int | None = None) -> Aggregate:
@@ -276,6 +280,8 @@ def staggered_did(
     if cluster:
         clusters = df[cluster].to_numpy().reshape(n_units, n_t)[:, 0]
     estimator = ESTIMATORS[method]
+    invariant = all(np.all(X == X[:, :1]) for X in Xs)
+    fits: dict = {}
     groups = np.sort(np.unique(G[G > 0]))
     rows, infs = [], []
     for g in groups:
@@ -302,9 +308,16 @@ def staggered_did(
                 inf_full[:] = np.nan
             else:
                 dy = (Y[keep, c] - Y[keep, b])
-                early = min(b, c)
+                early = 0 if invariant else min(b, c)
                 Z = design(np.column_stack([X[keep, early] for X in Xs])) if Xs else np.ones((n1, 1))
-                res = estimator(dy, is_g[keep].astype(float), Z)
+                prop = None
+                if method != "reg":
+                    # One logit per set of rows and covariate values (R's did caches the same way).
+                    key = (g, keep.tobytes(), early)
+                    if key not in fits:
+                        fits[key] = logit_propensity(Z, is_g[keep].astype(float))
+                    prop = fits[key]
+                res = estimator(dy, is_g[keep].astype(float), Z, prop=prop)
                 row["att"] = res.att
                 inf_full[keep] = res.influence * (n_units / n1)
             rows.append(row)
@@ -339,30 +352,36 @@ def _cluster_sums(inf: np.ndarray, clusters: np.ndarray | None) -> np.ndarray:
     return out
 
 
-def _standard_errors(inf, clusters, inference, n_boot, seed) -> np.ndarray:
-    inf = np.atleast_2d(inf.T).T if inf.ndim == 1 else inf
+def _standard_errors(inf, clusters, inference, multipliers) -> np.ndarray:
     n = inf.shape[0]
     sums = _cluster_sums(inf, clusters)
     if inference == "analytic":
         se = np.sqrt(np.sum(sums**2, axis=0)) / n
     else:
-        se = _multiplier_bootstrap(sums, n, n_boot, seed)
-    se = np.where(se <= np.sqrt(np.finfo(float).eps) * 10, np.nan, se)
-    return se
+        draws = multipliers @ np.nan_to_num(sums) / n
+        q75, q25 = np.percentile(draws, [75, 25], axis=0)
+        se = (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
+        se[np.isnan(sums).any(axis=0)] = np.nan
+    return np.where(se <= np.sqrt(np.finfo(float).eps) * 10, np.nan, se)
 
 
-def _multiplier_bootstrap(sums: np.ndarray, n: int, n_boot: int, seed) -> np.ndarray:
-    # Mammen's two-point weights, as R's did (via BMisc); se from the interquartile range.
+def mammen_multipliers(n: int, n_boot: int, seed=None) -> np.ndarray:
+    """Mammen's two-point multipliers (mean 0, variance 1, third moment 1), n_boot x n.
+
+    The multiplier bootstrap of R's ``did`` (via BMisc) draws these per unit
+    (or cluster) and takes standard errors from the interquartile range of
+    the perturbed influence-function means. One draw serves every cell and
+    aggregation of a result, so their bootstrap errors are consistent.
+
+    >>> v = mammen_multipliers(200_000, 1, seed=0)[0]
+    >>> round(float(v.mean()), 2), round(float(v.var()), 2)
+    (0.0, 1.0)
+    """
     rng = np.random.default_rng(seed)
     k1 = 0.5 * (1 - np.sqrt(5))
     k2 = 0.5 * (1 + np.sqrt(5))
     p = (np.sqrt(5) + 1) / (2 * np.sqrt(5))
-    V = np.where(rng.random((n_boot, sums.shape[0])) < p, k1, k2)
-    draws = V @ np.nan_to_num(sums) / n
-    q75, q25 = np.percentile(draws, [75, 25], axis=0)
-    se = (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
-    se[np.isnan(sums).any(axis=0)] = np.nan
-    return se
+    return np.where(rng.random((n_boot, n)) < p, k1, k2)
 
 
 def _pretrend(table: pd.DataFrame, inf: np.ndarray, clusters) -> dict:

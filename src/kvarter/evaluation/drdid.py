@@ -51,7 +51,7 @@ def _outcome_regression(dy, d, Z, w):
     return fitted, lin_rep
 
 
-def did_reg(dy: np.ndarray, d: np.ndarray, Z: np.ndarray, w: np.ndarray | None = None) -> TwoByTwo:
+def did_reg(dy: np.ndarray, d: np.ndarray, Z: np.ndarray, w: np.ndarray | None = None, prop=None) -> TwoByTwo:
     r"""Outcome-regression DiD (Heckman, Ichimura & Todd 1997):
 
     .. math:: \widehat{ATT} = \bar{\Delta Y}_{D=1} - \overline{Z'\hat\beta}_{D=1},
@@ -82,7 +82,7 @@ def _ipw_weights(d, ps, w, trim_level=TRIM_LEVEL):
     return wt, wc
 
 
-def did_ipw(dy: np.ndarray, d: np.ndarray, Z: np.ndarray, w: np.ndarray | None = None) -> TwoByTwo:
+def did_ipw(dy: np.ndarray, d: np.ndarray, Z: np.ndarray, w: np.ndarray | None = None, prop=None) -> TwoByTwo:
     r"""Normalised (Hájek) inverse-probability-weighted DiD (Abadie 2005):
 
     .. math:: \widehat{ATT} = \frac{\sum D_i \Delta Y_i}{\sum D_i}
@@ -97,7 +97,7 @@ def did_ipw(dy: np.ndarray, d: np.ndarray, Z: np.ndarray, w: np.ndarray | None =
     """
     n = len(d)
     w = np.ones(n) if w is None else w / w.mean()
-    prop = logit_propensity(Z, d, w)
+    prop = logit_propensity(Z, d, w) if prop is None else prop
     ps = prop.ps
     wt, wc = _ipw_weights(d, ps, w)
     eta_t = np.mean(wt * dy) / np.mean(wt)
@@ -108,7 +108,7 @@ def did_ipw(dy: np.ndarray, d: np.ndarray, Z: np.ndarray, w: np.ndarray | None =
     return TwoByTwo(float(eta_t - eta_c), inf_t - inf_c)
 
 
-def did_dr(dy: np.ndarray, d: np.ndarray, Z: np.ndarray, w: np.ndarray | None = None) -> TwoByTwo:
+def did_dr(dy: np.ndarray, d: np.ndarray, Z: np.ndarray, w: np.ndarray | None = None, prop=None) -> TwoByTwo:
     r"""Doubly robust DiD (Sant'Anna & Zhao 2020, the "traditional" panel form):
 
     .. math:: \widehat{ATT} = \frac{\sum D_i (\Delta Y_i - \hat m_i)}{\sum D_i}
@@ -124,7 +124,7 @@ def did_dr(dy: np.ndarray, d: np.ndarray, Z: np.ndarray, w: np.ndarray | None = 
     """
     n = len(d)
     w = np.ones(n) if w is None else w / w.mean()
-    prop = logit_propensity(Z, d, w)
+    prop = logit_propensity(Z, d, w) if prop is None else prop
     ps = prop.ps
     fitted, lin_rep_ols = _outcome_regression(dy, d, Z, w)
     wt, wc = _ipw_weights(d, ps, w)
