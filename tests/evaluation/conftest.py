@@ -15,6 +15,10 @@ def _one_blas_thread():
     """Small least-squares problems run many times: multi-threaded BLAS on a
     shared two-core machine made them 15x slower here, so one thread."""
     threadpoolctl = pytest.importorskip("threadpoolctl")
+    try:   # limits reach only the libraries loaded by now: load scikit-learn's OpenMP first
+        import sklearn.ensemble  # noqa: F401
+    except ImportError:
+        pass
     with threadpoolctl.threadpool_limits(1):
         yield
 

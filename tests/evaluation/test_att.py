@@ -126,3 +126,11 @@ def test_bad_input(nsw, change, message):
     covs = ["age", "c"] if "c" in df else ["age"]
     with pytest.raises(InputError, match=message):
         att(df, "treat", "re78", covs)
+
+
+def test_boosting_propensity_is_an_option_with_bootstrap_errors(nsw):
+    pytest.importorskip("sklearn")
+    r = att(nsw["experiment"], "treat", "re78", ["age", "educ", "re75"], method="ipw", propensity="boosting",
+            n_boot=20, seed=1)
+    assert np.isfinite(r.se) and r.ci[0] < r.estimate < r.ci[1]
+    assert abs(r.estimate - 1794.34) < 2 * r.se

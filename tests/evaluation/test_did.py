@@ -205,3 +205,18 @@ def test_always_treated_and_late_units_are_noted():
     assert any("treated from the first period" in n for n in res.notes)
     assert any("after the last period" in n for n in res.notes)
     assert set(res.att_gt.group) == {2, 3}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("control", ["never_treated", "not_yet_treated"])
+def test_mpdta_with_anticipation_equals_moderndid(mpdta, control):
+    moderndid = pytest.importorskip("moderndid")
+    ours = _mp(mpdta, control=control, method="dr", covariates=["lpop"], anticipation=1)
+    ref = moderndid.att_gt(mpdta, "lemp", "year", "countyreal", "first.treat", xformla="~lpop", est_method="dr",
+                           control_group=control.replace("_", ""), boot=False, cband=False, anticipation=1)
+    assert len(ours.att_gt) == 8   # the 2004 group has no period before 2003 left
+    np.testing.assert_allclose(ours.att_gt.att, np.asarray(ref.att_gt), atol=1e-6)
+    np.testing.assert_allclose(ours.att_gt.se, np.asarray(ref.se_gt), atol=1e-6)
+    dyn, ref_dyn = ours.aggregate("dynamic"), moderndid.aggte(ref, type="dynamic", boot=False, cband=False)
+    assert dyn.estimate == pytest.approx(ref_dyn.overall_att, abs=1e-6)
+    assert dyn.se == pytest.approx(ref_dyn.overall_se, abs=1e-6)

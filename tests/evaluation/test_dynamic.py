@@ -126,6 +126,17 @@ def test_other_estimators_recover_the_cumulative_effect(spells, cohorts, method)
     assert res.lock_in.duration >= 5
 
 
+def test_common_support_is_reported(spells, result):
+    cells = result.cells.query("status == 'estimated'")
+    assert {"trimmed_treated", "trimmed_control"} <= set(cells.columns)
+    assert cells.n_treated.sum() == result.curve.n_treated.iloc[0]
+    none = dynamic_effects(spells, "job_training", 6, seed=5, n_boot=5, support=None)
+    assert (none.cells.trimmed_treated == 0).all() and (none.cells.trimmed_control == 0).all()
+    strict = dynamic_effects(spells, "job_training", 6, seed=5, n_boot=5, support=0.05)
+    assert strict.cells.trimmed_control.sum() > 0
+    assert any("common support (0.05)" in n for n in strict.notes)
+
+
 def test_seeded(spells):
     a = dynamic_effects(spells, "job_training", 6, seed=5, n_boot=10)
     b = dynamic_effects(spells, "job_training", 6, seed=5, n_boot=10)

@@ -39,7 +39,7 @@ from scipy import stats
 from scipy.special import expit
 
 from kvarter.errors import InputError
-from kvarter.evaluation.propensity import design
+from kvarter.evaluation.propensity import common_support, design
 from kvarter.evaluation.spells import ON_BENEFIT, Spells
 from kvarter.evaluation.static import (
     METHODS,
@@ -268,13 +268,31 @@ def _curve(prep, cells, w_persons, method, caliper, H):
     return num / tot
 
 
-def _full(prep, cells, method, caliper, H):
+def _trim(prep, cell: _Cell, support) -> tuple[int, int]:
+    # Common support is decided once on the full sample; replicates keep the same rows.
+    Z = design(prep.X[cell.rows][:, cell.cols])
+    ps, _ = _fit_ps(Z, cell.d, np.ones(len(cell.d)))
+    keep = common_support(ps, cell.d, None if support == "minmax" else float(support))
+    cut_t = int((~keep & (cell.d == 1)).sum())
+    cut_c = int((~keep & (cell.d == 0)).sum())
+    if cut_t or cut_c:
+        cell.rows, cell.d, cell.Y = cell.rows[keep], cell.d[keep], cell.Y[keep]
+        X = prep.X[cell.rows]
+        cell.cols = np.flatnonzero(np.ptp(X, axis=0) > 0) if X.shape[1] else cell.cols
+    return cut_t, cut_c
+
+
+def _full(prep, cells, method, caliper, H, support=None, log=None):
     ones = np.ones(prep.n)
     num = np.zeros(H + 1)
     tm = np.zeros(H + 1)
     tot = 0.0
     bal, ps_all, d_all = [], [], []
     for cell in cells:
+        if support is not None:
+            cut = _trim(prep, cell, support)
+            if log is not None:
+                log.loc[log.duration == cell.u, ["trimmed_treated", "trimmed_control"]] = cut
         eff, tmean, n_t, ps, weights = _cell_effect(prep, cell, ones[cell.rows], method, caliper, full=True)
         num += n_t * eff
         tm += n_t * tmean
@@ -330,6 +348,13 @@ def break_even_point(cumulative) -> int | None:
 
 def _summaries(theta, reps, tmean, n_treated, n_control):
     H1 = len(theta)
+    with warnings.catch_warnings():
+        # A duration estimable in too few replicates gives NaN bounds, said in the table.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _summary_tables(theta, reps, tmean, n_treated, n_control, H1)
+
+
+def _summary_tables(theta, reps, tmean, n_treated, n_control, H1):
     se = np.nanstd(reps, axis=0, ddof=1)
     lo, hi = np.nanpercentile(reps, [2.5, 97.5], axis=0)
     curve = pd.DataFrame({
@@ -360,6 +385,7 @@ def dynamic_effects(
     min_treated: int = 10,
     caliper: float | None = 0.2,
     repeat: str = "error",
+    support: str | float | None = "minmax",
 ) -> DynamicEffects:
     r"""The event-time curve θ(τ) of a programme, joining now vs waiting (see the module docstring).
 
@@ -380,6 +406,12 @@ def dynamic_effects(
     variation raises, one constant within a duration is left out there; a
     duration without any comparison unit left, or with fewer than
     ``min_treated`` treated, is skipped and listed in ``cells``.
+
+    Common support: within each duration, ``support="minmax"`` leaves out
+    starts scoring above every comparison unit and comparison units scoring
+    below every start (a number ``a`` keeps scores in [a, 1 - a]; ``None``
+    keeps all); ``cells`` reports how many per duration (``trimmed_treated``,
+    ``trimmed_control``) and ``n_treated``/``n_control`` count what is left.
 
     >>> from kvarter.demo.evaluation import inflow_cohorts
     >>> from kvarter.evaluation.spells import load_spells
@@ -417,7 +449,15 @@ def dynamic_effects(
                          f"units for programme {programme!r}; lower horizon or min_treated.")
     rng = np.random.default_rng(seed)
     draws = [np.bincount(rng.integers(0, prep.n, prep.n), minlength=prep.n) for _ in range(n_boot)]
-    theta, tmean, bal, ps, d = _full(prep, cells, method, caliper, H)
+    log["trimmed_treated"] = 0
+    log["trimmed_control"] = 0
+    theta, tmean, bal, ps, d = _full(prep, cells, method, caliper, H, support, log)
+    trimmed = log[["trimmed_treated", "trimmed_control"]].sum()
+    if trimmed.sum():
+        notes.append(f"common support ({support}) left out {int(trimmed.trimmed_treated)} start(s) and "
+                     f"{int(trimmed.trimmed_control)} comparison row(s) over all durations (see cells).")
+    log["n_treated"] = log["n_treated"] - log["trimmed_treated"]
+    log["n_control"] = log["n_control"] - log["trimmed_control"]
     reps = np.vstack([_curve(prep, cells, w, method, caliper, H) for w in draws])
     est = log[log.status == "estimated"]
     n_control_persons = int(len(np.unique(np.concatenate([c.rows[c.d == 0] for c in cells]))))
@@ -430,7 +470,8 @@ def dynamic_effects(
         warn.append(f"|SMD| > {SMD_WARNING} remains after weighting for: {', '.join(off)}.")
     by_sub, tests = (None, None)
     if subgroups:
-        by_sub, tests = _subgroups(prep, subgroups, H, control, max_duration, min_treated, method, caliper, draws)
+        by_sub, tests = _subgroups(prep, subgroups, H, control, max_duration, min_treated, method, caliper, draws,
+                                   support)
     if control == "not_yet_treated":
         comparison = JOINING_VS_WAITING
     else:
@@ -452,7 +493,7 @@ def dynamic_effects(
     )
 
 
-def _subgroups(prep, subgroups, H, control, max_duration, min_treated, method, caliper, draws):
+def _subgroups(prep, subgroups, H, control, max_duration, min_treated, method, caliper, draws, support):
     owner = "dynamic_effects"
     rows, tests = [], []
     for name in subgroups:
@@ -466,9 +507,12 @@ def _subgroups(prep, subgroups, H, control, max_duration, min_treated, method, c
             cells, log = _cells(prep, H, control, max_duration, min_treated, mask)
             if not cells:
                 continue
-            theta, tmean, *_ = _full(prep, cells, method, caliper, H)
+            log["trimmed_treated"] = 0
+            log["trimmed_control"] = 0
+            theta, tmean, *_ = _full(prep, cells, method, caliper, H, support, log)
             reps = np.vstack([_curve(prep, cells, w, method, caliper, H) for w in draws])
             est = log[log.status == "estimated"]
+            est = est.assign(n_treated=est.n_treated - est.trimmed_treated)
             n_c = int(len(np.unique(np.concatenate([c.rows[c.d == 0] for c in cells]))))
             curve, _ = _summaries(theta, reps, tmean, int(est.n_treated.sum()), n_c)
             curve.insert(0, "level", lev)

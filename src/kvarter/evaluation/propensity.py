@@ -114,7 +114,7 @@ def boosting_propensity(X: np.ndarray, d: np.ndarray, seed: int | None = 0) -> P
             "propensity='boosting' needs scikit-learn; install it (pip install scikit-learn) "
             "or use propensity='logit'."
         ) from None
-    clf = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, random_state=seed)
+    clf = HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, max_leaf_nodes=8, random_state=seed)
     clf.fit(np.asarray(X, dtype=float), d)
     ps = np.clip(clf.predict_proba(np.asarray(X, dtype=float))[:, 1], 1e-6, 1 - 1e-6)
     return Propensity(ps=ps, model="boosting")
