@@ -257,3 +257,15 @@ def test_year_resolution_from_a_person_year_table(cohorts):
     bad = starts.assign(start_year=starts.start_year - 1)
     with pytest.raises(InputError, match="before person"):
         spells_from_person_years(py, bad, covariates=["age"])
+
+
+def test_boosting_propensity_is_an_option_and_worse_than_the_true_logit_here(spells, cohorts, result):
+    # Take-up is logistic-linear in the covariates, so the logit is the right
+    # model; boosted trees find the lock-in but fall short of the true C(24)
+    # (figures in docs/evaluation.md).
+    pytest.importorskip("sklearn")
+    res = dynamic_effects(spells, "job_training", H, propensity="boosting", seed=3, n_boot=20)
+    truth = _truth(res, cohorts).sum()
+    assert res.lock_in.duration >= 5
+    assert abs(res.cumulative_effect - truth) > abs(result.cumulative_effect - _truth(result, cohorts).sum())
+    assert 0 < res.cumulative_effect < truth

@@ -179,7 +179,13 @@ def _prepare(spells: Spells, programme: str, covariates, repeat: str) -> tuple[_
     return _Prepared(n, employed, exit_, start, any_start, length, X, names, inf), notes
 
 
-def _fit_ps(Z, d, w, start=None):
+def _fit_ps(Z, d, w, start=None, model="logit"):
+    if model == "boosting":
+        from kvarter.evaluation.propensity import boosting_classifier
+
+        clf = boosting_classifier(seed=0)
+        clf.fit(Z[:, 1:], d, sample_weight=w)
+        return np.clip(clf.predict_proba(Z[:, 1:])[:, 1], 1e-6, 1 - 1e-6), None
     import statsmodels.api as sm
 
     with warnings.catch_warnings():
@@ -197,10 +203,12 @@ class _Cell:
     d: np.ndarray
     Y: np.ndarray
     cols: np.ndarray
+    model: str = "logit"
     coef: np.ndarray | None = None
 
 
-def _cells(prep: _Prepared, horizon: int, control, max_duration, min_treated, mask) -> tuple[list[_Cell], pd.DataFrame]:
+def _cells(prep: _Prepared, horizon: int, control, max_duration, min_treated, mask,
+           model: str = "logit") -> tuple[list[_Cell], pd.DataFrame]:
     H = horizon
     durations = np.unique(prep.start[(prep.start >= 0) & mask])
     if max_duration is not None:
@@ -228,7 +236,7 @@ def _cells(prep: _Prepared, horizon: int, control, max_duration, min_treated, ma
         Y = prep.employed[rows][:, u:u + H + 1]
         X = prep.X[rows]
         varies = np.ptp(X, axis=0) > 0 if X.shape[1] else np.zeros(0, dtype=bool)
-        cells.append(_Cell(int(u), rows, d, Y, np.flatnonzero(varies)))
+        cells.append(_Cell(int(u), rows, d, Y, np.flatnonzero(varies), model))
     return cells, pd.DataFrame(log, columns=["duration", "n_treated", "n_control", "status", "reason"])
 
 
@@ -239,7 +247,7 @@ def _cell_effect(prep, cell: _Cell, w, method, caliper, full=False):
     if wk[d == 1].sum() == 0 or wk[d == 0].sum() == 0:
         return None
     Z = design(prep.X[cell.rows][keep][:, cell.cols])
-    ps, coef = _fit_ps(Z, d, wk, None if full else cell.coef)
+    ps, coef = _fit_ps(Z, d, wk, None if full else cell.coef, cell.model)
     if full:
         cell.coef = coef
     weights = _weights(d, ps, method, wk, caliper, 0.995)
@@ -271,28 +279,42 @@ def _curve(prep, cells, w_persons, method, caliper, H):
 def _trim(prep, cell: _Cell, support) -> tuple[int, int]:
     # Common support is decided once on the full sample; replicates keep the same rows.
     Z = design(prep.X[cell.rows][:, cell.cols])
-    ps, _ = _fit_ps(Z, cell.d, np.ones(len(cell.d)))
+    ps, _ = _fit_ps(Z, cell.d, np.ones(len(cell.d)), None, cell.model)
     keep = common_support(ps, cell.d, None if support == "minmax" else float(support))
     cut_t = int((~keep & (cell.d == 1)).sum())
     cut_c = int((~keep & (cell.d == 0)).sum())
     if cut_t or cut_c:
         cell.rows, cell.d, cell.Y = cell.rows[keep], cell.d[keep], cell.Y[keep]
         X = prep.X[cell.rows]
-        cell.cols = np.flatnonzero(np.ptp(X, axis=0) > 0) if X.shape[1] else cell.cols
+        if len(X) and X.shape[1]:
+            cell.cols = np.flatnonzero(np.ptp(X, axis=0) > 0)
     return cut_t, cut_c
 
 
-def _full(prep, cells, method, caliper, H, support=None, log=None):
+def _apply_support(prep, cells, support, log) -> list[_Cell]:
+    log["trimmed_treated"] = 0
+    log["trimmed_control"] = 0
+    if support is None:
+        return cells
+    kept = []
+    for cell in cells:
+        cut = _trim(prep, cell, support)
+        at = log.duration == cell.u
+        log.loc[at, ["trimmed_treated", "trimmed_control"]] = cut
+        if cell.d.sum() == 0 or (cell.d == 0).sum() == 0:
+            log.loc[at, ["status", "reason"]] = ["skipped", "no overlap: common support left no treated or no comparison unit"]
+            continue
+        kept.append(cell)
+    return kept
+
+
+def _full(prep, cells, method, caliper, H):
     ones = np.ones(prep.n)
     num = np.zeros(H + 1)
     tm = np.zeros(H + 1)
     tot = 0.0
     bal, ps_all, d_all = [], [], []
     for cell in cells:
-        if support is not None:
-            cut = _trim(prep, cell, support)
-            if log is not None:
-                log.loc[log.duration == cell.u, ["trimmed_treated", "trimmed_control"]] = cut
         eff, tmean, n_t, ps, weights = _cell_effect(prep, cell, ones[cell.rows], method, caliper, full=True)
         num += n_t * eff
         tm += n_t * tmean
@@ -386,6 +408,7 @@ def dynamic_effects(
     caliper: float | None = 0.2,
     repeat: str = "error",
     support: str | float | None = "minmax",
+    propensity: str = "logit",
 ) -> DynamicEffects:
     r"""The event-time curve θ(τ) of a programme, joining now vs waiting (see the module docstring).
 
@@ -393,7 +416,9 @@ def dynamic_effects(
     :func:`~kvarter.evaluation.spells_from_person_years`); ``horizon`` H is in
     its period (months or years). ``method`` is ``"ipw"`` (odds weights),
     ``"aipw"`` (doubly robust) or ``"matching"`` (nearest neighbour on the
-    score's logit within ``caliper`` standard deviations). ``covariates``
+    score's logit within ``caliper`` standard deviations); the score is a
+    logit (statsmodels) or, with ``propensity="boosting"``, scikit-learn's
+    gradient boosting, refitted in every replicate too. ``covariates``
     default to those of :data:`DEFAULT_COVARIATES` present in the inflows
     table; ``subgroups`` names inflow columns (e.g. ``["education"]``) whose
     levels get a curve each, with a bootstrap test of the difference in C(H)
@@ -432,6 +457,8 @@ def dynamic_effects(
     if not (control == "not_yet_treated" or (isinstance(control, int) and not isinstance(control, bool) and control >= 1)):
         raise InputError(f"The 'control' parameter of {owner} must be 'not_yet_treated' or a whole number of "
                          f"periods k >= 1 (no start within k); got {control!r}.")
+    if propensity not in ("logit", "boosting"):
+        raise InputError(f"The 'propensity' parameter of {owner} must be 'logit' or 'boosting'; got {propensity!r}.")
     if repeat not in ("error", "first"):
         raise InputError(f"The 'repeat' parameter of {owner} must be 'error' or 'first'; got {repeat!r}.")
     if covariates is None:
@@ -439,19 +466,21 @@ def dynamic_effects(
     prep, notes = _prepare(spells, programme, covariates, repeat)
     H = horizon
     everyone = np.ones(prep.n, dtype=bool)
-    cells, log = _cells(prep, H, control, max_duration, min_treated, everyone)
-    skipped = log[log.status == "skipped"]
-    if len(skipped):
-        notes.append(f"{len(skipped)} duration(s) skipped (see cells): "
-                     + "; ".join(f"u={r.duration}: {r.reason}" for r in skipped.head(3).itertuples()))
+    cells, log = _cells(prep, H, control, max_duration, min_treated, everyone, propensity)
     if not cells:
         raise InputError(f"No duration has enough treated persons with {H} periods of follow-up and comparison "
                          f"units for programme {programme!r}; lower horizon or min_treated.")
     rng = np.random.default_rng(seed)
     draws = [np.bincount(rng.integers(0, prep.n, prep.n), minlength=prep.n) for _ in range(n_boot)]
-    log["trimmed_treated"] = 0
-    log["trimmed_control"] = 0
-    theta, tmean, bal, ps, d = _full(prep, cells, method, caliper, H, support, log)
+    cells = _apply_support(prep, cells, support, log)
+    if not cells:
+        raise InputError(f"Common support ({support}) left no duration with both treated and comparison units "
+                         f"for programme {programme!r}; try support=None or a logit propensity.")
+    skipped = log[log.status == "skipped"]
+    if len(skipped):
+        notes.append(f"{len(skipped)} duration(s) skipped (see cells): "
+                     + "; ".join(f"u={r.duration}: {r.reason}" for r in skipped.head(3).itertuples()))
+    theta, tmean, bal, ps, d = _full(prep, cells, method, caliper, H)
     trimmed = log[["trimmed_treated", "trimmed_control"]].sum()
     if trimmed.sum():
         notes.append(f"common support ({support}) left out {int(trimmed.trimmed_treated)} start(s) and "
@@ -471,7 +500,7 @@ def dynamic_effects(
     by_sub, tests = (None, None)
     if subgroups:
         by_sub, tests = _subgroups(prep, subgroups, H, control, max_duration, min_treated, method, caliper, draws,
-                                   support)
+                                   support, propensity)
     if control == "not_yet_treated":
         comparison = JOINING_VS_WAITING
     else:
@@ -493,7 +522,8 @@ def dynamic_effects(
     )
 
 
-def _subgroups(prep, subgroups, H, control, max_duration, min_treated, method, caliper, draws, support):
+def _subgroups(prep, subgroups, H, control, max_duration, min_treated, method, caliper, draws, support,
+               propensity="logit"):
     owner = "dynamic_effects"
     rows, tests = [], []
     for name in subgroups:
@@ -504,12 +534,13 @@ def _subgroups(prep, subgroups, H, control, max_duration, min_treated, method, c
         curves = {}
         for lev in levels:
             mask = values == lev
-            cells, log = _cells(prep, H, control, max_duration, min_treated, mask)
+            cells, log = _cells(prep, H, control, max_duration, min_treated, mask, propensity)
             if not cells:
                 continue
-            log["trimmed_treated"] = 0
-            log["trimmed_control"] = 0
-            theta, tmean, *_ = _full(prep, cells, method, caliper, H, support, log)
+            cells = _apply_support(prep, cells, support, log)
+            if not cells:
+                continue
+            theta, tmean, *_ = _full(prep, cells, method, caliper, H)
             reps = np.vstack([_curve(prep, cells, w, method, caliper, H) for w in draws])
             est = log[log.status == "estimated"]
             est = est.assign(n_treated=est.n_treated - est.trimmed_treated)

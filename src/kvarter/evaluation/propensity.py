@@ -95,6 +95,24 @@ def logit_propensity(Z: np.ndarray, d: np.ndarray, w: np.ndarray | None = None) 
     return Propensity(ps=ps, model="logit", coef=coef, linear_rep=score @ hinv, converged=converged)
 
 
+def boosting_classifier(seed: int | None = 0):
+    """The gradient-boosting classifier used for propensity scores (scikit-learn, optional).
+
+    Small trees and 100 rounds: propensity cells are often a few hundred rows.
+
+    >>> boosting_classifier().get_params()["max_leaf_nodes"]
+    8
+    """
+    try:
+        from sklearn.ensemble import HistGradientBoostingClassifier
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise InputError(
+            "propensity='boosting' needs scikit-learn; install it (pip install scikit-learn) "
+            "or use propensity='logit'."
+        ) from None
+    return HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, max_leaf_nodes=8, random_state=seed)
+
+
 def boosting_propensity(X: np.ndarray, d: np.ndarray, seed: int | None = 0) -> Propensity:
     """Propensity from scikit-learn's gradient boosting (``HistGradientBoostingClassifier``).
 
@@ -107,14 +125,7 @@ def boosting_propensity(X: np.ndarray, d: np.ndarray, seed: int | None = 0) -> P
     >>> bool(p[x[:, 0] > 1].mean() > p[x[:, 0] < -1].mean())
     True
     """
-    try:
-        from sklearn.ensemble import HistGradientBoostingClassifier
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise InputError(
-            "propensity='boosting' needs scikit-learn; install it (pip install scikit-learn) "
-            "or use propensity='logit'."
-        ) from None
-    clf = HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, max_leaf_nodes=8, random_state=seed)
+    clf = boosting_classifier(seed)
     clf.fit(np.asarray(X, dtype=float), d)
     ps = np.clip(clf.predict_proba(np.asarray(X, dtype=float))[:, 1], 1e-6, 1 - 1e-6)
     return Propensity(ps=ps, model="boosting")
