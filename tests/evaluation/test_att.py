@@ -87,7 +87,8 @@ def test_nsw_figures_for_the_note(nsw):
 def test_balance_table_and_overlap_histogram(nsw):
     r = att(nsw["psid1"], "treat", "re78", DW_COVARIATES, method="ipw")
     assert list(r.balance.columns) == ["covariate", "mean_treated", "mean_control", "mean_control_weighted",
-                                       "smd_before", "smd_after"]
+                                       "smd_before", "smd_after", "n_treated", "n_control"]
+    assert (r.balance.n_treated == r.n_treated).all() and (r.balance.n_control == r.n_control).all()
     assert r.propensity.n_treated.sum() == r.n_treated
     assert r.propensity.n_control.sum() == r.n_control
     assert r.support == {"trimmed_treated": 0, "trimmed_control": 1405}
@@ -134,3 +135,12 @@ def test_boosting_propensity_is_an_option_with_bootstrap_errors(nsw):
             n_boot=20, seed=1)
     assert np.isfinite(r.se) and r.ci[0] < r.estimate < r.ci[1]
     assert abs(r.estimate - 1794.34) < 2 * r.se
+
+
+def test_matching_standard_error_is_near_the_bootstrap(nsw):
+    # Abadie-Imbens against the bootstrap over units (which is not exact for
+    # matching, Abadie & Imbens 2008, but of the same size).
+    df = nsw["cps1"]
+    ai = att(df, "treat", "re78", DW_COVARIATES, method="matching")
+    boot = att(df, "treat", "re78", DW_COVARIATES, method="matching", n_boot=60, seed=2)
+    assert 0.6 < ai.se / boot.se < 1.6

@@ -22,7 +22,7 @@ class CostEffectiveness:
     """The result of :func:`cost_effectiveness`.
 
     ``table``: event_time, value_gained (discounted, cumulative), net_benefit,
-    lower, upper; ``net_benefit`` at the horizon with its ``ci``;
+    lower, upper, n_treated, n_control; ``net_benefit`` at the horizon with its ``ci``;
     ``break_even`` the event time from which the net benefit stays >= 0
     (``None`` within the horizon); ``sensitivity`` the net benefit at the
     horizon and the break-even for every pair of monthly value and discount rate.
@@ -95,7 +95,8 @@ def cost_effectiveness(result: DynamicEffects, monthly_value, cost=None, discoun
     reps = net_benefit_path(result.replicates, v, cost, r, per_year)
     lo, hi = np.nanpercentile(reps, [2.5, 97.5], axis=0)
     table = pd.DataFrame({"event_time": result.curve["event_time"], "value_gained": path + cost,
-                          "net_benefit": path, "lower": lo, "upper": hi})
+                          "net_benefit": path, "lower": lo, "upper": hi,
+                          "n_treated": result.curve["n_treated"], "n_control": result.curve["n_control"]})
     sens = [{"monthly_value": vv, "discount_rate": rr,
              "net_benefit": float(net_benefit_path(theta, vv, cost, rr, per_year)[-1]),
              "break_even": break_even_point(net_benefit_path(theta, vv, cost, rr, per_year))}

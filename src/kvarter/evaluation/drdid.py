@@ -82,7 +82,8 @@ def _ipw_weights(d, ps, w, trim_level=TRIM_LEVEL):
     return wt, wc
 
 
-def did_ipw(dy: np.ndarray, d: np.ndarray, Z: np.ndarray, w: np.ndarray | None = None, prop=None) -> TwoByTwo:
+def did_ipw(dy: np.ndarray, d: np.ndarray, Z: np.ndarray, w: np.ndarray | None = None, prop=None,
+           trim_level: float = TRIM_LEVEL) -> TwoByTwo:
     r"""Normalised (Hájek) inverse-probability-weighted DiD (Abadie 2005):
 
     .. math:: \widehat{ATT} = \frac{\sum D_i \Delta Y_i}{\sum D_i}
@@ -99,7 +100,7 @@ def did_ipw(dy: np.ndarray, d: np.ndarray, Z: np.ndarray, w: np.ndarray | None =
     w = np.ones(n) if w is None else w / w.mean()
     prop = logit_propensity(Z, d, w) if prop is None else prop
     ps = prop.ps
-    wt, wc = _ipw_weights(d, ps, w)
+    wt, wc = _ipw_weights(d, ps, w, trim_level)
     eta_t = np.mean(wt * dy) / np.mean(wt)
     eta_c = np.mean(wc * dy) / np.mean(wc)
     inf_t = (wt * dy - wt * eta_t) / np.mean(wt)
@@ -108,7 +109,8 @@ def did_ipw(dy: np.ndarray, d: np.ndarray, Z: np.ndarray, w: np.ndarray | None =
     return TwoByTwo(float(eta_t - eta_c), inf_t - inf_c)
 
 
-def did_dr(dy: np.ndarray, d: np.ndarray, Z: np.ndarray, w: np.ndarray | None = None, prop=None) -> TwoByTwo:
+def did_dr(dy: np.ndarray, d: np.ndarray, Z: np.ndarray, w: np.ndarray | None = None, prop=None,
+           trim_level: float = TRIM_LEVEL) -> TwoByTwo:
     r"""Doubly robust DiD (Sant'Anna & Zhao 2020, the "traditional" panel form):
 
     .. math:: \widehat{ATT} = \frac{\sum D_i (\Delta Y_i - \hat m_i)}{\sum D_i}
@@ -127,7 +129,7 @@ def did_dr(dy: np.ndarray, d: np.ndarray, Z: np.ndarray, w: np.ndarray | None = 
     prop = logit_propensity(Z, d, w) if prop is None else prop
     ps = prop.ps
     fitted, lin_rep_ols = _outcome_regression(dy, d, Z, w)
-    wt, wc = _ipw_weights(d, ps, w)
+    wt, wc = _ipw_weights(d, ps, w, trim_level)
     r = dy - fitted
     eta_t = np.mean(wt * r) / np.mean(wt)
     eta_c = np.mean(wc * r) / np.mean(wc)

@@ -83,7 +83,8 @@ class DynamicEffects:
       ``break_even`` (the event time from which the cumulative effect stays
       >= 0, ``None`` if it does not within the horizon);
     - ``balance`` (covariate, smd_before, smd_after, pooled over durations
-      with the numbers treated as weights) and ``balance_by_duration``;
+      with the numbers treated as weights; n_treated, and n_control the
+      fewest comparison units of any duration) and ``balance_by_duration``;
       ``propensity`` (score histogram of both groups);
     - ``by_subgroup`` (subgroup, level, event_time, effect, se, lower,
       upper, n_treated, n_control) and ``subgroup_tests`` (subgroup, level,
@@ -335,9 +336,11 @@ def _pooled_balance(by_duration: pd.DataFrame) -> pd.DataFrame:
     def pool(g):
         w = g["n_treated"].to_numpy(float)
         return pd.Series({"smd_before": np.average(np.nan_to_num(g.smd_before), weights=w),
-                          "smd_after": np.average(np.nan_to_num(g.smd_after), weights=w)})
-    out = by_duration.groupby("covariate", sort=False)[["smd_before", "smd_after", "n_treated"]].apply(pool)
-    return out.reset_index()
+                          "smd_after": np.average(np.nan_to_num(g.smd_after), weights=w),
+                          "n_treated": int(g.n_treated.sum()), "n_control": int(g.n_control.min())})
+    cols = ["smd_before", "smd_after", "n_treated", "n_control"]
+    out = by_duration.groupby("covariate", sort=False)[cols].apply(pool).reset_index()
+    return out.astype({"n_treated": int, "n_control": int})
 
 
 def _lock_in(curve: pd.DataFrame) -> LockIn:

@@ -43,7 +43,8 @@ class ATTResult:
     ``estimate``, ``se`` and ``ci`` (a (lower, upper) pair, 95 %);
     ``n_treated``/``n_control`` the units used after common support;
     ``balance`` a long table (covariate, mean_treated, mean_control,
-    mean_control_weighted, smd_before, smd_after); ``propensity`` the score
+    mean_control_weighted, smd_before, smd_after, n_treated, n_control:
+    group means only, with the counts behind them); ``propensity`` the score
     histogram of both groups (bin_lower, bin_upper, n_treated, n_control);
     ``support`` how many of each group were trimmed; ``warnings`` plain
     sentences (e.g. covariates still unbalanced).
@@ -365,7 +366,7 @@ def _att_arrays(y, d, X, names, method, propensity, caliper, support, trim_level
             notes.append(f"{n_unmatched} treated unit(s) had no comparison unit within the caliper and were dropped.")
     elif propensity == "logit":
         kern = did_ipw if method == "ipw" else did_dr
-        se = float(np.sqrt(np.mean(kern(y, d.astype(float), Z).influence ** 2) / len(y)))
+        se = float(np.sqrt(np.mean(kern(y, d.astype(float), Z, trim_level=trim_level).influence ** 2) / len(y)))
     else:
         se = np.nan
     t = d == 1
@@ -378,6 +379,8 @@ def _att_arrays(y, d, X, names, method, propensity, caliper, support, trim_level
         "mean_control_weighted": np.average(X[~t], axis=0, weights=weights.w_control),
         "smd_before": before,
         "smd_after": after,
+        "n_treated": int(weights.keep_treated.sum()),
+        "n_control": int((weights.w_control > 0).sum()),
     })
     off = balance.loc[balance["smd_after"].abs() > SMD_WARNING, "covariate"].tolist()
     if off:
