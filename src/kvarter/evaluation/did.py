@@ -448,11 +448,11 @@ def _aggregate(res: StaggeredDiD, kind: str, min_e, max_e, balance_e) -> Aggrega
         vec = _combine(att, inf, keepers, w, _wif(keepers, pg, G_units, group))
         se = se_of(vec)
         ntr, nco = summary(keepers)
-        return Aggregate(kind, est, se, (est - _Z * se, est + _Z * se), None, ntr, nco)
+        return Aggregate(kind, est, se, (float(est - _Z * se), float(est + _Z * se)), None, ntr, nco)
 
     rows, vecs = [], []
     if kind == "group":
-        for gi, g in enumerate(groups):
+        for g in groups:
             which = np.flatnonzero((group == g) & (g <= t) & (t <= g + max_e) & valid)
             if len(which) == 0:
                 continue
@@ -511,5 +511,5 @@ def _aggregate(res: StaggeredDiD, kind: str, min_e, max_e, balance_e) -> Aggrega
     tab_g["lower"] = tab_g["att"] - _Z * tab_g["se"]
     tab_g["upper"] = tab_g["att"] + _Z * tab_g["se"]
     tab_g = tab_g[[key, "att", "se", "lower", "upper", "n_treated", "n_control"]]
-    return Aggregate(kind, est, se, (est - _Z * se, est + _Z * se), tab_g,
+    return Aggregate(kind, est, se, (float(est - _Z * se), float(est + _Z * se)), tab_g,
                      int(tab_g["n_treated"].max()), int(tab_g["n_control"].min()))
