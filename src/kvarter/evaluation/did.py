@@ -1,0 +1,515 @@
+"""Staggered adoption: Callaway & Sant'Anna's (2021) group-time average
+treatment effects ATT(g, t) and their aggregations.
+
+Units (areas) adopt a treatment (a designation, an initiative) in different
+years; ``first_treated`` is the first treated period, 0 for never treated.
+Each ATT(g, t) is a two-group, two-period comparison of the units first
+treated in g with comparison units that are never treated or not yet treated
+by t, on the change in outcome since the base period g - 1 (for t < g, the
+"varying" base t - 1, as R's ``did`` does by default, so pre-period cells are
+placebo effects of one period each). Standard errors come from the influence
+functions (one value per unit, so they are clustered by unit), optionally by
+a coarser cluster, or from the multiplier bootstrap.
+
+Two-way fixed effects is not offered: with staggered adoption and effects
+that change over time it compares late adopters with early adopters that
+are already treated and can put negative weight on some effects
+(Goodman-Bacon 2021; de Chaisemartin & D'Haultfœuille 2020).
+
+References: Callaway, B. & Sant'Anna, P. H. C. (2021). Difference-in-
+differences with multiple time periods. *Journal of Econometrics* 225(2),
+200-230. R package ``did`` 2.5 (``att_gt``, ``aggte``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from kvarter.errors import InputError
+from kvarter.evaluation.drdid import ESTIMATORS
+from kvarter.evaluation.propensity import design, logit_propensity
+from kvarter.validation import check_columns, check_scalar
+
+CONTROLS = ("not_yet_treated", "never_treated")
+AGGREGATIONS = ("simple", "dynamic", "group", "calendar")
+INFERENCE = ("analytic", "bootstrap")
+_Z = stats.norm.ppf(0.975)
+
+ATT_GT_COLUMNS = ["group", "time", "event_time", "att", "se", "lower", "upper", "n_treated", "n_control", "post"]
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """One aggregation of the ATT(g, t): the overall ``estimate`` with its
+    ``se`` and 95 % ``ci``, and for ``dynamic``/``group``/``calendar`` the
+    ``table`` by event time, group or calendar time (``att``, ``se``,
+    ``lower``, ``upper``, ``n_treated``, ``n_control``). ``n_treated`` counts
+    the treated units behind a row, ``n_control`` the fewest comparison units
+    of any cell in it, so a publication rule can protect every figure."""
+
+    kind: str
+    estimate: float
+    se: float
+    ci: tuple[float, float]
+    table: pd.DataFrame | None
+    n_treated: int
+    n_control: int
+
+
+@dataclass
+class StaggeredDiD:
+    """The result of :func:`staggered_did`.
+
+    ``att_gt`` is the long table of group-time effects (columns
+    :data:`ATT_GT_COLUMNS`); ``influence`` the units x cells matrix of
+    influence functions; ``pretrend`` the Wald test that every pre-period
+    ATT(g, t) is zero (statistic, df, p-value); ``notes`` what was dropped or
+    changed, and why.
+    """
+
+    att_gt: pd.DataFrame
+    influence: np.ndarray
+    units: np.ndarray
+    unit_group: np.ndarray
+    periods: np.ndarray
+    control: str
+    method: str
+    inference: str
+    clusters: np.ndarray | None
+    pretrend: dict
+    notes: list[str] = field(default_factory=list)
+    n_boot: int = 999
+    seed: int | None = None
+    _multipliers: np.ndarray | None = field(default=None, repr=False)
+
+    def _se(self, inf: np.ndarray) -> np.ndarray:
+        if self.inference == "bootstrap" and self._multipliers is None:
+            n_clusters = len(np.unique(self.clusters)) if self.clusters is not None else inf.shape[0]
+            self._multipliers = mammen_multipliers(n_clusters, self.n_boot, self.seed)
+        return _standard_errors(inf, self.clusters, self.inference, self._multipliers)
+
+    def aggregate(self, kind: str = "simple", *, min_e: float = -np.inf, max_e: float = np.inf,
+                  balance_e: int | None = None) -> Aggregate:
+        """Aggregate the ATT(g, t) as R's ``aggte`` does.
+
+        ``simple``: the average of all post-treatment ATT(g, t) weighted by
+        group size; ``dynamic``: by event time e = t - g (weights by group
+        size), overall the mean over e >= 0; ``group``: per group the mean over
+        its post periods, overall weighted by group size; ``calendar``: per
+        period the size-weighted mean over groups treated by then, overall
+        their mean. Standard errors include the estimation of the weights.
+
+        >>> from kvarter.demo.evaluation import designation_panel
+        >>> panel, _ = designation_panel(n_units=200, seed=3)
+        >>> res = staggered_did(panel, "unit", "year", "first_treated", "outcome")
+        >>> agg = res.aggregate("dynamic")
+        >>> list(agg.table.columns)[:3]
+        ['event_time', 'att', 'se']
+        """
+        if kind not in AGGREGATIONS:
+            raise InputError(f"The 'kind' parameter of aggregate must be one of {', '.join(AGGREGATIONS)}; got {kind!r}.")
+        return _aggregate(self, kind, min_e, max_e, balance_e)
+
+
+def _py(v):
+    # numpy scalars print as np.int64(2) under repr; messages show the plain value.
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _check_panel(data, unit, time, first_treated, outcome, covariates, unbalanced):
+    owner = "staggered_did"
+    check_columns(list(data.columns), [unit, time, first_treated, outcome, *covariates], "data", owner)
+    df = data[[unit, time, first_treated, outcome, *covariates]].copy()
+    for col in [time, first_treated, outcome, *covariates]:
+        vals = pd.to_numeric(df[col], errors="coerce")
+        bad = vals.isna() & df[col].notna()
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(
+                f"Column {col!r} passed to {owner} must be numeric; row {i + 1} holds {_py(df[col].iloc[i])!r}."
+            )
+        missing = vals.isna()
+        if missing.any():
+            i = int(np.flatnonzero(missing.to_numpy())[0])
+            raise InputError(
+                f"Column {col!r} passed to {owner} has {int(missing.sum())} empty value(s) "
+                f"(first at row {i + 1}, {unit}={_py(df[unit].iloc[i])!r}); fill them or drop those rows."
+            )
+        df[col] = vals.astype(float)
+    dup = df.duplicated([unit, time], keep=False)
+    if dup.any():
+        first = df.loc[dup].iloc[0]
+        raise InputError(
+            f"data passed to {owner} has {int(dup.sum())} rows that repeat a ({unit}, {time}) pair "
+            f"(first: {unit}={_py(first[unit])!r}, {time}={first[time]:g}); a panel has one row per unit and period."
+        )
+    varying = df.groupby(unit)[first_treated].nunique()
+    if (varying > 1).any():
+        u = varying.index[varying > 1][0]
+        raise InputError(
+            f"{first_treated!r} passed to {owner} changes within unit {_py(u)!r}; the first treated period "
+            "is a property of the unit and must be the same in all its rows."
+        )
+    periods = np.sort(df[time].unique())
+    counts = df.groupby(unit)[time].count()
+    gaps = counts.index[counts < len(periods)]
+    notes = []
+    if len(gaps):
+        have = df[df[unit] == gaps[0]][time].to_numpy()
+        missing_t = [f"{p:g}" for p in periods if p not in set(have)]
+        msg = (f"the panel passed to {owner} has gaps: {len(gaps)} of {len(counts)} unit(s) lack some of "
+               f"the {len(periods)} periods (first: {unit}={_py(gaps[0])!r} lacks {', '.join(missing_t[:5])})")
+        if unbalanced == "error":
+            raise InputError(msg + "; pass unbalanced='drop' to keep only the units observed in every period.")
+        df = df[~df[unit].isin(set(gaps))]
+        notes.append(msg + f"; unbalanced='drop' left those {len(gaps)} unit(s) out.")
+    return df, periods, notes
+
+
+def staggered_did(
+    data: pd.DataFrame,
+    unit: str,
+    time: str,
+    first_treated: str,
+    outcome: str,
+    control: str = "not_yet_treated",
+    method: str = "dr",
+    covariates: list[str] | None = None,
+    *,
+    anticipation: int = 0,
+    cluster: str | None = None,
+    inference: str = "analytic",
+    n_boot: int = 999,
+    seed: int | None = None,
+    unbalanced: str = "error",
+) -> StaggeredDiD:
+    r"""Group-time average treatment effects ATT(g, t) (Callaway & Sant'Anna 2021).
+
+    For the units first treated in g and a period t, with base period
+    b = g - 1 - anticipation for t >= g (and b = t - 1 before):
+
+    .. math:: ATT(g,t) = E[Y_t - Y_b \mid G = g] - E[Y_t - Y_b \mid C],
+
+    the second term estimated on the comparison units C (never treated, or
+    not yet treated by t: G = 0 or G > t + anticipation) by outcome regression
+    (``"reg"``), normalised inverse probability weighting (``"ipw"``) or the
+    doubly robust combination (``"dr"``) on ``covariates`` taken in the earlier
+    of the two periods. Units already treated in the first period are left
+    out; units first treated after the last period count as never treated
+    (both as in R's ``did``; each is listed in ``notes``).
+
+    A panel with gaps raises :class:`~kvarter.errors.InputError` naming the
+    first incomplete unit, unless ``unbalanced="drop"`` (then the incomplete
+    units are left out and a note says how many). A cell with no comparison
+    unit left (possible with ``not_yet_treated`` in the last periods) is kept
+    as NaN and listed in ``notes``; aggregations skip it.
+
+    Reference: Callaway, B. & Sant'Anna, P. H. C. (2021). *Journal of
+    Econometrics* 225(2), 200-230.
+
+    Examples
+    --------
+    A tiny panel: two units adopt in period 2, two never do; the treated gain
+    one unit in period 2 over the common trend.
+
+    >>> df = pd.DataFrame({"unit": [1, 1, 2, 2, 3, 3, 4, 4], "t": [1, 2] * 4,
+    ...                    "g": [2, 2, 2, 2, 0, 0, 0, 0],
+    ...                    "y": [0.0, 2.0, 1.0, 3.0, 0.0, 1.0, 2.0, 3.0]})
+    >>> res = staggered_did(df, "unit", "t", "g", "y", method="reg")
+    >>> res.att_gt[["group", "time", "att", "n_treated", "n_control"]]
+       group  time  att  n_treated  n_control
+    0      2     2  1.0          2          2
+    >>> res.aggregate("simple").estimate
+    1.0
+    """
+    owner = "staggered_did"
+    covariates = list(covariates or [])
+    if control not in CONTROLS:
+        raise InputError(f"The 'control' parameter of {owner} must be one of {', '.join(CONTROLS)}; got {control!r}.")
+    if method not in ESTIMATORS:
+        raise InputError(f"The 'method' parameter of {owner} must be one of {', '.join(ESTIMATORS)}; got {method!r}.")
+    if inference not in INFERENCE:
+        raise InputError(f"The 'inference' parameter of {owner} must be one of {', '.join(INFERENCE)}; got {inference!r}.")
+    if unbalanced not in ("error", "drop"):
+        raise InputError(f"The 'unbalanced' parameter of {owner} must be 'error' or 'drop'; got {unbalanced!r}.")
+    check_scalar(anticipation, "anticipation", owner, kind=int, min_value=0)
+    extra = [cluster] if cluster else []
+    df, periods, notes = _check_panel(data, unit, time, first_treated, outcome, covariates, unbalanced)
+    if cluster:
+        check_columns(list(data.columns), [cluster], "data", owner)
+        df[cluster] = data.loc[df.index, cluster]
+    df = df.sort_values([unit, time])
+    units = df[unit].drop_duplicates().to_numpy()
+    n_units, n_t = len(units), len(periods)
+    if n_t < 2:
+        raise InputError(f"data passed to {owner} has {n_t} period(s); a difference-in-differences needs at least two.")
+    Y = df[outcome].to_numpy().reshape(n_units, n_t)
+    G = df[first_treated].to_numpy().reshape(n_units, n_t)[:, 0].copy()
+    late = (G > periods[-1])
+    if late.any():
+        notes.append(f"{int(late.sum())} unit(s) first treated after the last period ({periods[-1]:g}) count as never treated.")
+        G[late] = 0
+    always = (G > 0) & (G <= periods[0] + anticipation)
+    if always.any():
+        notes.append(f"{int(always.sum())} unit(s) treated from the first period on have no pre-treatment period and are left out.")
+        keep = ~always
+        Y, G, units = Y[keep], G[keep], units[keep]
+        keep_rows = np.repeat(keep, n_t)
+        df = df[keep_rows]
+        n_units = len(units)
+    bad_g = (G > 0) & ~np.isin(G, periods)
+    if bad_g.any():
+        raise InputError(
+            f"{first_treated!r} passed to {owner} holds {G[bad_g][0]:g} for unit {_py(units[bad_g][0])!r}, which is not "
+            f"one of the panel's periods ({', '.join(f'{p:g}' for p in periods)}); use 0 for never treated."
+        )
+    if control == "never_treated" and not (G == 0).any():
+        raise InputError(f"control='never_treated' passed to {owner}, but no unit is never treated; use control='not_yet_treated'.")
+    Xs = [df[c].to_numpy().reshape(n_units, n_t) for c in covariates]
+    for c, X in zip(covariates, Xs):
+        if np.ptp(X) == 0:
+            raise InputError(
+                f"Covariate {c!r} passed to {owner} has no variation (every value is {X.flat[0]:g}); "
+                "it cannot adjust for anything — leave it out."
+            )
+    clusters = None
+    if cluster:
+        clusters = df[cluster].to_numpy().reshape(n_units, n_t)[:, 0]
+    estimator = ESTIMATORS[method]
+    invariant = all(np.all(X == X[:, :1]) for X in Xs)
+    fits: dict = {}
+    groups = np.sort(np.unique(G[G > 0]))
+    rows, infs = [], []
+    for g in groups:
+        pre_idx = np.flatnonzero(periods + anticipation < g)
+        base_g = pre_idx[-1]
+        is_g = G == g
+        for c in range(1, n_t):
+            t = periods[c]
+            post = g <= t
+            b = base_g if post else c - 1
+            if control == "never_treated":
+                ctrl = G == 0
+            else:
+                ctrl = (G == 0) | ((G > t + anticipation) & (G != g))
+            keep = is_g | ctrl
+            n1 = int(keep.sum())
+            nt, nc = int(is_g.sum()), int(ctrl.sum())
+            inf_full = np.zeros(n_units)
+            e = int(round(t - g))
+            row = {"group": g, "time": t, "event_time": e, "n_treated": nt, "n_control": nc, "post": bool(post)}
+            if nc == 0:
+                notes.append(f"ATT({g:g}, {t:g}) has no comparison unit (every other unit is treated by then); left as NaN.")
+                row["att"] = np.nan
+                inf_full[:] = np.nan
+            else:
+                dy = (Y[keep, c] - Y[keep, b])
+                early = 0 if invariant else min(b, c)
+                Z = design(np.column_stack([X[keep, early] for X in Xs])) if Xs else np.ones((n1, 1))
+                prop = None
+                if method != "reg":
+                    # One logit per set of rows and covariate values (R's did caches the same way).
+                    key = (g, keep.tobytes(), early)
+                    if key not in fits:
+                        fits[key] = logit_propensity(Z, is_g[keep].astype(float))
+                    prop = fits[key]
+                res = estimator(dy, is_g[keep].astype(float), Z, prop=prop)
+                row["att"] = res.att
+                inf_full[keep] = res.influence * (n_units / n1)
+            rows.append(row)
+            infs.append(inf_full)
+    if not rows:
+        raise InputError(f"data passed to {owner} has no treated unit with a pre-treatment period; nothing to estimate.")
+    table = pd.DataFrame(rows)
+    inf = np.column_stack(infs)
+    result = StaggeredDiD(
+        att_gt=table, influence=inf, units=units, unit_group=G, periods=periods, control=control,
+        method=method, inference=inference, clusters=clusters, pretrend={}, notes=notes,
+        n_boot=n_boot, seed=seed,
+    )
+    se = result._se(inf)
+    table["se"] = se
+    table["lower"] = table["att"] - _Z * table["se"]
+    table["upper"] = table["att"] + _Z * table["se"]
+    for col in ("group", "time"):
+        if np.all(np.mod(table[col], 1) == 0):
+            table[col] = table[col].astype(int)
+    result.att_gt = table[ATT_GT_COLUMNS]
+    result.pretrend = _pretrend(table, inf, clusters)
+    return result
+
+
+def _cluster_sums(inf: np.ndarray, clusters: np.ndarray | None) -> np.ndarray:
+    if clusters is None:
+        return inf
+    codes, _ = pd.factorize(clusters)
+    out = np.zeros((codes.max() + 1, inf.shape[1]))
+    np.add.at(out, codes, inf)
+    return out
+
+
+def _standard_errors(inf, clusters, inference, multipliers) -> np.ndarray:
+    n = inf.shape[0]
+    sums = _cluster_sums(inf, clusters)
+    if inference == "analytic":
+        se = np.sqrt(np.sum(sums**2, axis=0)) / n
+    else:
+        draws = multipliers @ np.nan_to_num(sums) / n
+        q75, q25 = np.percentile(draws, [75, 25], axis=0)
+        se = (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
+        se[np.isnan(sums).any(axis=0)] = np.nan
+    return np.where(se <= np.sqrt(np.finfo(float).eps) * 10, np.nan, se)
+
+
+def mammen_multipliers(n: int, n_boot: int, seed=None) -> np.ndarray:
+    """Mammen's two-point multipliers (mean 0, variance 1, third moment 1), n_boot x n.
+
+    The multiplier bootstrap of R's ``did`` (via BMisc) draws these per unit
+    (or cluster) and takes standard errors from the interquartile range of
+    the perturbed influence-function means. One draw serves every cell and
+    aggregation of a result, so their bootstrap errors are consistent.
+
+    >>> v = mammen_multipliers(200_000, 1, seed=0)[0]
+    >>> round(float(v.mean()), 2), round(float(v.var()), 2)
+    (0.0, 1.0)
+    """
+    rng = np.random.default_rng(seed)
+    k1 = 0.5 * (1 - np.sqrt(5))
+    k2 = 0.5 * (1 + np.sqrt(5))
+    p = (np.sqrt(5) + 1) / (2 * np.sqrt(5))
+    return np.where(rng.random((n_boot, n)) < p, k1, k2)
+
+
+def _pretrend(table: pd.DataFrame, inf: np.ndarray, clusters) -> dict:
+    pre = np.flatnonzero((~table["post"].to_numpy()) & table["se"].notna().to_numpy())
+    if len(pre) == 0:
+        return {"statistic": np.nan, "df": 0, "p_value": np.nan,
+                "note": "no pre-treatment cell: every group is treated from the second period on"}
+    n = inf.shape[0]
+    sums = _cluster_sums(inf[:, pre], clusters)
+    V = sums.T @ sums / n
+    att = table["att"].to_numpy()[pre]
+    if np.linalg.cond(V) > 1 / np.finfo(float).eps:
+        return {"statistic": np.nan, "df": len(pre), "p_value": np.nan, "note": "singular covariance of the pre-period cells"}
+    W = float(n * att @ np.linalg.solve(V, att))
+    return {"statistic": W, "df": len(pre), "p_value": float(stats.chi2.sf(W, len(pre))), "note": ""}
+
+
+def _wif(keepers, pg, G_units, group):
+    # Influence of estimating the group-size weights (R did: wif()).
+    n = len(G_units)
+    spg = pg[keepers].sum()
+    centered = np.column_stack([(G_units == group[k]).astype(float) - pg[k] for k in keepers]) if len(keepers) else np.zeros((n, 0))
+    if1 = centered / spg
+    if2 = np.outer(centered.sum(axis=1), pg[keepers] / spg**2)
+    return if1 - if2
+
+
+def _combine(att, inf, which, weights, wif=None):
+    out = inf[:, which] @ weights
+    if wif is not None:
+        out = out + wif @ att[which]
+    return out
+
+
+def _aggregate(res: StaggeredDiD, kind: str, min_e, max_e, balance_e) -> Aggregate:
+    tab = res.att_gt
+    valid = tab["att"].notna().to_numpy()
+    att_all = tab["att"].to_numpy(dtype=float)
+    group = tab["group"].to_numpy(dtype=float)
+    t = tab["time"].to_numpy(dtype=float)
+    ev = t - group
+    n_co = tab["n_control"].to_numpy()
+    inf = res.influence
+    G_units = res.unit_group
+    groups = np.sort(np.unique(group))
+    pg_g = np.array([np.mean(G_units == g) for g in groups])
+    pg = pg_g[np.searchsorted(groups, group)]
+    att = np.nan_to_num(att_all)
+
+    def se_of(vec):
+        return float(res._se(vec[:, None])[0])
+
+    def summary(which):
+        # Treated units behind the cells, and the fewest comparison units of any of them.
+        treated = sum(int(np.sum(G_units == g)) for g in np.unique(group[which]))
+        return treated, int(n_co[which].min())
+
+    keepers = np.flatnonzero((group <= t) & (t <= group + max_e) & valid)
+    if len(keepers) == 0:
+        raise InputError("No post-treatment ATT(g, t) could be estimated; there is nothing to aggregate.")
+    if kind == "simple":
+        w = pg[keepers] / pg[keepers].sum()
+        est = float(att[keepers] @ w)
+        vec = _combine(att, inf, keepers, w, _wif(keepers, pg, G_units, group))
+        se = se_of(vec)
+        ntr, nco = summary(keepers)
+        return Aggregate(kind, est, se, (float(est - _Z * se), float(est + _Z * se)), None, ntr, nco)
+
+    rows, vecs = [], []
+    if kind == "group":
+        for g in groups:
+            which = np.flatnonzero((group == g) & (g <= t) & (t <= g + max_e) & valid)
+            if len(which) == 0:
+                continue
+            w = np.full(len(which), 1 / len(which))
+            vec = _combine(att, inf, which, w)
+            ntr, nco = summary(which)
+            rows.append({"group": g, "att": float(att[which] @ w), "se": se_of(vec), "n_treated": ntr, "n_control": nco})
+            vecs.append(vec)
+        key = "group"
+        tab_g = pd.DataFrame(rows)
+        idx = np.searchsorted(groups, tab_g["group"].to_numpy())
+        pgg = pg_g[idx]
+        est = float(tab_g["att"].to_numpy() @ (pgg / pgg.sum()))
+        vmat = np.column_stack(vecs)
+        wif = _wif(np.arange(len(idx)), pgg, G_units, tab_g["group"].to_numpy())
+        vec = vmat @ (pgg / pgg.sum()) + wif @ tab_g["att"].to_numpy()
+    elif kind == "dynamic":
+        include = valid.copy()
+        eseq = np.unique(ev[valid])
+        if balance_e is not None:
+            include &= (res.periods[-1] - group >= balance_e)
+            eseq = np.unique(ev[include])
+            eseq = eseq[(eseq <= balance_e) & (eseq >= balance_e - res.periods[-1] + res.periods[0])]
+        eseq = eseq[(eseq >= min_e) & (eseq <= max_e)]
+        for e in eseq:
+            which = np.flatnonzero((ev == e) & include)
+            w = pg[which] / pg[which].sum()
+            vec = _combine(att, inf, which, w, _wif(which, pg, G_units, group))
+            ntr, nco = summary(which)
+            rows.append({"event_time": int(e), "att": float(att[which] @ w), "se": se_of(vec), "n_treated": ntr, "n_control": nco})
+            vecs.append(vec)
+        key = "event_time"
+        tab_g = pd.DataFrame(rows)
+        pos = tab_g["event_time"].to_numpy() >= 0
+        if not pos.any():
+            raise InputError("No event time >= 0 is left after min_e/max_e/balance_e; nothing to aggregate.")
+        est = float(tab_g["att"].to_numpy()[pos].mean())
+        vec = np.column_stack(vecs)[:, pos].mean(axis=1)
+    else:
+        for t1 in np.unique(t[group <= t]):
+            which = np.flatnonzero((t == t1) & (group <= t) & valid)
+            if len(which) == 0:
+                continue
+            w = pg[which] / pg[which].sum()
+            vec = _combine(att, inf, which, w, _wif(which, pg, G_units, group))
+            ntr, nco = summary(which)
+            rows.append({"time": t1, "att": float(att[which] @ w), "se": se_of(vec), "n_treated": ntr, "n_control": nco})
+            vecs.append(vec)
+        key = "time"
+        tab_g = pd.DataFrame(rows)
+        est = float(tab_g["att"].mean())
+        vec = np.column_stack(vecs).mean(axis=1)
+    se = se_of(vec)
+    if key in ("group", "time") and np.all(np.mod(tab_g[key], 1) == 0):
+        tab_g[key] = tab_g[key].astype(int)
+    tab_g["lower"] = tab_g["att"] - _Z * tab_g["se"]
+    tab_g["upper"] = tab_g["att"] + _Z * tab_g["se"]
+    tab_g = tab_g[[key, "att", "se", "lower", "upper", "n_treated", "n_control"]]
+    return Aggregate(kind, est, se, (float(est - _Z * se), float(est + _Z * se)), tab_g,
+                     int(tab_g["n_treated"].max()), int(tab_g["n_control"].min()))
