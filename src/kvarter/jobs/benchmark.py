@@ -369,3 +369,42 @@ def benchmark_job(store, policy: DisclosurePolicy, *, indicator, group: str, lev
     tables, notes = benchmark_tables(uv, policy, indicators=ids, group=group, year=year, bands=bands,
                                      mapping=mapping, nearest_indicators=nearest_indicators)
     return Publication(tables=tables, policy=policy, year=int(year), notes=tuple(notes))
+
+
+def monitor_benchmarks(store, policy: DisclosurePolicy, *, ind: pd.DataFrame, published: Protected,
+                       areas: pd.DataFrame, year: int, municipality: str, focus_areas=(), catalogue=None,
+                       notes: list | None = None) -> dict[str, Protected]:
+    """The monitor's benchmarks: the areas of ``municipality`` against their
+    city (``benchmark_areas_*``) and, when the store holds at least
+    :data:`MIN_MUNICIPALITIES` municipalities (from microdata and
+    aggregates), every municipality against its size class
+    (``benchmark_municipalities_*``), on the :data:`HEADLINE_INDICATORS`.
+    The spine tables hold the profiled area (the most populous of
+    ``focus_areas``) and ``municipality``. What cannot be benchmarked is
+    said in ``notes``, never raised.
+    """
+    notes = notes if notes is not None else []
+    tables: dict[str, Protected] = {}
+    res = ind[(ind["indicator"] == "residents") & (ind["level"] == "area") & (ind["year"] == year)]
+    res = dict(zip(res["unit_id"].astype(str), res["value"]))
+    focus = sorted(map(str, focus_areas), key=lambda a: -float(res.get(a, 0) or 0))[:1]
+    for level, group, prefix, spine in (("area", "municipality", "benchmark_areas", focus),
+                                        ("municipality", "size-class", "benchmark_municipalities", [municipality])):
+        try:
+            uv = unit_values(store, policy, level, year, ind=ind, published=published, catalogue=catalogue)
+            keep = None
+            if level == "area":
+                keep = set(uv.units.loc[uv.units["municipality"].astype(str) == str(municipality), "unit_id"])
+            elif len(uv.units) < MIN_MUNICIPALITIES:
+                notes.append(f"Benchmarks: {len(uv.units)} municipalities in the store, fewer than "
+                             f"{MIN_MUNICIPALITIES}; municipalities are not benchmarked against their size class.")
+                continue
+            ids = [i for i in HEADLINE_INDICATORS if i in set(uv.values["indicator"])]
+            t, n = benchmark_tables(uv, policy, indicators=ids, group=group, year=year, prefix=prefix,
+                                    spine_units=spine, units_filter=keep)
+        except InputError as exc:
+            notes.append(f"Benchmarks ({level}): {exc}")
+            continue
+        tables.update(t)
+        notes += [f"Benchmarks ({level}): {x}" for x in n if "outside the 99.8" in x]
+    return tables

@@ -296,7 +296,7 @@ def published_references(comparison: Protected) -> dict[tuple[str, str], float]:
     return {(i, g): float(v) for i, g, v in zip(f.loc[ok, "indicator"], f.loc[ok, "group"], f.loc[ok, "value"])}
 
 
-FUNNEL_VALUES = ["value", "target", "lower_95", "upper_95", "lower_998", "upper_998", "class", "class_unadjusted",
+FUNNEL_VALUES = ["value", "precision", "target", "lower_95", "upper_95", "lower_998", "upper_998", "class", "class_unadjusted",
                  "limits", "phi", "tau2", "overdispersed", "distance", "rank"]
 
 
@@ -347,7 +347,8 @@ def funnel_table(comparison: Protected, groups: pd.DataFrame, *, kinds: dict, li
             owner = gm["unit"].iloc[0] if "partition" not in groups.attrs else None
             rows = pd.DataFrame({
                 "indicator": ind, "year": sub["year"].to_numpy(), "group": g, "unit": ms,
-                "name": sub["name"].to_numpy(), "value": f["value"].to_numpy(), "target": f["target"].to_numpy(),
+                "name": sub["name"].to_numpy(), "value": f["value"].to_numpy(),
+                "precision": f["precision"].to_numpy(), "target": f["target"].to_numpy(),
                 "lower_95": f["lower_95"].to_numpy(), "upper_95": f["upper_95"].to_numpy(),
                 "lower_998": f["lower_998"].to_numpy(), "upper_998": f["upper_998"].to_numpy(),
                 "class": f["class"].to_numpy(), "class_unadjusted": plain["class"].to_numpy(),
