@@ -19,8 +19,8 @@ What keeps them safe:
   whose value is published elsewhere (``published_elsewhere``) is never
   relied on as a hidden complement — when secondary suppression would pick
   it, the group's reference is suppressed instead (repeated to a fixed
-  point). A unit whose reference is suppressed is suppressed with it, since
-  its index would give the reference back.
+  point). Where a reference is suppressed its units' reference, index and
+  difference stay empty, since they would give it back.
 * **Only published values feed derived figures.** The mean of the members,
   percentile ranks, z-scores, funnels (their target, limits and
   overdispersion), spine ranges and quartiles use the unit values the
@@ -156,7 +156,8 @@ def _derived(rows: pd.DataFrame, hidden: np.ndarray, gid: pd.DataFrame, kinds: d
     rows = rows.copy()
     pub = rows[(rows["row"] == UNIT_ROW) & ~hidden]
     val = dict(zip(zip(pub["indicator"], pub["unit"]), pub["value"]))
-    ref_rows = rows[rows["row"] == REFERENCE_ROW]
+    # A suppressed reference leaves its units' reference, index and difference empty (they would give it back).
+    ref_rows = rows[(rows["row"] == REFERENCE_ROW) & ~hidden]
     ref = dict(zip(zip(ref_rows["indicator"], ref_rows["group"]), ref_rows["value"]))
     members = gid.drop_duplicates(["group_id", "member"]).groupby("group_id")["member"].apply(list).to_dict()
     means, sd_of = {}, {}
@@ -175,11 +176,16 @@ def _derived(rows: pd.DataFrame, hidden: np.ndarray, gid: pd.DataFrame, kinds: d
             for c in ("reference", "index", "difference", "percentile_rank", "z_score"):
                 out[c].append(np.nan)
             continue
-        rv = ref.get((ind, g), np.nan)
-        rv = rv if np.isfinite(rv) else mean
-        out["reference"].append(rv)
-        out["index"].append(100 * v / rv if rv else np.nan)
-        out["difference"].append((v - rv) * (100.0 if kinds.get(ind) == "share" else 1.0))
+        if (ind, g) not in ref:
+            out["reference"].append(np.nan)
+            out["index"].append(np.nan)
+            out["difference"].append(np.nan)
+        else:
+            rv = ref[(ind, g)]
+            rv = rv if np.isfinite(rv) else mean  # a count has no pooled value: the members' mean
+            out["reference"].append(rv)
+            out["index"].append(100 * v / rv if rv else np.nan)
+            out["difference"].append((v - rv) * (100.0 if kinds.get(ind) == "share" else 1.0))
         if len(xs):
             out["percentile_rank"].append(100 * (np.sum(xs < v) + 0.5 * (np.sum(xs == v) - 1)) / max(len(xs) - 1, 1)
                                           if len(xs) > 1 else np.nan)
@@ -260,11 +266,6 @@ def protect_comparison(values: pd.DataFrame, groups: pd.DataFrame, policy, *, ki
                     j = key_of.get((rows["indicator"].iat[i], g, REFERENCE_ROW))
                     if j is not None:
                         new[j] = True
-        # A unit whose reference is hidden goes with it (its index would give the reference back).
-        for i in np.flatnonzero(is_unit & ~hid):
-            j = key_of.get((rows["indicator"].iat[i], rows["group"].iat[i], REFERENCE_ROW))
-            if j is not None and hid[j]:
-                new[i] = True
         if (new == linked).all():
             break
         linked = new
