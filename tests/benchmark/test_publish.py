@@ -174,6 +174,6 @@ def test_nearest_neighbours_rest_on_published_values_only():
     w["value"] = w["numerator"] / w["denominator"]
     g = run(w)["benchmark_funnel"].frame
     pd.testing.assert_series_equal(f["distance"], g["distance"])
-    with pytest.raises(InputError, match="k=40 is larger than the 28 other unit"):
+    with pytest.raises(InputError, match="nearest:40 — k=40 is larger than the 28 other unit"):
         uv = UnitValues(values=v, units=units, kinds={"s": "share", "t": "share"})
         benchmark_tables(uv, POLICY, indicators=["s"], group="nearest:40", year=2024, nearest_indicators=["s", "t"])

@@ -65,7 +65,7 @@ def parse_group(text: str) -> tuple[str, dict]:
     >>> parse_group("nearest:x")
     Traceback (most recent call last):
     ...
-    kvarter.errors.InputError: --group nearest:x: k must be a whole number of neighbours >= 1 (e.g. nearest:15).
+    kvarter.errors.InputError: --group nearest:x — k must be a whole number of neighbours >= 1 (e.g. nearest:15).
     """
     head, _, arg = str(text).partition(":")
     if head == "nearest":
@@ -74,7 +74,7 @@ def parse_group(text: str) -> tuple[str, dict]:
         except ValueError:
             k = 0
         if k < 1:
-            raise InputError(f"--group {text}: k must be a whole number of neighbours >= 1 (e.g. nearest:15).")
+            raise InputError(f"--group {text} — k must be a whole number of neighbours >= 1 (e.g. nearest:15).")
         return "nearest", {"k": k}
     if text in GROUPS:
         return GROUPS[text], ({"column": "municipality"} if text == "municipality" else {})
@@ -269,11 +269,11 @@ def benchmark_tables(uv: UnitValues, policy: DisclosurePolicy, *, indicators, gr
                              "(the 2020 definitions, SSB Rapporter 2020/48).")
         opts["mapping"] = Path(mapping)
     if method == "region" and units[opts.get("column", "region")].isna().all():
-        raise InputError(f"--group {group}: no unit has a {opts.get('column', 'region')}; choose another grouping.")
+        raise InputError(f"--group {group} — no unit has a {opts.get('column', 'region')}; choose another grouping.")
     if method == "nearest":
         chosen = [i for i in (nearest_indicators or DEFAULT_NEAREST_INDICATORS) if i in set(uv.values["indicator"])]
         if not chosen:
-            raise InputError(f"--group {group}: none of the nearest-neighbour indicators "
+            raise InputError(f"--group {group} — none of the nearest-neighbour indicators "
                              f"({', '.join(nearest_indicators or DEFAULT_NEAREST_INDICATORS)}) is among the values.")
         p, units = _nearest_values(uv, chosen, policy, prefix)
         if units_filter is not None:
@@ -291,7 +291,7 @@ def benchmark_tables(uv: UnitValues, policy: DisclosurePolicy, *, indicators, gr
         opts["indicators"] = chosen
         k = opts["k"]
         if k > len(complete) - 1:
-            raise InputError(f"--group {group}: k={k} is larger than the {len(complete) - 1} other unit(s) with "
+            raise InputError(f"--group {group} — k={k} is larger than the {len(complete) - 1} other unit(s) with "
                              f"published values of {', '.join(chosen)}; choose k <= {len(complete) - 1}.")
         units = complete
     groups = reference_groups(units, method, include_self=True, **opts)
@@ -300,7 +300,7 @@ def benchmark_tables(uv: UnitValues, policy: DisclosurePolicy, *, indicators, gr
         notes.append(f"{len(ungrouped)} unit(s) have no reference group under --group {group} "
                      f"(e.g. {', '.join(map(str, ungrouped[:3]))}).")
     if groups.empty:
-        raise InputError(f"--group {group}: no unit has a reference group; choose another grouping.")
+        raise InputError(f"--group {group} — no unit has a reference group; choose another grouping.")
     elsewhere = set(uv.published)
     if f"{prefix}_nearest_values" in tables:
         nf = tables[f"{prefix}_nearest_values"].frame
@@ -320,7 +320,7 @@ def funnel_notes(funnel: Protected) -> list[str]:
 
     >>> from kvarter.publish.benchmark import protect_funnel
     >>> t = pd.DataFrame({"indicator": "s", "year": 2024, "group": "g", "unit": ["A", "B"], "name": ["A", "B"],
-    ...     "value": [0.1, 0.5], "target": 0.3, "lower_95": 0.2, "upper_95": 0.4, "lower_998": 0.15,
+    ...     "value": [0.1, 0.5], "precision": 100.0, "target": 0.3, "lower_95": 0.2, "upper_95": 0.4, "lower_998": 0.15,
     ...     "upper_998": 0.45, "class": ["below_998", "above_998"], "class_unadjusted": ["below_998", "above_998"],
     ...     "limits": "exact", "phi": 0.8, "tau2": 0.0, "overdispersed": False, "distance": float("nan"),
     ...     "rank": float("nan"), "persons": [100.0, 100.0], "share_numerator": [10.0, 50.0],
