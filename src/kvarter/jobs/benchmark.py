@@ -246,6 +246,16 @@ def benchmark_tables(uv: UnitValues, policy: DisclosurePolicy, *, indicators, gr
     ``_funnel``, ``_spine``, and ``_nearest_values`` for nearest neighbours)
     and notes for the reader. ``units_filter`` keeps some units only (the
     areas of one municipality).
+
+    >>> v = pd.DataFrame({"indicator": "s", "unit_id": ["A", "B", "C"], "year": 2024, "value": [0.3, 0.1, 0.2],
+    ...     "numerator": [30.0, 10.0, 40.0], "denominator": [100.0, 100.0, 200.0], "persons": [100.0, 100.0, 200.0]})
+    >>> units = pd.DataFrame({"unit_id": ["A", "B", "C"], "name": ["A", "B", "C"], "municipality": "K",
+    ...                       "region": ["N", "N", "S"], "population": [100.0, 100.0, 200.0]})
+    >>> t, notes = benchmark_tables(UnitValues(values=v, units=units, kinds={"s": "share"}), DisclosurePolicy(),
+    ...                             indicators=["s"], group="region", year=2024)
+    >>> c = t["benchmark_comparison"].frame
+    >>> c[c["row"] == "reference"][["group", "value", "members"]].values.tolist()
+    [['N', 0.2, 2.0], ['S', 0.2, 1.0]]
     """
     from kvarter.benchmark import DEFAULT_NEAREST_INDICATORS, reference_groups
     from kvarter.publish.benchmark import protect_benchmark
@@ -382,6 +392,19 @@ def monitor_benchmarks(store, policy: DisclosurePolicy, *, ind: pd.DataFrame, pu
     The spine tables hold the profiled area (the most populous of
     ``focus_areas``) and ``municipality``. What cannot be benchmarked is
     said in ``notes``, never raised.
+
+    >>> from kvarter.store import Store
+    >>> ind = pd.DataFrame({"indicator": ["non_western_share", "residents"], "level": "municipality",
+    ...     "unit_id": "K", "municipality": "K", "region": "R", "year": 2024, "value": [0.1, 100.0],
+    ...     "numerator": [10.0, None], "denominator": [100.0, None], "persons": [100.0, 100.0]})
+    >>> from kvarter.publish.indicators import protect_indicators
+    >>> notes = []
+    >>> monitor_benchmarks(Store(":memory:"), DisclosurePolicy(), ind=ind, published=protect_indicators(ind,
+    ...     DisclosurePolicy()), areas=pd.DataFrame(columns=["area_id", "name"]), year=2024, municipality="K",
+    ...     notes=notes)
+    {}
+    >>> notes[-1]
+    'Benchmarks: 1 municipalities in the store, fewer than 20; municipalities are not benchmarked against their size class.'
     """
     notes = notes if notes is not None else []
     tables: dict[str, Protected] = {}

@@ -291,7 +291,17 @@ def published_units(comparison: Protected) -> pd.DataFrame:
 
 
 def published_references(comparison: Protected) -> dict[tuple[str, str], float]:
-    """``(indicator, group) -> reference`` for the reference rows a comparison table publishes."""
+    """``(indicator, group) -> reference`` for the reference rows a comparison table publishes.
+
+    >>> from kvarter.disclosure import DisclosurePolicy
+    >>> from kvarter.benchmark import reference_groups
+    >>> v = pd.DataFrame({"indicator": "s", "unit_id": ["A", "B"], "year": 2024, "value": [0.3, 0.1],
+    ...     "numerator": [30.0, 10.0], "denominator": [100.0, 100.0], "persons": [100, 100]})
+    >>> c = protect_comparison(v, reference_groups(["A", "B"], "country", include_self=True), DisclosurePolicy(),
+    ...                        kinds={"s": "share"})
+    >>> published_references(c)
+    {('s', 'country'): 0.2}
+    """
     f = comparison.frame
     ok = (f["row"] == REFERENCE_ROW) & ~f["value_status"].isin(SUPPRESSED)
     return {(i, g): float(v) for i, g, v in zip(f.loc[ok, "indicator"], f.loc[ok, "group"], f.loc[ok, "value"])}
@@ -312,6 +322,15 @@ def funnel_table(comparison: Protected, groups: pd.DataFrame, *, kinds: dict, li
     for proportions, SHMI for rates), drawn only when φ > 1; ``class`` is
     the unit's class against the limits drawn, ``class_unadjusted`` against
     the plain ones. Only shares and rates per 1,000 have funnels.
+
+    >>> from kvarter.disclosure import DisclosurePolicy
+    >>> from kvarter.benchmark import reference_groups
+    >>> v = pd.DataFrame({"indicator": "s", "unit_id": ["A", "B"], "year": 2024, "value": [0.3, 0.1],
+    ...     "numerator": [30.0, 10.0], "denominator": [100.0, 100.0], "persons": [100, 100]})
+    >>> g = reference_groups(["A", "B"], "country", include_self=True)
+    >>> c = protect_comparison(v, g, DisclosurePolicy(), kinds={"s": "share"})
+    >>> funnel_table(c, g, kinds={"s": "share"}, adjust=None)[["unit", "target", "class"]].values.tolist()
+    [['A', 0.2, 'above_95'], ['B', 0.2, 'below_95']]
     """
     from kvarter.benchmark import funnel
     from kvarter.benchmark.overdispersion import default_method
