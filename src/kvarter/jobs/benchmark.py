@@ -347,7 +347,8 @@ def funnel_notes(funnel: Protected) -> list[str]:
         plain = int(own["class_unadjusted"].isin(["below_998", "above_998"]).sum())
         over = part.drop_duplicates("group")
         found = over[over["overdispersed"] == True]  # noqa: E712 (a column of booleans)
-        limits = ", ".join(sorted(set(over["limits"].astype(str))))
+        drawn = over["limits"].astype(str).value_counts(sort=False)
+        limits = "; ".join(f"{lim} in {n} group(s)" if len(drawn) > 1 else lim for lim, n in drawn.items())
         od = (f"overdispersion found in {len(found)} of {len(over)} group(s) (phi up to "
               f"{float(found['phi'].max()):.2f})" if len(found) else
               f"no overdispersion (phi {float(over['phi'].max()):.2f} at most)")
