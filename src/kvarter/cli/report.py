@@ -51,6 +51,15 @@ def _run(store_path: Path | None, out: Path | None, lang: str | None, min_count:
     return result
 
 
+def _load_country(store_path: Path, seed: int) -> None:
+    """The synthetic country's municipalities beyond the region, into the store's aggregates (for benchmarks)."""
+    from kvarter.demo.country import synthesize_country
+    from kvarter.store import Store
+
+    with Store(store_path) as st:
+        st.load_many({"aggregates": synthesize_country(seed=seed)}, replace=True)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("report")
     def report(
@@ -101,6 +110,7 @@ def register(app: typer.Typer) -> None:
         data = synthesize(persons=persons, seed=seed)
         paths = write_synthetic(data, out / "demoby")
         load_into_store(paths, store)
+        _load_country(store, seed)
         console.print(f"Loaded into {store}. Synthesising the national school data set ...", highlight=False)
         schools = school_panel_counts(seed=seed, municipalities=8, years=range(2013, 2019))
         # Kept beside the region's files, so `kvarter report --schools` can reuse it.

@@ -177,6 +177,8 @@ def monitor_publication(
     profile = protect_profile(ind, pooled_ids, municipality, year, policy, dominance, hidden, catalogue=cat)
     tables.update({f"trend_{k}": v for k, v in trends.items()})
     tables.update({f"profile_{k}": v for k, v in profile.items()})
+    # Benchmarks (issue 16): the city's areas against the city, municipalities against their size class.
+    tables.update(_benchmarks(store, policy, ind, published_ind, areas, year, municipality, pooled_ids, catalogue, notes))
     others = sorted({str(m) for m in areas.loc[areas["area_id"].isin(designated_ids), "municipality"]} - {municipality})
     if others:
         notes.append(f"Profiles and trends cover {municipality}; designated areas in {', '.join(others)} are "
@@ -209,6 +211,14 @@ def monitor_publication(
         profile=profile, trends=trends, segregation=tuple(parts), notes=tuple(notes),
         percent={p.name: p.percent for p in profile_panels(cat)},
     )
+
+
+def _benchmarks(store, policy, ind, published_ind, areas, year, municipality, focus, catalogue, notes) -> dict:
+    """The benchmark tables of the monitor (:func:`kvarter.jobs.benchmark.monitor_benchmarks`)."""
+    from kvarter.jobs.benchmark import monitor_benchmarks
+
+    return monitor_benchmarks(store, policy, ind=ind, published=published_ind, areas=areas, year=year,
+                              municipality=municipality, focus_areas=focus, catalogue=catalogue, notes=notes)
 
 
 def _size_order(analysis) -> tuple[str, ...]:

@@ -29,6 +29,12 @@ NUMBER_STYLE: dict[str, tuple[str, str, str]] = {
 
 MISSING = "–"
 
+def _benchmark_rows() -> dict[str, tuple[str, str, str, str]]:
+    from kvarter.report.benchmark_labels import ROWS
+
+    return ROWS
+
+
 # key: (en, da, no, nl)
 _ROWS: dict[str, tuple[str, str, str, str]] = {
     # report frame
@@ -159,6 +165,8 @@ _ROWS: dict[str, tuple[str, str, str, str]] = {
     "origin": ("Origin", "Herkomst", "Bakgrunn", "Herkomst"),
     "education_levels": ("Education", "Uddannelse", "Utdanning", "Opleiding"),
 }
+
+_ROWS.update(_benchmark_rows())  # the benchmarks section's labels (kvarter.report.benchmark_labels)
 
 LABELS: dict[str, dict[str, str]] = {
     key: dict(zip(LANGUAGES, texts, strict=True)) for key, texts in _ROWS.items()

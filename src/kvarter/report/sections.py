@@ -274,4 +274,12 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
                           if c in st[f"{prefix}_trends"].frame.columns]
             blocks += [Heading("agreement"), Table(st[f"{prefix}_trends_d"], columns=trend_cols)]
         sections.append(Section(key, blocks))
+    sections += _benchmark_sections(publication, lang)
     return sections
+
+
+def _benchmark_sections(publication: Publication, lang: str) -> list[Section]:
+    """The benchmarks section (issue 16; :mod:`kvarter.report.benchmarks`)."""
+    from kvarter.report.benchmarks import benchmark_sections
+
+    return benchmark_sections(publication, lang)
