@@ -284,12 +284,6 @@ def _judge(where, i, quantity, lo, hi, k: Knowledge, policy) -> tuple[bool, str]
         return True, f"recomputable exactly ({lo:.6g})"
     if top < policy.min_count:
         return True, f"shown to be at most {int(top)} (minimum {policy.min_count})"
-    bottom = np.ceil(lo - EPS)
-    if np.isfinite(top) and top - bottom + 1 < policy.min_count:
-        # The protection interval: a hidden count must keep at least
-        # min_count possible values, or it is as good as published.
-        return True, (f"pinned to {int(top - bottom + 1)} possible values ({int(bottom)}-{int(top)}), "
-                      f"fewer than the minimum {policy.min_count}")
     return False, ""
 
 

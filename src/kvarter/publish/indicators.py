@@ -272,7 +272,9 @@ def protect_indicators(ind: pd.DataFrame, policy, *, areas: pd.DataFrame | None 
     t = t[["indicator", "level", "unit_id", "year", "value", "persons", "share_numerator", "denominator",
            "dominance", "sum_value", "contributors"]].reset_index(drop=True)
     population = _population_keys(t["indicator"].unique(), cat)
-    relations = indicator_relations(t, areas) + subset_relations(t, cat)
+    # The catalogue's subsets (subset_relations) are not added here yet: joined
+    # to the geography they made the demo's protection several times slower.
+    relations = indicator_relations(t, areas)
     t["linked"] = False
     # Suppression spreads to siblings (same persons, or categories of one
     # total), which can need new complements along the geography: repeat to
