@@ -173,6 +173,7 @@ def monitor_publication(
     profile = protect_profile(ind, pooled_ids, municipality, year, policy, dominance, hidden)
     tables.update({f"trend_{k}": v for k, v in trends.items()})
     tables.update({f"profile_{k}": v for k, v in profile.items()})
+    tables.update(_sibling_tables(store, ind, hidden, areas, year, policy, catalogue, say))
     others = sorted({str(m) for m in areas.loc[areas["area_id"].isin(designated_ids), "municipality"]} - {municipality})
     if others:
         notes.append(f"Profiles and trends cover {municipality}; designated areas in {', '.join(others)} are "
@@ -204,6 +205,17 @@ def monitor_publication(
         areas=areas[[c for c in AREA_COLUMNS if c in areas.columns]], designated=designated, shown=shown,
         profile=profile, trends=trends, segregation=tuple(parts), notes=tuple(notes),
     )
+
+
+def _sibling_tables(store, ind, hidden, areas, year, policy, catalogue, say) -> dict[str, Protected]:
+    """The registry's tables (issue 10) when the store holds initiatives, and the
+    housing tables (issue 12) when it holds households."""
+    from kvarter.jobs.housing import housing_tables
+    from kvarter.jobs.registry import registry_tables
+
+    say("registry and housing")
+    return {**registry_tables(store, ind, hidden, areas, year, policy, catalogue=catalogue),
+            **housing_tables(store, policy, hidden=hidden)}
 
 
 def _size_order(analysis) -> tuple[str, ...]:

@@ -159,6 +159,15 @@ _ROWS: dict[str, tuple[str, str, str, str]] = {
     "education_levels": ("Education", "Uddannelse", "Utdanning", "Opleiding"),
 }
 
+# --- labels of the registry and housing sections (issues 10 and 12), kept beside them;
+# a key already above wins.
+from kvarter.report.i18n_housing import ROWS as _HOUSING_ROWS  # noqa: E402
+from kvarter.report.i18n_registry import ROWS as _REGISTRY_ROWS  # noqa: E402
+
+for _key, _texts in {**_REGISTRY_ROWS, **_HOUSING_ROWS}.items():
+    _ROWS.setdefault(_key, _texts)
+# --- end of the registry and housing labels
+
 LABELS: dict[str, dict[str, str]] = {
     key: dict(zip(LANGUAGES, texts, strict=True)) for key, texts in _ROWS.items()
 }

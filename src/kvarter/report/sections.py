@@ -274,4 +274,14 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
                           if c in st[f"{prefix}_trends"].frame.columns]
             blocks += [Heading("agreement"), Table(st[f"{prefix}_trends_d"], columns=trend_cols)]
         sections.append(Section(key, blocks))
+    sections += _sibling_sections(publication, lang)
     return sections
+
+
+def _sibling_sections(publication: Publication, lang: str) -> list[Section]:
+    """The registry's "Initiatives" and the "Housing" sections (issues 10 and 12),
+    each present when the publication holds its tables."""
+    from kvarter.report.housing import housing_sections
+    from kvarter.report.initiatives import initiative_sections
+
+    return initiative_sections(publication, lang) + housing_sections(publication, lang)
