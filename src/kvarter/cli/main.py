@@ -56,7 +56,8 @@ def _options(
 
 
 # Command modules, each with a ``register(app)`` function.
-COMMAND_MODULES = ("data", "synth", "indicators", "segregation", "screening", "disclosure", "report", "registry")
+COMMAND_MODULES = ("data", "synth", "indicators", "segregation", "screening", "disclosure", "report", "registry",
+                   "housing")
 
 for _name in COMMAND_MODULES:
     try:
