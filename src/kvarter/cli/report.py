@@ -60,6 +60,15 @@ def _load_country(store_path: Path, seed: int) -> None:
         st.load_many({"aggregates": synthesize_country(seed=seed)}, replace=True)
 
 
+def _seed_registry(store: Path, console) -> None:
+    """Seed the demo's registry with the example initiatives (issue 10), each marked as an example."""
+    from kvarter.registry.examples import seed_examples
+
+    result = seed_examples(store)
+    added = int((result.table["kind"] == "initiative").sum())
+    console.print(f"Registry: {added} example initiatives (marked as examples) in {store}.", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("report")
     def report(
@@ -111,6 +120,7 @@ def register(app: typer.Typer) -> None:
         paths = write_synthetic(data, out / "demoby")
         load_into_store(paths, store)
         _load_country(store, seed)
+        _seed_registry(store, console)
         console.print(f"Loaded into {store}. Synthesising the national school data set ...", highlight=False)
         schools = school_panel_counts(seed=seed, municipalities=8, years=range(2013, 2019))
         # Kept beside the region's files, so `kvarter report --schools` can reuse it.

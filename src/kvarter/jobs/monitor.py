@@ -179,6 +179,7 @@ def monitor_publication(
     tables.update({f"profile_{k}": v for k, v in profile.items()})
     # Benchmarks (issue 16): the city's areas against the city, municipalities against their size class.
     tables.update(_benchmarks(store, policy, ind, published_ind, areas, year, municipality, pooled_ids, catalogue, notes))
+    tables.update(_sibling_tables(store, ind, hidden, areas, year, policy, catalogue, say))
     others = sorted({str(m) for m in areas.loc[areas["area_id"].isin(designated_ids), "municipality"]} - {municipality})
     if others:
         notes.append(f"Profiles and trends cover {municipality}; designated areas in {', '.join(others)} are "
@@ -219,6 +220,17 @@ def _benchmarks(store, policy, ind, published_ind, areas, year, municipality, fo
 
     return monitor_benchmarks(store, policy, ind=ind, published=published_ind, areas=areas, year=year,
                               municipality=municipality, focus_areas=focus, catalogue=catalogue, notes=notes)
+
+
+def _sibling_tables(store, ind, hidden, areas, year, policy, catalogue, say) -> dict[str, Protected]:
+    """The registry's tables (issue 10) when the store holds initiatives, and the
+    housing tables (issue 12) when it holds households."""
+    from kvarter.jobs.housing import housing_tables
+    from kvarter.jobs.registry import registry_tables
+
+    say("registry and housing")
+    return {**registry_tables(store, ind, hidden, areas, year, policy, catalogue=catalogue),
+            **housing_tables(store, policy, hidden=hidden)}
 
 
 def _size_order(analysis) -> tuple[str, ...]:

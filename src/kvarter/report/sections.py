@@ -275,6 +275,7 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
             blocks += [Heading("agreement"), Table(st[f"{prefix}_trends_d"], columns=trend_cols)]
         sections.append(Section(key, blocks))
     sections += _benchmark_sections(publication, lang)
+    sections += _sibling_sections(publication, lang)
     return sections
 
 
@@ -283,3 +284,12 @@ def _benchmark_sections(publication: Publication, lang: str) -> list[Section]:
     from kvarter.report.benchmarks import benchmark_sections
 
     return benchmark_sections(publication, lang)
+
+
+def _sibling_sections(publication: Publication, lang: str) -> list[Section]:
+    """The registry's "Initiatives" and the "Housing" sections (issues 10 and 12),
+    each present when the publication holds its tables."""
+    from kvarter.report.housing import housing_sections
+    from kvarter.report.initiatives import initiative_sections
+
+    return initiative_sections(publication, lang) + housing_sections(publication, lang)
