@@ -269,7 +269,8 @@ def test_withdrawn_initiatives_are_not_published():
 
 @slow
 def test_the_real_demo_report_has_the_initiatives_section(tmp_path, monkeypatch):
-    # `kvarter demo` as a user runs it (a smaller region): the registry is seeded
+    # `kvarter demo` as a user runs it (the demo's own size: small regions make
+    # secondary suppression slow): the registry is seeded
     # after loading and the report carries the section and the sheets.
     from openpyxl import load_workbook
     from typer.testing import CliRunner
@@ -277,7 +278,7 @@ def test_the_real_demo_report_has_the_initiatives_section(tmp_path, monkeypatch)
     from kvarter.cli.main import app
 
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(app, ["demo", "--persons", "3000", "--store", "demo.duckdb", "--out", "out",
+    result = CliRunner().invoke(app, ["demo", "--store", "demo.duckdb", "--out", "out",
                                       "--lang", "en,da"])
     assert result.exit_code == 0, (result.output, result.exception)
     assert "Registry: 12 example initiatives (marked as examples)" in result.output
