@@ -286,3 +286,25 @@ def format_points(diff, lang: str, decimals: int = 1) -> str:
     check_lang(lang, "format_points")
     unit = {"en": "percentage points", "da": "procentpoint", "no": "prosentpoeng", "nl": "procentpunt"}[lang]
     return f"{format_number(abs(float(diff)) * 100, lang, decimals)} {unit}"
+
+
+def format_indicator_value(value, unit: str, lang: str, *, ratio: bool = False) -> str:
+    """An indicator's value for a reader: shares as percent, counts as whole
+    numbers, means in whole units, rates per 1,000 with one decimal, ratios
+    with two (never scientific notation).
+
+    >>> format_indicator_value(0.11266, "share", "en"), format_indicator_value(50000.0, "count", "en")
+    ('11.3%', '50,000')
+    >>> format_indicator_value(664812.4, "mean", "da"), format_indicator_value(12.634, "per_1000", "en")
+    ('664.812', '12.6')
+    >>> format_indicator_value(1.234, "share", "en", ratio=True), format_indicator_value(float("nan"), "share", "en")
+    ('1.23', '–')
+    """
+    if ratio:
+        return format_number(value, lang, 2)
+    if unit == "share":
+        return format_percent(value, lang, 1)
+    if unit in ("count", "mean"):
+        return format_number(value, lang, 0)
+    return format_number(value, lang, 1)
+
