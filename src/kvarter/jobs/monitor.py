@@ -73,6 +73,24 @@ def _main_municipality(areas: pd.DataFrame, designated_ids: set[str]) -> str:
     return str(pool["municipality"].value_counts().index[0])
 
 
+def _chosen_municipality(areas: pd.DataFrame, name: str) -> str:
+    """``name`` as the areas spell it (case-insensitive), or an error listing the municipalities.
+
+    >>> _chosen_municipality(pd.DataFrame({"municipality": ["Demoby", "Nabokøbing"]}), "nabokøbing")
+    'Nabokøbing'
+    >>> _chosen_municipality(pd.DataFrame({"municipality": ["Demoby"]}), "Demby")
+    Traceback (most recent call last):
+    ...
+    kvarter.errors.InputError: --municipality 'Demby' is not a municipality of the store's areas; they are: Demoby.
+    """
+    known = sorted({str(m) for m in areas["municipality"].dropna()})
+    for m in known:
+        if m.casefold() == str(name).strip().casefold():
+            return m
+    raise InputError(f"--municipality {name!r} is not a municipality of the store's areas; they are: "
+                     f"{', '.join(known)}.")
+
+
 AREA_COLUMNS = ("area_id", "name", "municipality", "region", "kind", "parent_area", "social_housing", "geometry")
 
 
@@ -89,6 +107,7 @@ def monitor_publication(
     progress: Callable[[str], None] | None = None,
     engine: str = "duckdb",
     catalogue=None,
+    municipality: str | None = None,
 ) -> Publication:
     """The monitor's publication over ``store``: indicators (computed when
     missing or stale), designations year by year under the law then in
@@ -114,6 +133,10 @@ def monitor_publication(
     # as loaded: nothing below reloads a user's rule set by its id.
     applied = {rs.id: rs for rs in (r if hasattr(r, "criteria") else load_ruleset(r) for r in rulesets)}
 
+    if municipality is not None and store.has_table("areas"):
+        # A mistyped name is refused before minutes of computing.
+        municipality = _chosen_municipality(store.read("areas"), municipality)
+
     say("indicators")
     # One catalogue for computing and for publishing: a user's catalogue
     # decides its own disclosure structure.
@@ -137,7 +160,10 @@ def monitor_publication(
         notes.append("No area is designated in the latest year; profiles and trends show the social housing areas.")
         sh = areas[areas.get("social_housing", pd.Series(False, index=areas.index)).fillna(False).astype(bool)]
         designated_ids = set(sh["area_id"].astype(str))
-    municipality = _main_municipality(areas, designated_ids)
+    if municipality is None:
+        municipality = _main_municipality(areas, designated_ids)
+    else:
+        municipality = _chosen_municipality(areas, municipality)
     pooled_ids = designated_leaves(areas, designated_ids, municipality)
 
     say("disclosure control")
@@ -288,6 +314,7 @@ def run_report(
     progress: Callable[[str], None] | None = None,
     engine: str = "duckdb",
     catalogue=None,
+    municipality: str | None = None,
 ) -> ReportResult:
     """Run the main job over ``store`` and write the report, the workbook and the tables.
 
@@ -319,10 +346,11 @@ def run_report(
     policy = policy or DisclosurePolicy()
     pub = monitor_publication(store, rulesets=rulesets, year=year, policy=policy, schools=schools,
                               permutations=permutations, bootstrap=bootstrap, seed=seed, progress=progress,
-                              engine=engine, catalogue=catalogue)
+                              engine=engine, catalogue=catalogue, municipality=municipality)
     (progress or (lambda msg: None))("writing")
     pages, workbook, paths = render_publication(pub, out, lang=langs, title=title,
-                                                methods=methods_of(store, rulesets, policy, catalogue))
+                                                methods=methods_of(store, rulesets, policy, catalogue),
+                                                catalogue=catalogue)
     return ReportResult(html=pages[langs[0]], workbook=workbook, tables=paths, year=pub.year,
                         municipality=pub.municipality, designated=dict(pub.designated),
                         seconds=time.perf_counter() - t0, notes=list(pub.notes), pages=pages, publication=pub)

@@ -205,10 +205,10 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
         return (f"{f['properties']['name']}\n{label('residents', lang)}: {rtxt}\n"
                 f"{label('criteria_met', lang)}: {met}\n{label('designation', lang)}: {lists}")
 
-    # One map per municipality with designations (the main one first); leaf
-    # areas only, so a parent polygon never hides the areas inside it.
+    # One map per municipality (the report's own first); leaf areas only, so
+    # a parent polygon never hides the areas inside it.
     leaves = leaf_areas(areas)
-    munis = [municipality] + sorted({str(m) for m in areas.loc[areas["area_id"].astype(str).isin(lists_of), "municipality"]} - {municipality})
+    munis = [municipality] + sorted({str(m) for m in leaves["municipality"].dropna()} - {municipality})
     map_blocks = []
     for m in munis:
         features = []
