@@ -20,7 +20,7 @@ import pandas as pd
 from kvarter.disclosure import DisclosurePolicy, Protected
 from kvarter.errors import InputError
 from kvarter.indicators import load_catalogue
-from kvarter.jobs.indicators import indicator_table
+from kvarter.jobs.indicators import catalogue_for, indicator_table, store_areas, uses_aggregates
 from kvarter.publish import Publication, SegregationPart
 from kvarter.publish.indicators import protect_store_indicators
 from kvarter.publish.links import hidden_cells
@@ -140,9 +140,14 @@ def monitor_publication(
     say("indicators")
     # One catalogue for computing and for publishing: a user's catalogue
     # decides its own disclosure structure.
-    cat = load_catalogue(catalogue) if not hasattr(catalogue, "structure") else catalogue
+    cat = catalogue_for(store, catalogue)
     ind = indicator_table(store, engine=engine, catalogue=cat)
-    areas = store.read("areas") if store.has_table("areas") else pd.DataFrame(columns=["area_id", "name", "municipality", "region"])
+    # An aggregates-only store (CBS) reports what its counts support, said once.
+    from_aggregates = uses_aggregates(store)
+    if from_aggregates:
+        notes.append("Computed from published aggregates (no microdata): only the indicators the counts support; "
+                     + " ".join(ind.attrs.get("notes", [])))
+    areas = store_areas(store)
     areas["area_id"] = areas["area_id"].astype(str)
     years = sorted(int(y) for y in ind["year"].unique())
     year = int(year or years[-1])
@@ -150,6 +155,12 @@ def monitor_publication(
         raise InputError(f"No indicators for year {year}; the store has {years[0]}-{years[-1]}.")
 
     say("screening")
+    if "social_housing" not in areas.columns:
+        # The state's lists screen social housing areas; without that column they cannot be drawn up.
+        for rs_id in [r for r, rs in applied.items() if rs.population.social_housing]:
+            notes.append(f"{rs_id}: not screened, since it screens social housing areas and the areas have no "
+                         "social_housing column (load an areas table with one).")
+            del applied[rs_id]
     result = _screen_years(ind, areas, list(applied.values()), [y for y in years if y <= year])
     long = designations_long(result)
     store.write_result("designations", long)
@@ -226,12 +237,22 @@ def monitor_publication(
             st = protect_segregation(a, policy, "schools")
             tables.update(st)
             parts.append(SegregationPart("segregation_schools", "schools", st, _size_order(a)))
-    persons = store.table("persons").execute()
-    a_res = analyse_segregation(persons, units="area", permutations=permutations, bootstrap=bootstrap, seed=seed,
-                                min_unit_size=0, min_municipality_size=0)
-    at = protect_segregation(a_res, policy, "areas")
-    tables.update(at)
-    parts.append(SegregationPart("segregation_areas", "areas", at, _size_order(a_res)))
+    if from_aggregates:
+        from kvarter.segregation.aggregates import counts_from_aggregates
+
+        kind = str(areas["kind"].iloc[0]) if "kind" in areas.columns and len(areas) else "neighbourhood"
+        residents_source = counts_from_aggregates(store.read("aggregates"), "origin", unit_kind=kind).counts
+    else:
+        residents_source = store.table("persons").execute()
+    try:
+        a_res = analyse_segregation(residents_source, units="area", permutations=permutations, bootstrap=bootstrap,
+                                    seed=seed, min_unit_size=0, min_municipality_size=0)
+    except InputError as exc:
+        notes.append(f"Residents across areas: {exc}")
+    else:
+        at = protect_segregation(a_res, policy, "areas")
+        tables.update(at)
+        parts.append(SegregationPart("segregation_areas", "areas", at, _size_order(a_res)))
     return Publication(
         tables=tables, policy=policy, year=year, municipality=municipality,
         areas=areas[[c for c in AREA_COLUMNS if c in areas.columns]], designated=designated, shown=shown,

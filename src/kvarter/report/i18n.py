@@ -57,6 +57,8 @@ _ROWS: dict[str, tuple[str, str, str, str]] = {
     "load_records": ("Load records", "Indlæsninger", "Innlastinger", "Laadregistraties"),
     "indicator_definitions": ("Indicator definitions", "Indikatordefinitioner", "Indikatordefinisjoner", "Indicatordefinities"),
     "rule_sets": ("Rule-set versions", "Regelsætversioner", "Regelsettversjoner", "Versies van regelsets"),
+    "notes": ("Notes on this report", "Bemærkninger til rapporten", "Merknader til rapporten",
+              "Opmerkingen bij dit rapport"),
     "about_sheet": ("About", "Om", "Om", "Over"),
     "about_title": ("About this workbook", "Om denne projektmappe", "Om denne arbeidsboken", "Over deze werkmap"),
     "about_scope": ("Scope", "Omfang", "Omfang", "Reikwijdte"),

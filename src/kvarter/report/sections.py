@@ -164,7 +164,9 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
     shown, profile, trends = publication.shown, publication.profile, publication.trends
     if "area_id" not in areas.columns:
         areas = pd.DataFrame(columns=["area_id", "name", "municipality"])
-    sections = []
+    # What the job could not do or had to assume (an aggregates-only store,
+    # rule sets left out, short panels) is said once, first.
+    sections = [Section("notes", [Paragraph(n) for n in publication.notes])] if publication.notes else []
     # Map: areas coloured by their strongest designation in the latest year.
     lists_of: dict[str, list[str]] = {}
     for lid, ids in publication.designated.items():
