@@ -43,12 +43,27 @@ def indicator_table(store, *, engine: str = "duckdb", recompute: bool = False, c
 
 
 def uses_aggregates(store) -> bool:
-    """Whether the store's indicators come from published aggregates (no microdata loaded)."""
+    """Whether the store's indicators come from published aggregates (no microdata loaded).
+
+    >>> from kvarter.store import Store
+    >>> st = Store(":memory:")
+    >>> st.write_result("aggregates", pd.DataFrame({"unit_id": ["BU1"], "count": [5]}))
+    >>> uses_aggregates(st)
+    True
+    """
     return not store.has_table("persons") and store.has_table("aggregates")
 
 
 def store_areas(store) -> pd.DataFrame:
-    """The store's areas; for an aggregates-only store without an areas table, the aggregates' finest units."""
+    """The store's areas; for an aggregates-only store without an areas table, the aggregates' finest units.
+
+    >>> from kvarter.store import Store
+    >>> st = Store(":memory:")
+    >>> st.write_result("aggregates", pd.DataFrame({"unit_id": ["GM0518", "BU05180170"], "unit_name": None,
+    ...                                             "unit_kind": ["municipality", "neighbourhood"]}))
+    >>> store_areas(st)[["area_id", "municipality"]].values.tolist()
+    [['BU05180170', 'GM0518']]
+    """
     if store.has_table("areas"):
         return store.read("areas")
     if store.has_table("aggregates"):
@@ -59,7 +74,12 @@ def store_areas(store) -> pd.DataFrame:
 
 
 def catalogue_for(store, catalogue=None):
-    """The catalogue in use: the caller's, else the aggregates' for an aggregates-only store, else the built-in."""
+    """The catalogue in use: the caller's, else the aggregates' for an aggregates-only store, else the built-in.
+
+    >>> from kvarter.store import Store
+    >>> "education_low_share_15_74" in catalogue_for(Store(":memory:")).ids
+    False
+    """
     from kvarter.indicators import load_catalogue
 
     if catalogue is not None:
