@@ -101,6 +101,8 @@ def areas_from_aggregates(aggregates: pd.DataFrame, kind: str | None = None) -> 
     """
     units = aggregates[["unit_id", "unit_kind", "unit_name"]].drop_duplicates("unit_id").copy()
     units["unit_id"] = units["unit_id"].astype(str)
+    # An all-empty name column may come back from the store as numbers.
+    units["unit_name"] = [n if isinstance(n, str) and n else None for n in units["unit_name"]]
     munis = units[units["unit_kind"] == "municipality"]
     others = units[units["unit_kind"] != "municipality"]
     if others.empty:
@@ -120,9 +122,9 @@ def areas_from_aggregates(aggregates: pd.DataFrame, kind: str | None = None) -> 
             bad = part.loc[municipality.isna(), "unit_id"].iloc[0]
             raise InputError(f"Cannot tell the municipality of unit {bad!r} from the aggregates; load an areas table "
                              "(kvarter load areas.csv --table areas) naming each unit's municipality.")
-    names = part["unit_name"].where(part["unit_name"].map(lambda v: isinstance(v, str) and bool(v)), part["unit_id"])
+    names = [n if n else u for n, u in zip(part["unit_name"], part["unit_id"])]
     return pd.DataFrame({
-        "area_id": part["unit_id"].to_numpy(), "name": names.to_numpy(),
+        "area_id": part["unit_id"].to_numpy(), "name": names,
         "municipality": [muni_name.get(m, m) for m in municipality], "region": None, "kind": kind,
     }).reset_index(drop=True)
 
