@@ -122,7 +122,7 @@ def areas_from_aggregates(aggregates: pd.DataFrame, kind: str | None = None) -> 
             bad = part.loc[municipality.isna(), "unit_id"].iloc[0]
             raise InputError(f"Cannot tell the municipality of unit {bad!r} from the aggregates; load an areas table "
                              "(kvarter load areas.csv --table areas) naming each unit's municipality.")
-    names = [n if n else u for n, u in zip(part["unit_name"], part["unit_id"])]
+    names = [n if isinstance(n, str) and n else u for n, u in zip(part["unit_name"], part["unit_id"])]
     return pd.DataFrame({
         "area_id": part["unit_id"].to_numpy(), "name": names,
         "municipality": [muni_name.get(m, m) for m in municipality], "region": None, "kind": kind,
