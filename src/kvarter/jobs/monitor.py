@@ -224,19 +224,10 @@ def monitor_publication(
 
     say("segregation")
     parts: list[SegregationPart] = []
-    from kvarter.segregation import analyse_segregation
-
     school_source = schools if schools is not None else (store if store.has_values("persons", "school_id") else None)
     if school_source is not None:
-        try:
-            a = analyse_segregation(school_source, units="school", permutations=permutations,
-                                    bootstrap=bootstrap, seed=seed)
-        except InputError as exc:
-            notes.append(f"Pupils across schools: {exc}")
-        else:
-            st = protect_segregation(a, policy, "schools")
-            tables.update(st)
-            parts.append(SegregationPart("segregation_schools", "schools", st, _size_order(a)))
+        _segregation_part(school_source, "school", "schools", policy, tables, parts, notes, "Pupils across schools",
+                          permutations=permutations, bootstrap=bootstrap, seed=seed)
     if from_aggregates:
         from kvarter.segregation.aggregates import counts_from_aggregates
 
@@ -244,21 +235,30 @@ def monitor_publication(
         residents_source = counts_from_aggregates(store.read("aggregates"), "origin", unit_kind=kind).counts
     else:
         residents_source = store.table("persons").execute()
-    try:
-        a_res = analyse_segregation(residents_source, units="area", permutations=permutations, bootstrap=bootstrap,
-                                    seed=seed, min_unit_size=0, min_municipality_size=0)
-    except InputError as exc:
-        notes.append(f"Residents across areas: {exc}")
-    else:
-        at = protect_segregation(a_res, policy, "areas")
-        tables.update(at)
-        parts.append(SegregationPart("segregation_areas", "areas", at, _size_order(a_res)))
+    _segregation_part(residents_source, "area", "areas", policy, tables, parts, notes, "Residents across areas",
+                      permutations=permutations, bootstrap=bootstrap, seed=seed, min_unit_size=0,
+                      min_municipality_size=0)
     return Publication(
         tables=tables, policy=policy, year=year, municipality=municipality,
         areas=areas[[c for c in AREA_COLUMNS if c in areas.columns]], designated=designated, shown=shown,
         profile=profile, trends=trends, segregation=tuple(parts), notes=tuple(notes),
         percent={p.name: p.percent for p in profile_panels(cat)},
     )
+
+
+def _segregation_part(source, units: str, prefix: str, policy, tables: dict, parts: list, notes: list, what: str,
+                      **options) -> None:
+    """Analyse segregation across ``units``, protect it and add it to the publication (or say why not)."""
+    from kvarter.segregation import analyse_segregation
+
+    try:
+        analysis = analyse_segregation(source, units=units, **options)
+    except InputError as exc:
+        notes.append(f"{what}: {exc}")
+        return
+    protected = protect_segregation(analysis, policy, prefix)
+    tables.update(protected)
+    parts.append(SegregationPart(f"segregation_{prefix}", prefix, protected, _size_order(analysis)))
 
 
 def _benchmarks(store, policy, ind, published_ind, areas, year, municipality, focus, catalogue, notes) -> dict:
