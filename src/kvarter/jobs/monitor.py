@@ -306,7 +306,7 @@ def methods_of(store, rulesets, policy, catalogue=None):
         {k: str(v) for k, v in r.items() if k in ("table", "source", "rows", "sha256", "loaded_at")}
         for r in loads.to_dict("records")
     ]
-    cat = catalogue if hasattr(catalogue, "structure") else load_catalogue(catalogue)
+    cat = catalogue_for(store, catalogue)
     indicators = [{"indicator": i.id, "definition": getattr(i, "description", "") or ""} for i in cat.indicators]
     rs_rows = []
     for name in rulesets:
@@ -371,7 +371,7 @@ def run_report(
     (progress or (lambda msg: None))("writing")
     pages, workbook, paths = render_publication(pub, out, lang=langs, title=title,
                                                 methods=methods_of(store, rulesets, policy, catalogue),
-                                                catalogue=catalogue)
+                                                catalogue=catalogue_for(store, catalogue))
     return ReportResult(html=pages[langs[0]], workbook=workbook, tables=paths, year=pub.year,
                         municipality=pub.municipality, designated=dict(pub.designated),
                         seconds=time.perf_counter() - t0, notes=list(pub.notes), pages=pages, publication=pub)

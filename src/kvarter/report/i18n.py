@@ -59,6 +59,8 @@ _ROWS: dict[str, tuple[str, str, str, str]] = {
     "rule_sets": ("Rule-set versions", "Regelsætversioner", "Regelsettversjoner", "Versies van regelsets"),
     "notes": ("Notes on this report", "Bemærkninger til rapporten", "Merknader til rapporten",
               "Opmerkingen bij dit rapport"),
+    "middle": ("middle", "mellem", "middels", "midden"),
+    "education": ("education", "uddannelse", "utdanning", "opleiding"),
     "about_sheet": ("About", "Om", "Om", "Over"),
     "about_title": ("About this workbook", "Om denne projektmappe", "Om denne arbeidsboken", "Over deze werkmap"),
     "about_scope": ("Scope", "Omfang", "Omfang", "Reikwijdte"),
@@ -242,8 +244,34 @@ def label(key: str, lang: str, default: str | None = None) -> str:
     check_lang(lang, "label")
     row = LABELS.get(key)
     if row is None:
+        composed = _composed_label(str(key), lang)
+        if composed is not None:
+            return composed
         return key if default is None else default
     return row[lang]
+
+
+def _composed_label(key: str, lang: str) -> str | None:
+    """A group pair (``native_vs_non_western``) or a theme's category
+    (``income_high``) in words, when every part has a label.
+
+    >>> _composed_label("native_vs_non_western", "en"), _composed_label("income_high_vs_income_low", "da")
+    ('native origin – non-western', 'indkomst høj – indkomst lav')
+    >>> _composed_label("Nord_vs_Syd", "en") is None
+    True
+    """
+    def part(x: str) -> str | None:
+        if x in LABELS:
+            return LABELS[x][lang]
+        head, _, tail = x.partition("_")
+        if tail and head in LABELS and tail in LABELS:
+            return f"{LABELS[head][lang]} {LABELS[tail][lang].lower()}"
+        return None
+
+    if "_vs_" in key:
+        parts = [part(x) for x in key.split("_vs_")]
+        return " – ".join(parts) if all(parts) else None
+    return None
 
 
 def _group_thousands(digits: str, sep: str) -> str:

@@ -81,7 +81,7 @@ def heatmap_blocks(protected_results: Protected, order, lang: str, index: str = 
     ...                                min_unit_size=0, min_municipality_size=0)
     >>> results = protect_segregation(analysis, DisclosurePolicy(), "school")["school_results"]
     >>> blocks = heatmap_blocks(results, ["M"], "en")
-    >>> len(blocks), blocks[0].svg.startswith("<svg"), "D — native_vs_western" in blocks[0].svg
+    >>> len(blocks), blocks[0].svg.startswith("<svg"), "D — native origin – western" in blocks[0].svg
     (1, True, True)
     """
     blocks = []
@@ -98,7 +98,7 @@ def heatmap_blocks(protected_results: Protected, order, lang: str, index: str = 
             values = [values[i] for i in idx]
             reasons = [reasons[i] for i in idx]
             rows = [rows[i] for i in idx]
-        blocks.append(Chart(charts.heatmap(values, rows, cols, title=f"D — {pair}", lang=lang, reasons=reasons)))
+        blocks.append(Chart(charts.heatmap(values, rows, cols, title=f"D — {label(pair, lang)}", lang=lang, reasons=reasons)))
     return blocks
 
 
