@@ -19,7 +19,6 @@ import pandas as pd
 
 from kvarter.disclosure import DisclosurePolicy, Protected
 from kvarter.errors import InputError
-from kvarter.indicators import load_catalogue
 from kvarter.jobs.indicators import catalogue_for, indicator_table, store_areas, uses_aggregates
 from kvarter.publish import Publication, SegregationPart
 from kvarter.publish.indicators import protect_store_indicators
@@ -297,7 +296,6 @@ def methods_of(store, rulesets, policy, catalogue=None):
     >>> m.sources, [r["rule_set"] for r in m.rule_sets], m.policy["min_count"]
     ([{'dataset': 'store', 'source': ':memory:'}], ['dk-2024'], 5)
     """
-    from kvarter.indicators import load_catalogue
     from kvarter.report.html import Methods
     from kvarter.screening import load_ruleset
 
