@@ -11,6 +11,7 @@ in the other three.
 
 from __future__ import annotations
 
+import functools
 import math
 
 from kvarter.errors import InputError
@@ -61,6 +62,42 @@ _ROWS: dict[str, tuple[str, str, str, str]] = {
               "Opmerkingen bij dit rapport"),
     "middle": ("middle", "mellem", "middels", "midden"),
     "education": ("education", "uddannelse", "utdanning", "opleiding"),
+    # The shipped rule sets' lists and criteria, as readers see them.
+    "udsat_boligomraade": ("deprived housing area", "udsat boligområde", "utsatt boligområde", "achterstandswijk (sociale huur)"),
+    "forebyggelsesomraade": ("prevention area", "forebyggelsesområde", "forebyggingsområde", "preventiegebied"),
+    "parallelsamfund": ("parallel society", "parallelsamfund", "parallellsamfunn", "parallelle samenleving"),
+    "omdannelsesomraade": ("transformation area", "omdannelsesområde", "omdanningsområde", "transformatiegebied"),
+    "ghettoomraade": ("ghetto area (2010-2020 list)", "ghettoområde", "ghettoområde (liste 2010-2020)",
+                      "gettogebied (lijst 2010-2020)"),
+    "haardt_ghettoomraade": ("hard ghetto area (2018-2020 list)", "hårdt ghettoområde", "hardt ghettoområde",
+                             "harde gettowijk (lijst 2018-2020)"),
+    "udsat_byomraade": ("deprived urban area (city screening)", "udsat byområde (byens screening)",
+                        "utsatt byområde (byens screening)", "achterstandsgebied (screening stad)"),
+    "screened": ("meets the city's criteria", "opfylder byens kriterier", "oppfyller byens kriterier",
+                 "voldoet aan de criteria van de stad"),
+    "composite_deprived": ("most deprived on the composite", "mest udsat på det samlede mål",
+                           "mest utsatt på samlemålet", "meest achtergesteld op de samengestelde maat"),
+    "child_poverty": ("child poverty", "børnefattigdom", "barnefattigdom", "kinderarmoede"),
+    "crime": ("crime", "kriminalitet", "kriminalitet", "criminaliteit"),
+    "employment": ("labour-market attachment", "tilknytning til arbejdsmarkedet", "tilknytning til arbeidslivet",
+                   "arbeidsmarktparticipatie"),
+    "health": ("health", "sundhed", "helse", "gezondheid"),
+    "most_deprived_tenth": ("the most deprived tenth", "den mest udsatte tiendedel", "den mest utsatte tidelen",
+                            "het meest achtergestelde tiende"),
+    "non_western_criterion": ("non-western background", "ikke-vestlig baggrund", "ikke-vestlig bakgrunn",
+                              "niet-westerse achtergrond"),
+    "prevention_crime": ("crime (prevention)", "kriminalitet (forebyggelse)", "kriminalitet (forebygging)",
+                         "criminaliteit (preventie)"),
+    "prevention_education": ("education (prevention)", "uddannelse (forebyggelse)", "utdanning (forebygging)",
+                             "opleiding (preventie)"),
+    "prevention_employment": ("labour-market attachment (prevention)", "arbejdsmarked (forebyggelse)",
+                              "arbeidsliv (forebygging)", "arbeidsmarkt (preventie)"),
+    "prevention_income": ("income (prevention)", "indkomst (forebyggelse)", "inntekt (forebygging)",
+                          "inkomen (preventie)"),
+    "prevention_non_western": ("non-western background (prevention)", "ikke-vestlig baggrund (forebyggelse)",
+                               "ikke-vestlig bakgrunn (forebygging)", "niet-westerse achtergrond (preventie)"),
+    "safety": ("safety", "tryghed", "trygghet", "veiligheid"),
+    "youth_education": ("youth education", "ungdomsuddannelse", "videregående opplæring", "vervolgopleiding"),
     "about_sheet": ("About", "Om", "Om", "Over"),
     "about_title": ("About this workbook", "Om denne projektmappe", "Om denne arbeidsboken", "Over deze werkmap"),
     "about_scope": ("Scope", "Omfang", "Omfang", "Reikwijdte"),
@@ -244,11 +281,37 @@ def label(key: str, lang: str, default: str | None = None) -> str:
     check_lang(lang, "label")
     row = LABELS.get(key)
     if row is None:
-        composed = _composed_label(str(key), lang)
+        composed = _composed_label(str(key), lang) or _indicator_label(str(key), lang)
         if composed is not None:
             return composed
         return key if default is None else default
     return row[lang]
+
+
+def _indicator_label(key: str, lang: str) -> str | None:
+    """An indicator id of the shipped catalogues in words, so no table shows
+    ``outside_labour_education_share``.
+
+    >>> _indicator_label("non_western_share", "da")
+    'Andel indvandrere og efterkommere fra ikke-vestlige lande'
+    >>> _indicator_label("Nordparken", "da") is None
+    True
+    """
+    if "_" not in key:
+        return None
+    return _indicator_labels().get(key, {}).get(lang)
+
+
+@functools.lru_cache(maxsize=1)
+def _indicator_labels() -> dict[str, dict[str, str]]:
+    from kvarter.indicators import load_catalogue
+    from kvarter.indicators.aggregates import aggregate_catalogue
+
+    out: dict[str, dict[str, str]] = {}
+    for cat in (aggregate_catalogue()[0], load_catalogue()):
+        for ind in cat.indicators:
+            out[ind.id] = {lg: ind.label(lg) for lg in LANGUAGES}
+    return out
 
 
 def _composed_label(key: str, lang: str) -> str | None:
