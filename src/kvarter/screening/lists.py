@@ -46,6 +46,7 @@ class Context:
         self.other_lists = other_lists
         self.areas_parent = areas_parent
         self.continues = continues
+        self.order = ruleset.list_order()
 
 
 def continues_map(ruleset: RuleSet) -> dict[str, list[str]]:
@@ -140,7 +141,7 @@ def designate(rs: RuleSet, ids: list[str], met: dict, in_pop: np.ndarray, pop_no
     n = len(ids)
     lists: dict[str, np.ndarray] = {}
     texts: dict[str, list[str]] = {}
-    for lid in rs.list_order():
+    for lid in ctx.order:
         vals, text = np.zeros(n, dtype=bool), []
         for i in range(n):
             if not in_pop[i]:
@@ -208,7 +209,7 @@ def lists_after(rs: RuleSet, i: int, area: str, unmet: list[str], met: dict, lis
         met_mod[cid] = met[cid].copy()
         met_mod[cid][i] = False
     lists_mod: dict[str, np.ndarray] = {}
-    for lid in rs.list_order():
+    for lid in ctx.order:
         lists_mod[lid] = lists[lid].copy()
         lists_mod[lid][i] = evaluate(rs.lists[lid].rule, i, area, met_mod, lists_mod, ctx)[0]
     return {lid: bool(lists_mod[lid][i]) for lid in rs.lists}

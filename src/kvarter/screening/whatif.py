@@ -102,8 +102,9 @@ def what_if_table(rs: RuleSet, year: int, ids: list[str], names, criteria: pd.Da
     """
     from kvarter.screening.lists import coupled, lists_after, positive_criteria
 
-    by = {cid: part.reset_index(drop=True) for cid, part in criteria.groupby("criterion", sort=False)}
-    thresholds = {cid: by[cid]["threshold"].to_numpy(dtype=float) for cid in by}
+    by = {cid: {f: part[f].to_numpy(dtype=float) for f in ("value", "threshold", "numerator", "denominator")}
+          for cid, part in criteria.groupby("criterion", sort=False)}
+    thresholds = {cid: by[cid]["threshold"] for cid in by}
     own = {lid: positive_criteria(rs, lid) for lid in rs.lists}
     rows = []
     for i, area in enumerate(ids):
@@ -120,9 +121,8 @@ def what_if_table(rs: RuleSet, year: int, ids: list[str], names, criteria: pd.Da
                 if cid not in after_of:
                     after_of[cid] = lists_after(rs, i, area, coupled(rs, cid, thresholds, i), met, lists, ctx)
                 after = after_of[cid]
-                c = by[cid].iloc[i]
-                d = describe(rs.criteria[cid], cid, float(c["value"]), float(c["threshold"]),
-                             float(c["numerator"]), float(c["denominator"]))
+                c = {f: float(col[i]) for f, col in by[cid].items()}
+                d = describe(rs.criteria[cid], cid, c["value"], c["threshold"], c["numerator"], c["denominator"])
                 rows.append({
                     "ruleset": rs.id, "year": int(year), "area_id": area, "name": names[i], "list": lid,
                     "criterion": cid, "value": c["value"], "threshold": c["threshold"], **d,
