@@ -179,7 +179,7 @@ def test_an_area_nobody_lives_in_stays_in_the_published_criteria_and_history(mak
 def test_explain_says_a_criterion_cannot_be_computed_instead_of_suppressed(tmp_path, make_user_table):
     from kvarter.cli.main import app
 
-    table = make_user_table([{**PARALLEL, "income_ratio_to_region": None}, ZERO])
+    table = make_user_table([{**PARALLEL, "income_ratio_to_region": None}, ZERO, PARALLEL])
     csv = tmp_path / "values.csv"
     table.to_csv(csv, index=False)
     runner = CliRunner(env={"COLUMNS": "250"})
@@ -191,6 +191,9 @@ def test_explain_says_a_criterion_cannot_be_computed_instead_of_suppressed(tmp_p
         assert res.exit_code == 0, res.output
         assert line in res.output
         assert "suppressed" not in res.output
+    res = runner.invoke(app, ["screen", "--ruleset", "dk-2024", "--year", "2024", "--values", str(csv), "--explain", "a2"])
+    assert ("dk-2024 parallelsamfund: employment: employment must fall to 0.4 from 0.45 (11.1 %; no counts known, so "
+            "a relative change) — alone enough to leave the list; then on forebyggelsesomraade") in res.output
 
 
 @pytest.mark.parametrize(("ruleset", "year"), [("dk-2024", 2024), ("dk-2010", 2012)])

@@ -95,8 +95,12 @@ def screen(
         w = published["what_if"].frame
         for r in w[w["area_id"].astype(str) == explain].itertuples():
             if isinstance(r.change, str):
+                after = getattr(r, "lists_after", None)
+                then = "" if not isinstance(after, str) else (
+                    f"; then on {after}" if after else "; then on no list of the rule set")
                 console.print(f"{r.ruleset} {r.list}: {r.criterion}: {r.change}"
-                              + (" — alone enough to leave the list" if r.sufficient else ""), highlight=False)
+                              + (" — alone enough to leave the list" if r.sufficient == True else "") + then,  # noqa: E712
+                              highlight=False)
     if out is not None:
         paths = write_tables(published, out)
         console.print(f"Wrote {2 * len(paths)} files to {out}")

@@ -21,7 +21,7 @@ from kvarter.screening import lists as rules_eval
 from kvarter.screening.composite import composite_index
 from kvarter.screening.criteria import NO_RESIDENTS, evaluate_criteria, population
 from kvarter.screening.result import (
-    AREA_COLUMNS, CRITERIA_COLUMNS, EXPLANATION_COLUMNS, LIST_COLUMNS, ScreeningResult, empty_table,
+    AREA_COLUMNS, EXPLANATION_COLUMNS, LIST_COLUMNS, ScreeningResult, empty_table,
 )
 from kvarter.screening.rules import RuleSet, load_ruleset
 from kvarter.screening.values import criterion_values, value_years
