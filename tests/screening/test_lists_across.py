@@ -228,3 +228,17 @@ def test_the_city_screening_includes_the_states_prevention_areas():
     r = screen(pd.DataFrame(rows), "city-7", 2024, areas=areas)
     assert r.membership()[["screened", "udsat_byomraade"]].values.tolist() == [[False, True]]
     assert r.list_rows("udsat_byomraade")["rule"].iloc[0].endswith("on the dk-2024 list(s) forebyggelsesomraade)")
+
+
+def test_a_users_rule_set_file_gets_its_what_if_from_the_rules_applied(tmp_path, make_user_table):
+    # The result carries the rule set as applied: nothing reloads "mine" by its id (not a built-in).
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump({
+        "kind": "ruleset", "version": 1, "id": "mine", "title": "Mine", "source": {"document": "test"},
+        "criteria": {"poor": {"label": "low income", "indicator": "income_ratio_to_region", "op": "<",
+                              "threshold": 0.7, "what_if": {"mode": "relative", "template": "income {pct} higher"}}},
+        "lists": {"low_income": {"label": "Low income", "rule": "poor"}}}), encoding="utf-8")
+    run = run_screening([str(path)], 2024, values=make_user_table([{"income_ratio_to_region": 0.56}]))
+    assert run.what_if[["list", "criterion", "change", "sufficient", "lists_after"]].values.tolist() == [
+        ["low_income", "poor", "income 25.0 % higher", True, ""]]
+    assert run.summary["mine"].tolist() == ["low_income"]
