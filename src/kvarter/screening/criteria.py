@@ -33,6 +33,12 @@ def population(frame: pd.DataFrame, rs: RuleSet) -> tuple[np.ndarray, list[list[
 
     An area with no residents is never in the population, whatever the rule
     set's minimum: there is nobody to screen.
+
+    >>> from kvarter.screening.rules import load_ruleset
+    >>> f = pd.DataFrame({"residents": [1500, 999, 0], "social_housing": True, "social_housing_note": ""})
+    >>> in_pop, notes = population(f, load_ruleset("dk-2024"))
+    >>> in_pop.tolist(), notes
+    ([True, False, False], [[], ['999 residents < 1000'], ['no residents']])
     """
     n = len(frame)
     pop = rs.population
@@ -72,6 +78,17 @@ def evaluate_criteria(frame: pd.DataFrame, rs: RuleSet, year: int, in_pop: np.nd
     Columns as :data:`kvarter.screening.result.CRITERIA_COLUMNS`. ``met``
     holds only inside the population; ``text`` is the criterion's line of the
     explanation.
+
+    >>> from kvarter.screening.rules import load_ruleset
+    >>> from kvarter.screening.values import criterion_values
+    >>> rs = load_ruleset("dk-2010")
+    >>> user = pd.DataFrame({"area_id": ["a"], "year": [2012], "residents": [1200], "non_western_share": [0.55],
+    ...     "outside_labour_education_share": [0.41], "convicted_share": [None]})
+    >>> c = evaluate_criteria(criterion_values(user, rs, 2012), rs, 2012, np.array([True]))
+    >>> c[["criterion", "met", "computable"]].values.tolist()
+    [['non_western', True, True], ['employment', True, True], ['crime', False, False]]
+    >>> c["text"].iloc[2]
+    'crime: not met — convicted_share not given for 2012; the criterion cannot be computed, and a criterion that cannot be computed counts as not met'
     """
     ids = frame.index.astype(str).to_numpy()
     no_residents = frame["residents"].to_numpy(dtype=float) == 0

@@ -50,12 +50,20 @@ class Context:
 
 
 def continues_map(ruleset: RuleSet) -> dict[str, list[str]]:
-    """Each list's earlier ids (the lists of earlier law versions it continues)."""
+    """Each list's earlier ids (the lists of earlier law versions it continues).
+
+    >>> from kvarter.screening.rules import load_ruleset
+    >>> continues_map(load_ruleset("dk-2024"))["omdannelsesomraade"]
+    ['haardt_ghettoomraade']"""
     return {lid: list(ldef.continues) for lid, ldef in ruleset.lists.items()}
 
 
 def walk(rule: Rule):
-    """Every node of a rule, the rule itself first."""
+    """Every node of a rule, the rule itself first.
+
+    >>> from kvarter.screening.rules import load_ruleset
+    >>> [r.ref for r in walk(load_ruleset("dk-2024").lists["parallelsamfund"].rule)]
+    [None, 'udsat_boligomraade', 'non_western']"""
     stack = [rule]
     while stack:
         r = stack.pop()
@@ -64,7 +72,13 @@ def walk(rule: Rule):
 
 
 def other_rulesets(ruleset: RuleSet) -> list[tuple[str, tuple[str, ...]]]:
-    """The other rule sets' lists that ``ruleset``'s rules read (``on_lists``)."""
+    """The other rule sets' lists that ``ruleset``'s rules read (``on_lists``).
+
+    >>> from kvarter.screening.rules import load_ruleset
+    >>> other_rulesets(load_ruleset("city-7"))[0][0]
+    'dk-2024'
+    >>> other_rulesets(load_ruleset("dk-2024"))
+    []"""
     out = []
     for ldef in ruleset.lists.values():
         for r in walk(ldef.rule):
@@ -74,7 +88,14 @@ def other_rulesets(ruleset: RuleSet) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def evaluate(rule: Rule, i: int, area: str, met: dict, lists: dict, ctx: Context) -> tuple[bool, str]:
-    """Whether area ``i`` meets ``rule``, and how it came out as text."""
+    """Whether area ``i`` meets ``rule``, and how it came out as text.
+
+    >>> from kvarter.screening.rules import load_ruleset
+    >>> rs = load_ruleset("dk-2024")
+    >>> ctx = Context(rs, 2024, HistoryIndex(None), {}, {}, continues_map(rs))
+    >>> met = {c: np.array([c in ("employment", "income", "non_western")]) for c in rs.criteria}
+    >>> evaluate(rs.lists["udsat_boligomraade"].rule, 0, "a", met, {}, ctx)
+    (True, 'at least 2 of 4: 2 met (employment, income)')"""
     if rule.ref is not None:
         src = met if rule.ref in met else lists
         return bool(src[rule.ref][i]), rule.ref
@@ -137,7 +158,15 @@ def _on_lists(rule: Rule, area: str, ctx: Context) -> tuple[bool, str]:
 
 def designate(rs: RuleSet, ids: list[str], met: dict, in_pop: np.ndarray, pop_notes: list[list[str]],
               ctx: Context) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
-    """Per list: whether each area is on it, and the rule's text for each area."""
+    """Per list: whether each area is on it, and the rule's text for each area.
+
+    >>> from kvarter.screening.rules import load_ruleset
+    >>> rs = load_ruleset("dk-2024")
+    >>> ctx = Context(rs, 2024, HistoryIndex(None), {}, {}, continues_map(rs))
+    >>> met = {c: np.array([c in ("employment", "income", "non_western")] * 2) for c in rs.criteria}
+    >>> on, text = designate(rs, ["a", "b"], met, np.array([True, False]), [[], ["no residents"]], ctx)
+    >>> on["parallelsamfund"].tolist(), text["parallelsamfund"][1]
+    ([True, False], 'outside the population: no residents')"""
     n = len(ids)
     lists: dict[str, np.ndarray] = {}
     texts: dict[str, list[str]] = {}
@@ -203,7 +232,16 @@ def coupled(rs: RuleSet, cid: str, thresholds: dict[str, np.ndarray], i: int) ->
 
 
 def lists_after(rs: RuleSet, i: int, area: str, unmet: list[str], met: dict, lists: dict, ctx: Context) -> dict[str, bool]:
-    """The lists area ``i`` would be on with the criteria ``unmet`` no longer met, everything else the same."""
+    """The lists area ``i`` would be on with the criteria ``unmet`` no longer met, everything else the same.
+
+    >>> from kvarter.screening.rules import load_ruleset
+    >>> rs = load_ruleset("dk-2024")
+    >>> ctx = Context(rs, 2024, HistoryIndex(None), {}, {}, continues_map(rs))
+    >>> met = {c: np.array([c in ("employment", "income", "non_western", "prevention_employment",
+    ...     "prevention_income", "prevention_non_western")]) for c in rs.criteria}
+    >>> on, _ = designate(rs, ["a"], met, np.array([True]), [[]], ctx)
+    >>> [k for k, v in lists_after(rs, 0, "a", ["employment"], met, on, ctx).items() if v]
+    ['forebyggelsesomraade']"""
     met_mod = dict(met)
     for cid in unmet:
         met_mod[cid] = met[cid].copy()
@@ -216,7 +254,15 @@ def lists_after(rs: RuleSet, i: int, area: str, unmet: list[str], met: dict, lis
 
 
 def pivotal(rs: RuleSet, ids: list[str], met: dict, lists: dict, ctx: Context) -> dict[str, list[str]]:
-    """Per list and area, the met criteria whose loss alone would take the area off the list."""
+    """Per list and area, the met criteria whose loss alone would take the area off the list.
+
+    >>> from kvarter.screening.rules import load_ruleset
+    >>> rs = load_ruleset("dk-2024")
+    >>> ctx = Context(rs, 2024, HistoryIndex(None), {}, {}, continues_map(rs))
+    >>> met = {c: np.array([c in ("employment", "income", "non_western")]) for c in rs.criteria}
+    >>> on, _ = designate(rs, ["a"], met, np.array([True]), [[]], ctx)
+    >>> pivotal(rs, ["a"], met, on, ctx)["parallelsamfund"]
+    ['employment, income, non_western']"""
     out = {lid: [""] * len(ids) for lid in rs.lists}
     for i, area in enumerate(ids):
         on = [lid for lid in rs.lists if lists[lid][i]]
@@ -236,7 +282,12 @@ def pivotal(rs: RuleSet, ids: list[str], met: dict, lists: dict, ctx: Context) -
 
 
 def list_history(index: HistoryIndex, ids, year, id_list, now, no_residents) -> list[str]:
-    """Entered, stayed, left or not listed, with the earlier years on the list."""
+    """Entered, stayed, left or not listed, with the earlier years on the list.
+
+    >>> h = HistoryIndex(pd.DataFrame({"year": [2023], "area_id": ["a"], "list": ["l"], "designated": [True],
+    ...                                "in_force": [True]}))
+    >>> list_history(h, ["a", "b"], 2024, ["l"], [False, False], [False, True])
+    ['left; on the list in 2023', 'not listed (no residents)']"""
     out = []
     ids_set = set(id_list)
     earlier = sorted(y for y in index.years if y < year)

@@ -67,7 +67,14 @@ def _pct(x: float) -> str:
 
 
 def describe(crit: Criterion, cid: str, v: float, t: float, num: float, den: float) -> dict:
-    """The smallest change that stops criterion ``cid`` (value ``v``, threshold ``t``) being met."""
+    """The smallest change that stops criterion ``cid`` (value ``v``, threshold ``t``) being met.
+
+    >>> rs = load_ruleset("dk-2024")
+    >>> describe(rs.criteria["employment"], "employment", 0.412, 0.40, 412, 1000)["change"]
+    '12 more residents aged 18-64 in work or education'
+    >>> describe(rs.criteria["income"], "income", 0.50, 0.55, float("nan"), float("nan"))["change"]
+    "average gross income 10.0 % higher (0.5 → 0.55 of the region's)"
+    """
     rel = t / v - 1 if v != 0 else np.nan
     new_value = t
     if crit.what_if.mode == "count" and np.isfinite(num) and np.isfinite(den) and num > 0 and den > 0 and v > 0:
@@ -99,6 +106,20 @@ def what_if_table(rs: RuleSet, year: int, ids: list[str], names, criteria: pd.Da
     is not among them). A list the area would stay on with none of its own
     criteria met (it is there because it is on another rule set's list) offers
     no change of its own criteria as a way out.
+
+    >>> from kvarter.screening.criteria import evaluate_criteria
+    >>> from kvarter.screening.lists import Context, HistoryIndex, continues_map, designate
+    >>> from kvarter.screening.values import criterion_values
+    >>> rs = load_ruleset("dk-2024")
+    >>> user = pd.DataFrame({"area_id": ["a"], "year": [2024], "residents": [2400],
+    ...     "outside_labour_education_share": [0.45], "convicted_ratio_to_national": [1.0],
+    ...     "basic_education_share": [0.2], "income_ratio_to_region": [0.5], "non_western_share": [0.35]})
+    >>> crit = evaluate_criteria(criterion_values(user, rs, 2024), rs, 2024, np.array([True]))
+    >>> met = {c: p["met"].to_numpy() for c, p in crit.groupby("criterion", sort=False)}
+    >>> ctx = Context(rs, 2024, HistoryIndex(None), {}, {}, continues_map(rs))
+    >>> on, _ = designate(rs, ["a"], met, np.array([True]), [[]], ctx)
+    >>> what_if_table(rs, 2024, ["a"], ["A"], crit, met, on, ctx)[["list", "criterion", "lists_after"]].values.tolist()
+    [['udsat_boligomraade', 'employment', 'forebyggelsesomraade'], ['udsat_boligomraade', 'income', 'forebyggelsesomraade']]
     """
     from kvarter.screening.lists import coupled, lists_after, positive_criteria
 
