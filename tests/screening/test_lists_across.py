@@ -242,3 +242,20 @@ def test_a_users_rule_set_file_gets_its_what_if_from_the_rules_applied(tmp_path,
     assert run.what_if[["list", "criterion", "change", "sufficient", "lists_after"]].values.tolist() == [
         ["low_income", "poor", "income 25.0 % higher", True, ""]]
     assert run.summary["mine"].tolist() == ["low_income"]
+
+
+def test_the_result_tables_have_the_documented_columns_and_keys(make_user_table):
+    from kvarter.screening import result as R
+
+    r = screen(make_user_table([PARALLEL, DEPRIVED, ZERO]), "dk-2024", 2024, derive_history=False)
+    assert tuple(r.areas.columns) == R.AREA_COLUMNS and len(r.areas) == 3
+    assert tuple(r.criteria.columns) == R.CRITERIA_COLUMNS and len(r.criteria) == 3 * 10
+    assert tuple(r.lists.columns) == R.LIST_COLUMNS and len(r.lists) == 3 * 4
+    assert tuple(r.explanations.columns) == R.EXPLANATION_COLUMNS and len(r.explanations) == 3
+    assert tuple(r.what_if.columns) == R.WHAT_IF_COLUMNS
+    for t in (r.areas, r.criteria, r.lists, r.explanations, r.what_if):
+        assert set(t["ruleset"]) == {"dk-2024"} and set(t["year"]) == {2024}
+    both = R.ScreeningResult.concat([r, screen(make_user_table([PARALLEL], 2019), "dk-2018", 2019,
+                                                derive_history=False)])
+    assert len(both.areas) == 4 and set(both.rulesets) == {"dk-2024", "dk-2018"}
+    assert len(both.select(ruleset="dk-2018").lists) == 3 and both.select(year=2024, area_ids=["a1"]).areas.shape[0] == 1
