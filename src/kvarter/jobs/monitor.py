@@ -20,7 +20,7 @@ import pandas as pd
 from kvarter.disclosure import DisclosurePolicy, Protected
 from kvarter.errors import InputError
 from kvarter.indicators import load_catalogue
-from kvarter.jobs.indicators import indicator_table
+from kvarter.jobs.indicators import catalogue_for, indicator_table, store_areas, uses_aggregates
 from kvarter.publish import Publication, SegregationPart
 from kvarter.publish.indicators import protect_store_indicators
 from kvarter.publish.links import hidden_cells
@@ -72,6 +72,24 @@ def _main_municipality(areas: pd.DataFrame, designated_ids: set[str]) -> str:
     return str(pool["municipality"].value_counts().index[0])
 
 
+def _chosen_municipality(areas: pd.DataFrame, name: str) -> str:
+    """``name`` as the areas spell it (case-insensitive), or an error listing the municipalities.
+
+    >>> _chosen_municipality(pd.DataFrame({"municipality": ["Demoby", "Nabokøbing"]}), "nabokøbing")
+    'Nabokøbing'
+    >>> _chosen_municipality(pd.DataFrame({"municipality": ["Demoby"]}), "Demby")
+    Traceback (most recent call last):
+    ...
+    kvarter.errors.InputError: --municipality 'Demby' is not a municipality of the store's areas; they are: Demoby.
+    """
+    known = sorted({str(m) for m in areas["municipality"].dropna()})
+    for m in known:
+        if m.casefold() == str(name).strip().casefold():
+            return m
+    raise InputError(f"--municipality {name!r} is not a municipality of the store's areas; they are: "
+                     f"{', '.join(known)}.")
+
+
 AREA_COLUMNS = ("area_id", "name", "municipality", "region", "kind", "parent_area", "social_housing", "geometry")
 
 
@@ -88,6 +106,7 @@ def monitor_publication(
     progress: Callable[[str], None] | None = None,
     engine: str = "duckdb",
     catalogue=None,
+    municipality: str | None = None,
 ) -> Publication:
     """The monitor's publication over ``store``: indicators (computed when
     missing or stale), designations year by year under the law then in
@@ -113,12 +132,21 @@ def monitor_publication(
     # as loaded: nothing below reloads a user's rule set by its id.
     applied = {rs.id: rs for rs in (r if hasattr(r, "criteria") else load_ruleset(r) for r in rulesets)}
 
+    if municipality is not None and store.has_table("areas"):
+        # A mistyped name is refused before minutes of computing.
+        municipality = _chosen_municipality(store.read("areas"), municipality)
+
     say("indicators")
     # One catalogue for computing and for publishing: a user's catalogue
     # decides its own disclosure structure.
-    cat = load_catalogue(catalogue) if not hasattr(catalogue, "structure") else catalogue
+    cat = catalogue_for(store, catalogue)
     ind = indicator_table(store, engine=engine, catalogue=cat)
-    areas = store.read("areas") if store.has_table("areas") else pd.DataFrame(columns=["area_id", "name", "municipality", "region"])
+    # An aggregates-only store (CBS) reports what its counts support, said once.
+    from_aggregates = uses_aggregates(store)
+    if from_aggregates:
+        notes.append("Computed from published aggregates (no microdata): only the indicators the counts support; "
+                     + " ".join(ind.attrs.get("notes", [])))
+    areas = store_areas(store)
     areas["area_id"] = areas["area_id"].astype(str)
     years = sorted(int(y) for y in ind["year"].unique())
     year = int(year or years[-1])
@@ -126,6 +154,12 @@ def monitor_publication(
         raise InputError(f"No indicators for year {year}; the store has {years[0]}-{years[-1]}.")
 
     say("screening")
+    if "social_housing" not in areas.columns:
+        # The state's lists screen social housing areas; without that column they cannot be drawn up.
+        for rs_id in [r for r, rs in applied.items() if rs.population.social_housing]:
+            notes.append(f"{rs_id}: not screened, since it screens social housing areas and the areas have no "
+                         "social_housing column (load an areas table with one).")
+            del applied[rs_id]
     result = _screen_years(ind, areas, list(applied.values()), [y for y in years if y <= year])
     long = designations_long(result)
     store.write_result("designations", long)
@@ -136,7 +170,10 @@ def monitor_publication(
         notes.append("No area is designated in the latest year; profiles and trends show the social housing areas.")
         sh = areas[areas.get("social_housing", pd.Series(False, index=areas.index)).fillna(False).astype(bool)]
         designated_ids = set(sh["area_id"].astype(str))
-    municipality = _main_municipality(areas, designated_ids)
+    if municipality is None:
+        municipality = _main_municipality(areas, designated_ids)
+    else:
+        municipality = _chosen_municipality(areas, municipality)
     pooled_ids = designated_leaves(areas, designated_ids, municipality)
 
     say("disclosure control")
@@ -197,12 +234,22 @@ def monitor_publication(
             st = protect_segregation(a, policy, "schools")
             tables.update(st)
             parts.append(SegregationPart("segregation_schools", "schools", st, _size_order(a)))
-    persons = store.table("persons").execute()
-    a_res = analyse_segregation(persons, units="area", permutations=permutations, bootstrap=bootstrap, seed=seed,
-                                min_unit_size=0, min_municipality_size=0)
-    at = protect_segregation(a_res, policy, "areas")
-    tables.update(at)
-    parts.append(SegregationPart("segregation_areas", "areas", at, _size_order(a_res)))
+    if from_aggregates:
+        from kvarter.segregation.aggregates import counts_from_aggregates
+
+        kind = str(areas["kind"].iloc[0]) if "kind" in areas.columns and len(areas) else "neighbourhood"
+        residents_source = counts_from_aggregates(store.read("aggregates"), "origin", unit_kind=kind).counts
+    else:
+        residents_source = store.table("persons").execute()
+    try:
+        a_res = analyse_segregation(residents_source, units="area", permutations=permutations, bootstrap=bootstrap,
+                                    seed=seed, min_unit_size=0, min_municipality_size=0)
+    except InputError as exc:
+        notes.append(f"Residents across areas: {exc}")
+    else:
+        at = protect_segregation(a_res, policy, "areas")
+        tables.update(at)
+        parts.append(SegregationPart("segregation_areas", "areas", at, _size_order(a_res)))
     return Publication(
         tables=tables, policy=policy, year=year, municipality=municipality,
         areas=areas[[c for c in AREA_COLUMNS if c in areas.columns]], designated=designated, shown=shown,
@@ -285,6 +332,7 @@ def run_report(
     progress: Callable[[str], None] | None = None,
     engine: str = "duckdb",
     catalogue=None,
+    municipality: str | None = None,
 ) -> ReportResult:
     """Run the main job over ``store`` and write the report, the workbook and the tables.
 
@@ -316,10 +364,11 @@ def run_report(
     policy = policy or DisclosurePolicy()
     pub = monitor_publication(store, rulesets=rulesets, year=year, policy=policy, schools=schools,
                               permutations=permutations, bootstrap=bootstrap, seed=seed, progress=progress,
-                              engine=engine, catalogue=catalogue)
+                              engine=engine, catalogue=catalogue, municipality=municipality)
     (progress or (lambda msg: None))("writing")
     pages, workbook, paths = render_publication(pub, out, lang=langs, title=title,
-                                                methods=methods_of(store, rulesets, policy, catalogue))
+                                                methods=methods_of(store, rulesets, policy, catalogue),
+                                                catalogue=catalogue)
     return ReportResult(html=pages[langs[0]], workbook=workbook, tables=paths, year=pub.year,
                         municipality=pub.municipality, designated=dict(pub.designated),
                         seconds=time.perf_counter() - t0, notes=list(pub.notes), pages=pages, publication=pub)

@@ -164,7 +164,9 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
     shown, profile, trends = publication.shown, publication.profile, publication.trends
     if "area_id" not in areas.columns:
         areas = pd.DataFrame(columns=["area_id", "name", "municipality"])
-    sections = []
+    # What the job could not do or had to assume (an aggregates-only store,
+    # rule sets left out, short panels) is said once, first.
+    sections = [Section("notes", [Paragraph(n) for n in publication.notes])] if publication.notes else []
     # Map: areas coloured by their strongest designation in the latest year.
     lists_of: dict[str, list[str]] = {}
     for lid, ids in publication.designated.items():
@@ -205,10 +207,10 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
         return (f"{f['properties']['name']}\n{label('residents', lang)}: {rtxt}\n"
                 f"{label('criteria_met', lang)}: {met}\n{label('designation', lang)}: {lists}")
 
-    # One map per municipality with designations (the main one first); leaf
-    # areas only, so a parent polygon never hides the areas inside it.
+    # One map per municipality (the report's own first); leaf areas only, so
+    # a parent polygon never hides the areas inside it.
     leaves = leaf_areas(areas)
-    munis = [municipality] + sorted({str(m) for m in areas.loc[areas["area_id"].astype(str).isin(lists_of), "municipality"]} - {municipality})
+    munis = [municipality] + sorted({str(m) for m in leaves["municipality"].dropna()} - {municipality})
     map_blocks = []
     for m in munis:
         features = []
