@@ -25,13 +25,13 @@ def test_screen_user_values_writes_files_and_store(tmp_path, make_user_table):
     assert res.exit_code == 0, res.output
     assert "Screening 2024: dk-2024, dk-2018" in res.output
     assert "employment: 0.45 > 0.4: met, margin +0.05" in res.output
-    assert "dk-2024: udsat_boligomraade 1, parallelsamfund 1, omdannelsesomraade 0, forebyggelsesomraade 1" in res.output
+    assert "dk-2024: udsat_boligomraade 1, parallelsamfund 1, omdannelsesomraade 0, forebyggelsesomraade 0" in res.output
     summary = pd.read_parquet(out / "summary.parquet")
     # Files leave through disclosure control: each value column carries its status.
     assert {"area_id", "name", "municipality", "dk-2024", "dk-2018", "dk-2024_status", "residents"} <= set(summary.columns)
     assert set(summary["dk-2024_status"]) == {"published"}
     assert summary.set_index("area_id")["dk-2024"].to_dict() == {
-        "H1": "udsat_boligomraade, parallelsamfund, forebyggelsesomraade", "H2": ""}
+        "H1": "udsat_boligomraade, parallelsamfund", "H2": ""}
     assert summary.set_index("area_id")["dk-2018"].to_dict() == {"H1": "udsat_boligomraade, ghettoomraade", "H2": ""}
     designations = pd.read_csv(out / "designations.csv")
     assert len(designations) == 2 * 4 + 2 * 3

@@ -39,22 +39,23 @@ def test_two_year_average_from_yearly_values():
         if v23 is not None:
             rows += long_rows(area, 2023, outside_labour_education_share=v23)
     table = pd.DataFrame(rows)
-    r = screen(table, "dk-2024", 2024, areas=AREAS, derive_history=False).set_index("area_id")
-    assert r["employment_value"].tolist()[:2] == pytest.approx([0.40, 0.4001])
-    assert r["employment_met"].tolist() == [False, True, False]
-    assert r.loc["z", "employment_note"] == (
+    res = screen(table, "dk-2024", 2024, areas=AREAS, derive_history=False)
+    r = res.criterion("employment").set_index("area_id")
+    assert r["value"].tolist()[:2] == pytest.approx([0.40, 0.4001])
+    assert r["met"].tolist() == [False, True, False]
+    assert r.loc["z", "note"] == (
         "outside_labour_education_share missing for 2023; the 2-year average cannot be formed"
     )
     # income 0.5 < 0.55 is met, so y (two criteria) is a deprived housing area and x is not
-    assert r["udsat_boligomraade"].tolist() == [False, True, False]
+    assert res.membership()["udsat_boligomraade"].tolist() == [False, True, False]
 
 
 def test_pooled_indicator_is_used_when_present():
     rows = long_rows("x", 2024, outside_labour_education_share_2y=0.41, outside_labour_education_share=0.10,
                      **base("x", 2024))
-    r = screen(pd.DataFrame(rows), "dk-2024", 2024, areas=AREAS, derive_history=False)
-    assert r.loc[0, "employment_value"] == pytest.approx(0.41)
-    assert bool(r.loc[0, "employment_met"])
+    r = screen(pd.DataFrame(rows), "dk-2024", 2024, areas=AREAS, derive_history=False).criterion("employment")
+    assert r.loc[0, "value"] == pytest.approx(0.41)
+    assert bool(r.loc[0, "met"])
 
 
 def test_store_table_needs_the_areas_table_for_social_housing():
@@ -85,21 +86,24 @@ def chain_table(qualifying: dict[str, set[int]], years=range(2013, 2025)) -> pd.
 
 def test_transformation_area_needs_five_years_counting_earlier_laws():
     table = chain_table({"five": set(range(2017, 2022)), "four": set(range(2018, 2022)), "gap": {2017, 2018, 2020, 2021}})
-    r = screen(table, "dk-2024", 2021).set_index("area_id")
+    res = screen(table, "dk-2024", 2021)
+    r = res.membership().set_index("area_id")
     assert r["parallelsamfund"].tolist() == [True, True, True]
     assert r["omdannelsesomraade"].tolist() == [True, False, False]
-    assert r.loc["four", "omdannelsesomraade_rule"] == (
+    rule = res.list_rows("omdannelsesomraade").set_index("area_id")["rule"]
+    assert rule["four"] == (
         "not designated: parallelsamfund in each of 2017-2021 (5 years); not listed in 2017"
     )
-    assert r.loc["gap", "omdannelsesomraade_rule"].endswith("not listed in 2019")
-    assert r.loc["five", "parallelsamfund_history"] == "stayed; on the list in 2017, 2018, 2019, 2020"
+    assert rule["gap"].endswith("not listed in 2019")
+    assert res.list_rows("parallelsamfund").set_index("area_id").loc["five", "history"] == (
+        "stayed; on the list in 2017, 2018, 2019, 2020")
 
 
 def test_hard_ghetto_2020_counted_the_2013_law_lists():
     # On the ghetto lists 2016-2020: 2016 and 2017 under the 2013 law, 2018-2020 under the 2018 law.
     table = chain_table({"a": set(range(2016, 2021)), "b": set(range(2017, 2021))})
     result = screen_history(table, DK_LAWS, range(2014, 2021))
-    y2020 = result[result.year == 2020].set_index("area_id")
+    y2020 = result.select(year=2020).membership().set_index("area_id")
     assert y2020["ruleset"].unique().tolist() == ["dk-2018"]
     assert y2020["haardt_ghettoomraade"].tolist() == [True, False]
     hist = designations_long(result)
@@ -108,7 +112,7 @@ def test_hard_ghetto_2020_counted_the_2013_law_lists():
 
 def test_hard_ghetto_2018_required_five_years():
     table = chain_table({"five": set(range(2014, 2019)), "four": set(range(2015, 2019))})
-    r = screen(table, "dk-2018", 2018).set_index("area_id")
+    r = screen(table, "dk-2018", 2018).membership().set_index("area_id")
     assert r["haardt_ghettoomraade"].tolist() == [True, False]
 
 
@@ -121,15 +125,15 @@ def test_history_from_the_store_is_used_and_never_recomputed():
             hist.append({"ruleset": rs, "ruleset_version": 1, "year": y, "area_id": area, "name": None,
                          "municipality": None, "list": "ghettoomraade", "designated": area == "b",
                          "change": "", "rule": "", "in_force": True})
-    r = screen(table, "dk-2024", 2021, history=pd.DataFrame(hist)).set_index("area_id")
-    assert r["omdannelsesomraade"].tolist() == [False, True]
-    assert r.loc["a", "parallelsamfund_history"] == "entered"
+    res = screen(table, "dk-2024", 2021, history=pd.DataFrame(hist))
+    assert res.membership()["omdannelsesomraade"].tolist() == [False, True]
+    assert res.list_rows("parallelsamfund").set_index("area_id").loc["a", "history"] == "entered"
 
 
 def test_entered_stayed_left():
     table = chain_table({"in": {2023, 2024}, "out": {2022, 2023}, "new": {2024}}, years=range(2020, 2025))
     result = screen_history(table, {2021: "dk-2024"}, [2022, 2023, 2024])
-    last = result[result.year == 2024].set_index("area_id")["udsat_boligomraade_history"]
+    last = result.select(year=2024).list_rows("udsat_boligomraade").set_index("area_id")["history"]
     assert last.to_dict() == {
         "in": "stayed; on the list in 2023",
         "new": "entered",

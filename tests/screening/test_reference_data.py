@@ -35,7 +35,7 @@ def ghetto_lists(reference_dir) -> pd.DataFrame:
 
 def test_published_ghetto_lists_are_reproduced_except_the_copying_error(ghetto_lists):
     result = screen_history(ghetto_lists, LAWS, range(2010, 2018))
-    merged = result.merge(ghetto_lists[["area_id", "year", "on_list"]], on=["area_id", "year"], validate="1:1")
+    merged = result.membership().merge(ghetto_lists[["area_id", "year", "on_list"]], on=["area_id", "year"], validate="1:1")
     assert len(merged) == 265
     assert set(merged.loc[merged.year <= 2013, "ruleset"]) == {"dk-2010"}
     assert set(merged.loc[merged.year >= 2014, "ruleset"]) == {"dk-2013"}
@@ -43,7 +43,8 @@ def test_published_ghetto_lists_are_reproduced_except_the_copying_error(ghetto_l
     assert [(int(r.year), r.name) for r in wrong.itertuples()] == [COPYING_ERROR]
     # The one disagreement is the row the README names: its published values meet one criterion only.
     row = merged[(merged.year == 2012) & (merged.name == "Ringparken, Slagelse")].iloc[0]
-    assert row[["non_western_met", "employment_met", "crime_met"]].tolist() == [False, True, False]
+    crit = result.select(year=2012, area_ids=[row["area_id"]]).criteria.set_index("criterion")
+    assert crit.loc[["non_western", "employment", "crime"], "met"].tolist() == [False, True, False]
     # Published yearly counts of listed areas (the file's on_list) except the copying error.
     counts = merged.groupby("year")["ghettoomraade"].sum().to_dict()
     assert counts == {2010: 29, 2011: 26, 2012: 32, 2013: 39, 2014: 31, 2015: 25, 2016: 25, 2017: 22}
@@ -52,18 +53,20 @@ def test_published_ghetto_lists_are_reproduced_except_the_copying_error(ghetto_l
 def test_values_on_a_threshold_are_flagged_within_rounding(ghetto_lists):
     result = screen_history(ghetto_lists, LAWS, range(2010, 2018))
     # Bispeparken 2013: 40.0 % outside work and education, exactly on "above 40 %": not met, and said so.
-    row = result[(result.year == 2013) & (result.name == "Bispeparken")].iloc[0]
-    assert row["employment_value"] == pytest.approx(0.40)
-    assert not row["employment_met"]
-    assert "within the published rounding" in row["employment_note"]
-    assert "within the published rounding" in row["explanation"]
+    area = result.areas[(result.areas.year == 2013) & (result.areas.name == "Bispeparken")].iloc[0]
+    row = result.select(year=2013, area_ids=[area["area_id"]]).criterion("employment").iloc[0]
+    assert row["value"] == pytest.approx(0.40)
+    assert not row["met"]
+    assert "within the published rounding" in row["note"]
+    assert "within the published rounding" in result.explanation(area["area_id"], year=2013)
 
 
 def test_list_history_across_the_two_laws(ghetto_lists):
     result = screen_history(ghetto_lists, LAWS, range(2010, 2018))
-    mj = result[result.name == "Mjølnerparken"].set_index("year")
-    assert mj.loc[2010, "ghettoomraade_history"].startswith("listed")
-    assert mj.loc[2014, "ghettoomraade_history"] == "stayed; on the list in 2010, 2011, 2012, 2013"
+    ghetto = result.list_rows("ghettoomraade")
+    mj = ghetto[ghetto.name == "Mjølnerparken"].set_index("year")
+    assert mj.loc[2010, "history"].startswith("listed")
+    assert mj.loc[2014, "history"] == "stayed; on the list in 2010, 2011, 2012, 2013"
 
 
 @pytest.fixture(scope="module")

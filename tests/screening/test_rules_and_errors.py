@@ -84,7 +84,7 @@ def test_user_ruleset_from_file(tmp_path, make_user_table):
                   lists={"low_income": {"label": "Low income", "rule": "poor"}})
     path.write_text(yaml.safe_dump(rs), encoding="utf-8")
     r = screen(make_user_table([{"income_ratio_to_region": 0.69}, {"income_ratio_to_region": 0.7}]), str(path), 2024)
-    assert r["low_income"].tolist() == [True, False]
+    assert r.membership()["low_income"].tolist() == [True, False]
 
 
 def test_bad_tables(make_user_table):

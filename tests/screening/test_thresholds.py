@@ -54,11 +54,11 @@ CASES = [(rs, cid, *spec) for rs, crits in LAW.items() for cid, spec in crits.it
 def test_criterion_below_at_above(ruleset, criterion, column, op, threshold, make_user_table):
     eps = 0.0001 if threshold < 1 else 0.01
     table = make_user_table([{column: threshold - eps}, {column: threshold}, {column: threshold + eps}], YEAR[ruleset])
-    result = screen(table, ruleset, YEAR[ruleset], history=None, derive_history=False)
-    assert result[f"{criterion}_met"].tolist() == EXPECTED[op]
-    assert result[f"{criterion}_threshold"].tolist() == pytest.approx([threshold] * 3)
-    assert result[f"{criterion}_margin"].tolist() == pytest.approx([-eps, 0.0, eps], abs=1e-12)
-    assert "within the published rounding" in result.loc[1, f"{criterion}_note"]
+    result = screen(table, ruleset, YEAR[ruleset], history=None, derive_history=False).criterion(criterion)
+    assert result["met"].tolist() == EXPECTED[op]
+    assert result["threshold"].tolist() == pytest.approx([threshold] * 3)
+    assert result["margin"].tolist() == pytest.approx([-eps, 0.0, eps], abs=1e-12)
+    assert "within the published rounding" in result.loc[1, "note"]
 
 
 def test_rule_files_have_exactly_the_law_criteria():
@@ -87,9 +87,10 @@ def _combo(names, **extra):
 
 def test_udsat_needs_two_of_four(make_user_table):
     rows = [_combo([]), _combo(["employment"]), _combo(["employment", "income"]), _combo(["crime", "education", "income"])]
-    r = screen(make_user_table(rows), "dk-2024", 2024, derive_history=False)
+    res = screen(make_user_table(rows), "dk-2024", 2024, derive_history=False)
+    r = res.membership()
     assert r["udsat_boligomraade"].tolist() == [False, False, True, True]
-    assert r.loc[2, "udsat_boligomraade_rule"] == "designated: at least 2 of 4: 2 met (employment, income)"
+    assert res.list_rows("udsat_boligomraade").loc[2, "rule"] == "designated: at least 2 of 4: 2 met (employment, income)"
 
 
 def test_parallelsamfund_is_udsat_plus_non_western_above_half(make_user_table):
@@ -98,7 +99,7 @@ def test_parallelsamfund_is_udsat_plus_non_western_above_half(make_user_table):
         _combo(["employment", "income"], non_western_share=0.5001),
         _combo(["employment"], non_western_share=0.90),  # only one criterion
     ]
-    r = screen(make_user_table(rows), "dk-2024", 2024, derive_history=False)
+    r = screen(make_user_table(rows), "dk-2024", 2024, derive_history=False).membership()
     assert r["parallelsamfund"].tolist() == [False, True, False]
     assert r["udsat_boligomraade"].tolist() == [True, True, False]
     # one list includes another: every parallel society is a deprived housing area
@@ -107,7 +108,7 @@ def test_parallelsamfund_is_udsat_plus_non_western_above_half(make_user_table):
 
 def test_ghetto_2018_includes_udsat(make_user_table):
     rows = [_combo(["employment", "crime"], non_western_share=0.6), _combo(["crime"], non_western_share=0.6)]
-    r = screen(make_user_table(rows, 2019), "dk-2018", 2019, derive_history=False)
+    r = screen(make_user_table(rows, 2019), "dk-2018", 2019, derive_history=False).membership()
     assert r["udsat_boligomraade"].tolist() == [True, False]
     assert r["ghettoomraade"].tolist() == [True, False]
 
@@ -119,7 +120,7 @@ def test_prevention_area_needs_thirty_percent_and_two_of_the_looser_four(make_us
         {"non_western_share": 0.31, "outside_labour_education_share": 0.31, "income_ratio_to_region": 0.65},
         {"non_western_share": 0.31, "convicted_ratio_to_national": 2.0, "basic_education_share": 0.61},
     ]
-    r = screen(make_user_table(rows), "dk-2024", 2024, derive_history=False)
+    r = screen(make_user_table(rows), "dk-2024", 2024, derive_history=False).membership()
     assert r["forebyggelsesomraade"].tolist() == [True, False, False, True]
     assert not r["udsat_boligomraade"].any()
 
@@ -132,9 +133,10 @@ def test_population_thousand_residents_and_social_housing(make_user_table):
     ]
     table = make_user_table(rows)
     table["social_housing"] = [True, True, False]
-    r = screen(table, "dk-2024", 2024, derive_history=False)
+    res = screen(table, "dk-2024", 2024, derive_history=False)
+    r = res.areas
     assert r["in_population"].tolist() == [False, True, False]
-    assert r["udsat_boligomraade"].tolist() == [False, True, False]
+    assert res.membership()["udsat_boligomraade"].tolist() == [False, True, False]
     assert r.loc[0, "population_note"] == "999 residents < 1000"
     assert r.loc[2, "population_note"] == "not a social housing area"
 
@@ -142,7 +144,8 @@ def test_population_thousand_residents_and_social_housing(make_user_table):
 def test_missing_value_counts_as_not_met_and_says_so(make_user_table):
     rows = [_combo(["employment", "income"], income_ratio_to_region=None)]
     r = screen(make_user_table(rows), "dk-2024", 2024, derive_history=False)
-    assert not r.loc[0, "income_met"]
-    assert not r.loc[0, "udsat_boligomraade"]
-    assert r.loc[0, "income_note"] == "income_ratio_to_region not given for 2024"
-    assert "income: not met — income_ratio_to_region not given for 2024" in r.loc[0, "explanation"]
+    income = r.criterion("income")
+    assert not income.loc[0, "met"]
+    assert not r.membership().loc[0, "udsat_boligomraade"]
+    assert income.loc[0, "note"] == "income_ratio_to_region not given for 2024"
+    assert "income: not met — income_ratio_to_region not given for 2024" in r.explanation("a0")

@@ -107,13 +107,15 @@ def test_city7_relative_thresholds_and_four_of_seven():
         "small": {**neutral, "residents": 499, "income_ratio_to_municipality": 0.5, "basic_education_share": 0.5,
                   "outside_labour_education_share": 0.5, "child_poverty_share": 0.5},
     }
-    r = screen(city_long(areas, city), "city-7", 2024).set_index("area_id")
-    assert r.loc["at", ["education_met", "employment_met", "youth_education_met", "health_met"]].tolist() == [True] * 4
-    assert r.loc["at", "education_threshold"] == pytest.approx(0.30)
-    assert r.loc["at", "education_reference"] == pytest.approx(0.20)
+    res = screen(city_long(areas, city), "city-7", 2024)
+    at = res.criteria[res.criteria["area_id"] == "at"].set_index("criterion")
+    assert at.loc[["education", "employment", "youth_education", "health"], "met"].tolist() == [True] * 4
+    assert at.loc["education", "threshold"] == pytest.approx(0.30)
+    assert at.loc["education", "reference"] == pytest.approx(0.20)
+    r = res.membership().set_index("area_id")
     assert r["screened"].to_dict() == {"at": True, "below": False, "small": False}
     assert r["udsat_byomraade"].to_dict() == {"at": True, "below": False, "small": False}
-    assert "education: 0.3 >= 1.5 × municipality 0.2 = 0.3: met" in r.loc["at", "explanation"]
+    assert "education: 0.3 >= 1.5 × municipality 0.2 = 0.3: met" in res.explanation("at")
 
 
 def test_city7_includes_the_state_lists_of_a_sub_area(make_user_table):
@@ -129,10 +131,11 @@ def test_city7_includes_the_state_lists_of_a_sub_area(make_user_table):
     areas = pd.DataFrame({"area_id": ["U1", "H1"], "name": ["Urban", "Housing"], "municipality": ["K", "K"],
                           "region": ["R", "R"], "kind": ["urban_area", "housing_area"], "parent_area": [None, "U1"],
                           "social_housing": [False, True]})
-    r = screen(values, "city-7", 2024, areas=areas).set_index("area_id")
+    res = screen(values, "city-7", 2024, areas=areas)
+    r = res.membership().set_index("area_id")
     assert not r.loc["U1", "screened"]
     assert r.loc["U1", "udsat_byomraade"]
-    assert "contains H1, on the dk-2024 lists" in r.loc["U1", "udsat_byomraade_rule"]
+    assert "contains H1, on the dk-2024 lists" in res.list_rows("udsat_byomraade").set_index("area_id").loc["U1", "rule"]
     assert r.loc["H1", "udsat_byomraade"]
 
 
@@ -144,6 +147,6 @@ def test_composite_ruleset_designates_the_most_deprived_tenth():
         f = 1 + i / 10
         areas[f"A{i}"] = {"residents": 1000, "income_ratio_to_municipality": 1 / f,
                           **{k: v * f for k, v in city.items()}}
-    r = screen(city_long(areas, city), "composite", 2024).set_index("area_id")
-    assert r["composite_rank"].tolist() == [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]
-    assert r["composite_deprived"].tolist() == [False] * 9 + [True]
+    res = screen(city_long(areas, city), "composite", 2024)
+    assert res.areas["composite_rank"].tolist() == [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]
+    assert res.membership()["composite_deprived"].tolist() == [False] * 9 + [True]

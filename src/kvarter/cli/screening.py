@@ -70,9 +70,16 @@ def screen(
         des = des[(des["area_id"].astype(str) == explain) & (des["year"] == year)]
         if hit.empty and des.empty:
             raise InputError(f"--explain {explain!r}: no such area in the results.")
+        from kvarter.disclosure.status import SUPPRESSED
+
         for r in hit.itertuples():
-            if pd.isna(r.value):
+            if r.value_status in SUPPRESSED:
                 console.print(f"{r.ruleset} {r.criterion}: suppressed ({r.value_reason})", highlight=False)
+            elif r.value_status == "structural_zero" or not r.computable or pd.isna(r.value):
+                # Nothing to hide: the value is missing, so the criterion is not met.
+                why = r.note if isinstance(r.note, str) and r.note else "value missing"
+                console.print(f"{r.ruleset} {r.criterion}: cannot be computed — {why}; counts as not met",
+                              highlight=False)
             else:
                 op = job.rulesets[r.ruleset].criteria[r.criterion].op
                 state = "met" if r.met else "not met"
@@ -88,8 +95,12 @@ def screen(
         w = published["what_if"].frame
         for r in w[w["area_id"].astype(str) == explain].itertuples():
             if isinstance(r.change, str):
+                after = getattr(r, "lists_after", None)
+                then = "" if not isinstance(after, str) else (
+                    f"; then on {after}" if after else "; then on no list of the rule set")
                 console.print(f"{r.ruleset} {r.list}: {r.criterion}: {r.change}"
-                              + (" — alone enough to leave the list" if r.sufficient else ""), highlight=False)
+                              + (" — alone enough to leave the list" if r.sufficient == True else "") + then,  # noqa: E712
+                              highlight=False)
     if out is not None:
         paths = write_tables(published, out)
         console.print(f"Wrote {2 * len(paths)} files to {out}")

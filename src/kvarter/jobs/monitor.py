@@ -51,18 +51,17 @@ class ReportResult:
     publication: Publication | None = None
 
 
-def _screen_years(values: pd.DataFrame, areas: pd.DataFrame, rulesets: Sequence[str], years: Sequence[int]) -> pd.DataFrame:
+def _screen_years(values: pd.DataFrame, areas: pd.DataFrame, rulesets: Sequence[str], years: Sequence[int]):
     """Screen every year under each rule set, each year under the law then in force.
 
     A rule set with predecessors (``dk-2024`` → ``dk-2018`` → ``dk-2013`` →
     ``dk-2010``) is applied through its law chain, so consecutive-year lists
     count the status each year had under its own law.
     """
-    from kvarter.screening import law_chain, load_ruleset, screen_history
+    from kvarter.screening import ScreeningResult, law_chain, load_ruleset, screen_history
 
     loaded = [rs if hasattr(rs, "criteria") else load_ruleset(rs) for rs in rulesets]
-    parts = [screen_history(values, law_chain(rs), list(years), areas=areas) for rs in loaded]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return ScreeningResult.concat(screen_history(values, law_chain(rs), list(years), areas=areas) for rs in loaded)
 
 
 def _main_municipality(areas: pd.DataFrame, designated_ids: set[str]) -> str:
@@ -188,8 +187,8 @@ def monitor_publication(
         "history": protect_history(long, residents, policy, hidden=hidden),
     }
     shown: dict[str, Protected] = {}
-    for rs_id in result.loc[result["year"] == year, "ruleset"].drop_duplicates():
-        part = result[result["ruleset"] == rs_id]
+    for rs_id in result.select(year=year).areas["ruleset"].drop_duplicates():
+        part = result.select(ruleset=rs_id)
         if criteria_table(part, year).empty:
             notes.append(f"{rs_id}: no area is in the rule set's population in {year}.")
             continue
@@ -198,12 +197,10 @@ def monitor_publication(
         # The report shows the areas on a list or meeting a criterion; the
         # file and the workbook keep every screened area. Rows are protected
         # one by one (no relations), so the subset carries the same statuses.
-        now = part[part["year"] == year]
-        met = now[[c for c in now.columns if c.endswith("_met")]].fillna(False).astype(bool).any(axis=1)
-        lists = [c[: -len("_rule")] for c in now.columns if c.endswith("_rule") and c[: -len("_rule")] in now.columns]
-        listed = now[lists].fillna(False).astype(bool).any(axis=1) if lists else met
-        focus = set(now.loc[met | listed, "area_id"].astype(str))
-        shown[rs_id] = protect_criteria(part[part["area_id"].astype(str).isin(focus)], year, policy,
+        now = part.select(year=year)
+        focus = set(now.criteria.loc[now.criteria["met"].astype(bool), "area_id"].astype(str))
+        focus |= set(now.lists.loc[now.lists["designated"].astype(bool), "area_id"].astype(str))
+        shown[rs_id] = protect_criteria(part.select(area_ids=focus), year, policy,
                                         dominance=dominance, hidden=hidden, areas=areas, rulesets=applied,
                                         catalogue=cat)
     gap = protect_gap(published_ind.frame, pooled_ids, municipality, areas, policy)

@@ -55,10 +55,10 @@ def screen_job(store, rulesets, year: int, policy: DisclosurePolicy, *, values: 
     tables = protect_screening(run, year, policy, hidden=hidden, areas=areas, dominance=dominance)
     rows = []
     for rid, res in run.results.items():
-        lists = [c[: -len("_rule")] for c in res.columns if c.endswith("_rule") and c[: -len("_rule")] in res.columns]
-        for lid in lists:
-            rows.append({"ruleset": rid, "list": lid, "areas": int(res[lid].fillna(False).astype(bool).sum()),
-                         "population": int(res["in_population"].fillna(False).astype(bool).sum())})
+        population = int(res.areas["in_population"].fillna(False).astype(bool).sum())
+        for lid, part in res.lists.groupby("list", sort=False):
+            rows.append({"ruleset": rid, "list": lid, "areas": int(part["designated"].astype(bool).sum()),
+                         "population": population})
     counts = pd.DataFrame(rows, columns=["ruleset", "list", "areas", "population"])
     return ScreenJob(publication=Publication(tables=tables, policy=policy, year=int(year)), rulesets=run.rulesets,
                      counts=counts, notes=tuple(notes))

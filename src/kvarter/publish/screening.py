@@ -10,13 +10,19 @@ from kvarter.disclosure import Protected, protect
 from kvarter.disclosure.status import SUPPRESSED
 from kvarter.publish.indicators import with_share_numerator
 
-def criteria_table(result: pd.DataFrame, year: int) -> pd.DataFrame:
-    """One row per rule set, area in the population (or designated) and criterion, for ``year``.
+CRITERIA_TABLE_COLUMNS = ["ruleset", "area_id", "name", "criterion", "value", "threshold", "met", "margin",
+                          "computable", "note", "residents", "numerator", "denominator"]
+
+
+def criteria_table(result, year: int) -> pd.DataFrame:
+    """One row per rule set, area and criterion for ``year``: the areas in the
+    population, on a list, or with no residents (their criteria cannot be
+    computed, and the table says so).
 
     Columns ``ruleset, area_id, name, criterion, value, threshold, met,
-    margin, residents, numerator, denominator``; the numerator and
-    denominator are those of the criterion's indicator (persons behind the
-    value) when known.
+    margin, computable, note, residents, numerator, denominator``; the
+    numerator and denominator are those of the criterion's indicator
+    (persons behind the value) when known.
 
     >>> from kvarter.screening.run import run_screening
     >>> user = pd.DataFrame({"area_id": ["a"], "year": [2024], "residents": [2400],
@@ -27,25 +33,18 @@ def criteria_table(result: pd.DataFrame, year: int) -> pd.DataFrame:
     >>> crit[["criterion", "value", "threshold", "met"]].head(3).to_dict("records")
     [{'criterion': 'employment', 'value': 0.43, 'threshold': 0.4, 'met': True}, {'criterion': 'crime', 'value': 3.1, 'threshold': 3.0, 'met': True}, {'criterion': 'education', 'value': 0.52, 'threshold': 0.6, 'met': False}]
     """
-    rows = result[(result["year"] == year)]
-    lists = [c[: -len("_rule")] for c in rows.columns if c.endswith("_rule")]
-    on_list = rows[[c for c in lists if c in rows.columns]].fillna(False).astype(bool).any(axis=1) if lists else False
-    rows = rows[rows["in_population"].fillna(False).astype(bool) | on_list]
-    parts = []
-    for rs, part in rows.groupby("ruleset", sort=False):
-        crits = [c[: -len("_met")] for c in part.columns if c.endswith("_met") and part[c].notna().any()]
-        for cid in crits:
-            parts.append(pd.DataFrame({
-                "ruleset": rs, "area_id": part["area_id"].astype(str), "name": part["name"], "criterion": cid,
-                "value": part[f"{cid}_value"].astype(float), "threshold": part[f"{cid}_threshold"].astype(float),
-                "met": part[f"{cid}_met"].fillna(False).astype(bool), "margin": part[f"{cid}_margin"].astype(float),
-                "residents": part.get("residents", pd.Series(float("nan"), index=part.index)).astype(float),
-                "numerator": part.get(f"{cid}_numerator", pd.Series(float("nan"), index=part.index)).astype(float),
-                "denominator": part.get(f"{cid}_denominator", pd.Series(float("nan"), index=part.index)).astype(float),
-            }))
-    cols = ["ruleset", "area_id", "name", "criterion", "value", "threshold", "met", "margin", "residents",
-            "numerator", "denominator"]
-    return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
+    res = result.select(year=year)
+    a = res.areas.assign(on_list=res.on_any_list().to_numpy())
+    keep = a["in_population"].fillna(False).astype(bool) | a["on_list"] | (a["residents"] == 0)
+    a = a.loc[keep, ["ruleset", "year", "area_id", "name", "residents"]]
+    crit = res.criteria.merge(a, on=["ruleset", "year", "area_id"], how="inner")
+    if crit.empty:
+        return pd.DataFrame(columns=CRITERIA_TABLE_COLUMNS)
+    crit = crit.assign(area_id=crit["area_id"].astype(str), met=crit["met"].fillna(False).astype(bool),
+                       computable=crit["computable"].fillna(False).astype(bool))
+    for c in ("value", "threshold", "margin", "residents", "numerator", "denominator"):
+        crit[c] = crit[c].astype(float)
+    return crit[CRITERIA_TABLE_COLUMNS].reset_index(drop=True)
 
 
 def _persons_behind(t: pd.DataFrame) -> pd.Series:
@@ -54,11 +53,15 @@ def _persons_behind(t: pd.DataFrame) -> pd.Series:
     return t["denominator"].where(t["denominator"].notna(), t["residents"]).fillna(0)
 
 
-def protect_criteria(result: pd.DataFrame, year: int, policy, *, dominance: pd.DataFrame | None = None,
+def protect_criteria(result, year: int, policy, *, dominance: pd.DataFrame | None = None,
                      hidden: set | None = None, areas: pd.DataFrame | None = None,
                      rulesets: dict | None = None, catalogue=None) -> Protected:
-    """Criterion values per area for ``year``, protected; an income criterion
-    (a ratio of mean incomes) also against the dominance rule of its sum.
+    """Criterion values per area for ``year`` (a
+    :class:`~kvarter.screening.result.ScreeningResult`), protected; an income
+    criterion (a ratio of mean incomes) also against the dominance rule of
+    its sum. Whether a criterion could be computed, and the note saying why
+    not, are published with its value (the note can say a value sits on the
+    threshold, so it is hidden wherever the value is).
 
     ``hidden`` holds the cells suppressed in the published indicator table
     (:func:`kvarter.publish.links.hidden_cells`): a criterion resting on one of
@@ -85,7 +88,7 @@ def protect_criteria(result: pd.DataFrame, year: int, policy, *, dominance: pd.D
     crit = with_share_numerator(crit)
     crit["dominance"] = float("nan")
     crit["linked"] = False
-    applied = _rulesets(crit["ruleset"].unique(), rulesets)
+    applied = _rulesets(crit["ruleset"].unique(), {**dict(getattr(result, "rulesets", {}) or {}), **dict(rulesets or {})})
     if hidden and len(crit):
         from kvarter.indicators import load_catalogue
         from kvarter.publish.links import any_hidden, criterion_cells
@@ -116,7 +119,7 @@ def protect_criteria(result: pd.DataFrame, year: int, policy, *, dominance: pd.D
         crit = crit.drop(columns=["indicator"])
     crit = crit.drop(columns=["numerator", "residents"])
     return protect(crit, policy, key=["ruleset", "area_id", "name", "criterion"],
-                   value_columns=["value", "threshold", "met", "margin"], count_column="persons",
+                   value_columns=["value", "threshold", "met", "margin", "computable", "note"], count_column="persons",
                    numerator_column="share_numerator", denominator_column="denominator",
                    dominance_column="dominance", linked_column="linked", name="criteria")
 
@@ -142,8 +145,11 @@ def protect_history(long: pd.DataFrame, residents: pd.DataFrame, policy, *, hidd
     >>> h[["area_id", "year", "designated", "residents"]].to_dict("records")
     [{'area_id': 'a', 'year': 2023, 'designated': False, 'residents': 1200}, {'area_id': 'a', 'year': 2024, 'designated': True, 'residents': 1250}]
     """
+    # Every area ever designated, and every area nobody lives in (it is on no
+    # list, and the table says why rather than leave it out).
     ever = set(long.loc[long["designated"].astype(bool), "area_id"].astype(str))
-    long = long[long["area_id"].astype(str).isin(ever)]
+    empty = residents.loc[residents["residents"] == 0, "area_id"].astype(str)
+    long = long[long["area_id"].astype(str).isin(ever | set(empty))]
     h = long.merge(residents, on=["area_id", "year"], how="left")
     h["residents"] = h["residents"].fillna(0)
     hidden = hidden or set()
@@ -172,12 +178,12 @@ def protect_screening(run, year: int, policy, *, hidden: set | None = None, area
     >>> from kvarter.disclosure import DisclosurePolicy
     >>> tables = protect_screening(run, 2024, DisclosurePolicy())
     >>> sorted(tables), tables["designations"].frame["designated"].tolist()
-    (['criteria', 'designations', 'summary', 'what_if'], [True, True, False, True])
+    (['criteria', 'designations', 'summary', 'what_if'], [True, True, False, False])
     """
-    results = pd.concat(list(run.results.values()), ignore_index=True)
+    results = run.result
     crit = criteria_table(results, year)
     persons = crit.assign(persons=_persons_behind(crit))[["ruleset", "area_id", "criterion", "persons"]]
-    residents = results[["area_id", "year", "residents"]].drop_duplicates(["area_id", "year"]).astype({"area_id": str})
+    residents = results.areas[["area_id", "year", "residents"]].drop_duplicates(["area_id", "year"]).astype({"area_id": str})
     out = {"criteria": protect_criteria(results, year, policy, dominance=dominance, hidden=hidden, areas=areas,
                                         rulesets=getattr(run, "rulesets", None))}
     # "What would it take" restates a criterion's value and counts: it goes
@@ -188,8 +194,8 @@ def protect_screening(run, year: int, policy, *, hidden: set | None = None, area
     w = run.what_if.astype({"area_id": str}).merge(persons, on=["ruleset", "area_id", "criterion"], how="left")
     w["persons"] = w["persons"].fillna(0)
     w["linked"] = [(r, a, c) in crit_hidden for r, a, c in zip(w["ruleset"], w["area_id"], w["criterion"])]
-    wvals = [c for c in ("value", "threshold", "change_count", "new_value", "relative_change", "change", "sufficient")
-             if c in w.columns]
+    wvals = [c for c in ("value", "threshold", "change_count", "new_value", "relative_change", "change", "sufficient",
+                         "lists_after") if c in w.columns]
     out["what_if"] = protect(w[["ruleset", "area_id", "name", "list", "criterion", *wvals, "persons", "linked"]],
                              policy, key=["ruleset", "area_id", "name", "list", "criterion"], value_columns=wvals,
                              count_column="persons", linked_column="linked", name="what would it take")

@@ -14,12 +14,14 @@ from kvarter.screening.designate import (
     screen,
     screen_history,
 )
+from kvarter.screening.result import ScreeningResult
 from kvarter.screening.whatif import count_change, what_would_it_take
 from kvarter.screening.rules import BUILTIN_RULESETS, RuleSet, load_ruleset, ruleset_from_dict, ruleset_to_yaml
 
 __all__ = [
     "BUILTIN_RULESETS",
     "RuleSet",
+    "ScreeningResult",
     "composite_index",
     "criteria_long",
     "deprivation_gap",

@@ -8,44 +8,54 @@ import pandas as pd
 
 from kvarter.errors import InputError
 from kvarter.screening.designate import criteria_long, designations_long, screen
+from kvarter.screening.result import ScreeningResult
 from kvarter.screening.rules import load_ruleset
-from kvarter.screening.whatif import what_would_it_take
 
 
 @dataclass
 class ScreeningRun:
     """The results of :func:`run_screening`.
 
-    ``results`` maps rule-set id to :func:`screen`'s wide table; ``summary``
-    has one row per area and a column per rule set naming the lists the area
-    is on; ``designations``, ``criteria`` and ``what_if`` are the long tables;
+    ``results`` maps rule-set id to :func:`screen`'s
+    :class:`~kvarter.screening.result.ScreeningResult`; ``summary`` has one
+    row per area and a column per rule set naming the lists the area is on;
+    ``designations``, ``criteria`` and ``what_if`` are the long tables;
     ``rulesets`` maps rule-set id to the rule set as loaded (from its id or
     from a user's file), so explanations use the rules that were applied.
     """
 
-    results: dict[str, pd.DataFrame]
+    results: dict[str, ScreeningResult]
     summary: pd.DataFrame
     designations: pd.DataFrame
     criteria: pd.DataFrame
     what_if: pd.DataFrame
     rulesets: dict = field(default_factory=dict)
 
+    @property
+    def result(self) -> ScreeningResult:
+        """Every rule set's result as one."""
+        return ScreeningResult.concat(self.results.values())
 
-def summarise(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
+
+def summarise(results: dict[str, ScreeningResult]) -> pd.DataFrame:
     """One row per area, a column per rule set with the lists the area is on ("" when none).
 
-    >>> r = pd.DataFrame({"area_id": ["a", "b"], "name": ["A", "B"], "municipality": ["K", "K"],
-    ...     "x_rule": ["", ""], "x": [True, False], "y_rule": ["", ""], "y": [True, False]})
-    >>> summarise({"rs": r})
-      area_id name municipality   rs
-    0       a    A            K  x, y
+    >>> from kvarter.screening.designate import screen
+    >>> user = pd.DataFrame({"area_id": ["a", "b"], "name": ["A", "B"], "municipality": ["K", "K"],
+    ...     "year": [2024, 2024], "residents": [2400, 2400], "outside_labour_education_share": [0.43, 0.1],
+    ...     "convicted_ratio_to_national": [3.1, 0.5], "basic_education_share": [0.52, 0.2],
+    ...     "income_ratio_to_region": [0.54, 0.9], "non_western_share": [0.62, 0.1]})
+    >>> summarise({"dk-2024": screen(user, "dk-2024", 2024)})
+      area_id name municipality                          dk-2024
+    0       a    A            K  udsat_boligomraade, parallelsamfund
     1       b    B            K
     """
     out: pd.DataFrame | None = None
     for rid, res in results.items():
-        lists = [c[: -len("_rule")] for c in res.columns if c.endswith("_rule") and c[: -len("_rule")] in res.columns]
-        col = res[lists].apply(lambda row: ", ".join(l for l in lists if bool(row[l])), axis=1) if len(res) else []
-        part = pd.DataFrame({"area_id": res["area_id"], "name": res["name"], "municipality": res["municipality"], rid: col})
+        on = res.lists[res.lists["designated"].astype(bool)]
+        named = on.groupby("area_id", sort=False)["list"].agg(", ".join)
+        part = res.areas[["area_id", "name", "municipality"]].copy()
+        part[rid] = [named.get(a, "") for a in part["area_id"]]
         if out is None:
             out = part
         else:
@@ -82,7 +92,7 @@ def run_screening(
     ...     "basic_education_share": [0.52], "income_ratio_to_region": [0.54], "non_western_share": [0.62]})
     >>> run = run_screening(["dk-2024"], 2024, values=user)
     >>> run.summary["dk-2024"].tolist()
-    ['udsat_boligomraade, parallelsamfund, forebyggelsesomraade']
+    ['udsat_boligomraade, parallelsamfund']
     """
     if not rulesets:
         raise InputError("run_screening needs at least one rule set (e.g. dk-2024).")
@@ -107,7 +117,7 @@ def run_screening(
         results[rs.id] = screen(values, rs, int(year), areas=areas, history=history)
     designations = pd.concat([designations_long(r) for r in results.values()], ignore_index=True)
     criteria = pd.concat([criteria_long(r) for r in results.values()], ignore_index=True)
-    what_if = pd.concat([what_would_it_take(r) for r in results.values()], ignore_index=True)
+    what_if = pd.concat([r.what_if for r in results.values()], ignore_index=True)
     summary = summarise(results)
     run = ScreeningRun(results, summary, designations, criteria, what_if, loaded)
     if store is not None:
