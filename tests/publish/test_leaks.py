@@ -44,3 +44,38 @@ def test_a_sum_is_never_read_as_a_count_of_persons():
     ind, _ = _charges_table(3)
     f = protect_indicators(ind, DisclosurePolicy()).frame
     assert f["share_numerator"].isna().all()
+
+
+# ------------------------------------------------------------------ profiles
+
+
+def _income_profile_inputs():
+    # Four leaf areas of K; A, B, C are designated. Each designated area has one
+    # household holding 90 of its 100 (a single large income); D is even.
+    ind = pd.DataFrame({
+        "indicator": "household_income_mean", "level": ["area"] * 4 + ["municipality"],
+        "unit_id": ["A", "B", "C", "D", "K"], "year": 2024,
+        "numerator": [100.0, 100.0, 100.0, 100.0, 400.0], "denominator": [20.0, 20.0, 20.0, 20.0, 80.0],
+        "persons": [40, 40, 40, 40, 160]})
+    ind["value"] = ind["raw_value"] = ind["numerator"] / ind["denominator"]
+    # top_sum is the top-3 sum of each unit (the policy's n = 3): 90 + 1 + 1 in A-C.
+    dominance = pd.DataFrame({
+        "indicator": "household_income_mean", "level": ["area"] * 4 + ["municipality"],
+        "unit_id": ["A", "B", "C", "D", "K"], "year": 2024,
+        "top_sum": [92.0, 92.0, 92.0, 15.0, 270.0], "total_abs": [100.0, 100.0, 100.0, 100.0, 400.0]})
+    return ind, dominance
+
+
+def test_the_pooled_dominance_uses_the_policys_n():
+    from kvarter.publish.profiles import protect_profile
+
+    ind, dominance = _income_profile_inputs()
+    policy = DisclosurePolicy(dominance_n=3, dominance_k=0.85)
+    p = protect_profile(ind, {"A", "B", "C"}, "K", 2024, policy, dominance)["income_panel"].frame.set_index("group")
+    # The pool's three largest contributions are the three 90s: 270 of 300 =
+    # 0.9 > 0.85. The bound over the three largest areas' top-3 sums gives
+    # 276 / 300 = 0.92 (suppressed); the two largest only 184 / 300 = 0.61.
+    assert p.loc["designated", "value_status"] == "primary"
+    assert p.loc["designated", "value_reason"].startswith("dominance: the largest 3 contributors")
+    # The municipality's own top-3 share is 270 / 400 = 0.675: published.
+    assert p.loc["municipality", "value_status"] == "published"

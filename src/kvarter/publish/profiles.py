@@ -187,13 +187,19 @@ def protect_trends(ind, area_ids, municipality, years, policy, hidden: set | Non
 
 
 def _pooled_dominance(dominance: pd.DataFrame | None, indicator: str, area_ids: set[str], municipality: str,
-                      year: int) -> dict[str, float]:
+                      year: int, n: int = 2) -> dict[str, float]:
     """Dominance of the pooled designated areas and of the municipality.
 
-    The municipality's share is exact; for a pool of areas the top two
-    contributions are bounded by the two largest areas' top sums (each of the
-    pool's top contributors is among its own area's top), which can only
-    overstate dominance — the cautious side.
+    The municipality's share is exact; for a pool of areas the top ``n``
+    contributions (the policy's ``dominance_n``; ``top_sum`` holds each
+    area's top ``n``) are bounded by the ``n`` largest areas' top sums (the
+    pool's top ``n`` lie in at most ``n`` areas, each among its own area's
+    top ``n``), which can only overstate dominance — the cautious side.
+
+    >>> d = pd.DataFrame({"indicator": "inc", "year": 2024, "level": "area", "unit_id": ["A", "B", "C"],
+    ...                   "top_sum": [92.0, 92.0, 92.0], "total_abs": [100.0, 100.0, 100.0]})
+    >>> _pooled_dominance(d, "inc", {"A", "B", "C"}, "K", 2024, 3)["designated"]
+    0.92
     """
     if dominance is None or dominance.empty:
         return {}
@@ -204,7 +210,7 @@ def _pooled_dominance(dominance: pd.DataFrame | None, indicator: str, area_ids: 
     m = d[(d["level"] == "municipality") & (d["unit_id"].astype(str) == municipality)]
     out = {}
     if len(areas) and areas["total_abs"].sum() > 0:
-        out["designated"] = min(1.0, areas["top_sum"].nlargest(2).sum() / areas["total_abs"].sum())
+        out["designated"] = float(min(1.0, areas["top_sum"].nlargest(n).sum() / areas["total_abs"].sum()))
     if len(m) and float(m["total_abs"].iloc[0]) > 0:
         out["municipality"] = float(m["top_sum"].iloc[0] / m["total_abs"].iloc[0])
     return out
@@ -241,7 +247,8 @@ def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.Dat
                 base = sum_base(indicator)
             except KeyError:
                 base = None
-            dom = _pooled_dominance(dominance, base, area_ids, municipality, year) if base else {}
+            dom = (_pooled_dominance(dominance, base, area_ids, municipality, year, policy.dominance_n)
+                   if base else {})
             t["dominance"] = t["group"].map(dom).astype(float)
             t["linked"] = _group_links(t, indicator, area_ids, municipality, hidden, "municipality")
             rows.append(t)
