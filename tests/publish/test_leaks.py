@@ -79,3 +79,85 @@ def test_the_pooled_dominance_uses_the_policys_n():
     assert p.loc["designated", "value_reason"].startswith("dominance: the largest 3 contributors")
     # The municipality's own top-3 share is 270 / 400 = 0.675: published.
     assert p.loc["municipality", "value_status"] == "published"
+
+
+# ------------------------------------------------------------------ linked cells
+
+
+def test_a_linked_cell_is_secondary_and_names_the_cell_it_rests_on():
+    from kvarter.disclosure import partition, protect
+
+    t = pd.DataFrame({"area": ["K", "A", "B", "C"], "persons": [300, 100, 90, 110],
+                      "linked": [False, ("indicators", "residents (area A, 2024)"), False, False]})
+    p = protect(t, DisclosurePolicy(), key=["area"], value_columns=["persons"], count_column="persons",
+                relations=[partition("K", "K", ["A", "B", "C"])], linked_column="linked")
+    f = p.frame.set_index("area")
+    # Hidden because of another table: secondary, not primary (it breaks no rule itself).
+    assert f.loc["A", "persons_status"] == "secondary"
+    want = "depends on the suppressed cell residents (area A, 2024) of the published table 'indicators'"
+    assert f.loc["A", "persons_reason"] == want
+    assert p.public_frame().set_index("area").loc["A", "persons_reason"] == want
+    assert p.public_frame("da").set_index("area").loc["A", "persons_reason"] == (
+        "afhænger af den udeladte celle residents (area A, 2024) i den offentliggjorte tabel 'indicators'")
+    assert p.status_counts()["primary"] == 0 and p.status_counts()["secondary"] == 2
+
+
+def test_a_profile_row_resting_on_a_hidden_indicator_cell_names_it():
+    from kvarter.publish.profiles import protect_profile
+
+    ind = pd.DataFrame({"indicator": "non_western_share", "level": ["area", "area", "area", "municipality"],
+                        "unit_id": ["A", "B", "C", "K"], "year": 2024, "numerator": [20.0, 3.0, 30.0, 53.0],
+                        "denominator": [40.0, 60.0, 100.0, 200.0], "persons": [40, 60, 100, 200]})
+    ind["value"] = ind["raw_value"] = ind["numerator"] / ind["denominator"]
+    hidden = {("non_western_share", "area", "B", 2024), ("non_western_share", "area", "C", 2024)}
+    f = protect_profile(ind, {"A", "B"}, "K", 2024, DisclosurePolicy(), hidden=hidden,
+                        leaves=set("ABCD"))["origin"].frame.set_index("group")
+    assert f.loc["designated", "value_status"] == "secondary"
+    assert f.loc["designated", "value_reason"] == (
+        "depends on the suppressed cell non_western_share (area B, 2024) of the published table 'indicators'")
+
+
+# ------------------------------------------------------------------ pooled groups
+
+
+def _pool_inputs():
+    # K has four leaf areas; A and B are designated. In the indicator table A
+    # (2 in the numerator) and B (its complement) are hidden, C, D and K published.
+    ind = pd.DataFrame({"indicator": "non_western_share", "level": ["area"] * 4 + ["municipality"],
+                        "unit_id": ["A", "B", "C", "D", "K"], "year": 2024,
+                        "numerator": [2.0, 30.0, 40.0, 50.0, 122.0], "denominator": [40.0, 60.0, 100.0, 120.0, 320.0],
+                        "persons": [40, 60, 100, 120, 320]})
+    ind["value"] = ind["raw_value"] = ind["numerator"] / ind["denominator"]
+    return ind
+
+
+def test_a_pool_the_complement_gives_back_is_not_pretended_hidden():
+    from kvarter.publish.profiles import protect_profile, protect_trends
+
+    ind = _pool_inputs()
+    hidden = {("non_western_share", "area", "A", 2024), ("non_western_share", "area", "B", 2024)}
+    # What the intruder reads off the indicator table: K - C - D.
+    x, n = 122 - 40 - 50, 320 - 100 - 120
+    f = protect_profile(ind, {"A", "B"}, "K", 2024, DisclosurePolicy(), hidden=hidden,
+                        leaves=set("ABCD"))["origin"].frame.set_index("group")
+    # Before: suppressed as resting on A, yet recovered exactly as K - C - D.
+    assert f.loc["designated", "value_status"] == "published"
+    assert f.loc["designated", "value"] == x / n and f.loc["designated", "persons"] == n
+    trend = protect_trends(ind, {"A", "B"}, "K", [2024], DisclosurePolicy(), hidden, set("ABCD"))["non_western_share"]
+    t = trend.frame.set_index("group")
+    assert (t["value_status"] == "published").all() and t.loc["designated", "value"] == x / n
+
+
+def test_a_pool_with_hidden_cells_on_both_sides_stays_hidden_and_so_does_its_rest():
+    from kvarter.publish.profiles import protect_profile, protect_trends
+
+    ind = _pool_inputs()
+    hidden = {("non_western_share", "area", "A", 2024), ("non_western_share", "area", "C", 2024)}
+    f = protect_profile(ind, {"A", "B"}, "K", 2024, DisclosurePolicy(), hidden=hidden,
+                        leaves=set("ABCD"))["origin"].frame.set_index("group")
+    # Published, the pool would give A back (pool - B); K - D - pool would give C.
+    assert f.loc["designated", "value_status"] == "secondary" and pd.isna(f.loc["designated", "persons"])
+    assert f.loc["municipality", "value_status"] == "published"
+    t = protect_trends(ind, {"A", "B"}, "K", [2024], DisclosurePolicy(), hidden, set("ABCD"))["non_western_share"].frame
+    # The rest (C + D) would give C back, and K - rest the pool.
+    assert set(t["value_status"]) == {"secondary"}

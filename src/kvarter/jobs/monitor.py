@@ -24,7 +24,7 @@ from kvarter.jobs.indicators import indicator_table
 from kvarter.publish import Publication, SegregationPart
 from kvarter.publish.indicators import protect_store_indicators
 from kvarter.publish.links import hidden_cells
-from kvarter.publish.profiles import designated_leaves, profile_panels, protect_gap, protect_profile, protect_trends
+from kvarter.publish.profiles import designated_leaves, leaf_areas, profile_panels, protect_gap, protect_profile, protect_trends
 from kvarter.publish.screening import criteria_table, protect_criteria, protect_history
 from kvarter.publish.segregation import protect_segregation
 from kvarter.report.i18n import check_lang
@@ -173,8 +173,11 @@ def monitor_publication(
     gap = protect_gap(published_ind.frame, pooled_ids, municipality, areas, policy)
     if gap is not None:
         tables["composite_gap"] = gap
-    trends = protect_trends(ind, pooled_ids, municipality, [y for y in years if y <= year], policy, hidden)
-    profile = protect_profile(ind, pooled_ids, municipality, year, policy, dominance, hidden, catalogue=cat)
+    leaves = leaf_areas(areas)
+    leaves = set(leaves.loc[leaves["municipality"].astype(str) == municipality, "area_id"].astype(str))
+    trends = protect_trends(ind, pooled_ids, municipality, [y for y in years if y <= year], policy, hidden, leaves)
+    profile = protect_profile(ind, pooled_ids, municipality, year, policy, dominance, hidden, catalogue=cat,
+                              leaves=leaves)
     tables.update({f"trend_{k}": v for k, v in trends.items()})
     tables.update({f"profile_{k}": v for k, v in profile.items()})
     # Benchmarks (issue 16): the city's areas against the city, municipalities against their size class.

@@ -53,6 +53,31 @@ def any_hidden(cells: Iterable[Cell], hidden: set[Cell]) -> bool:
     return any(c in hidden for c in cells)
 
 
+def cell_label(cell: Cell) -> str:
+    """A cell of the indicator table as a reason names it.
+
+    >>> cell_label(("residents", "area", "A", 2024))
+    'residents (area A, 2024)'
+    """
+    indicator, level, unit, year = cell
+    return f"{indicator} ({level} {unit}, {int(year)})"
+
+
+def depends_on(cells: Iterable[Cell], hidden: set[Cell], table: str = "indicators") -> tuple[str, str] | bool:
+    """What a derived row rests on, for a ``linked_column``: the first of
+    ``cells`` hidden in ``table`` as ``(table, cell label)``, or False.
+
+    >>> depends_on([("r", "area", "A", 2024), ("r", "area", "B", 2024)], {("r", "area", "B", 2024)})
+    ('indicators', 'r (area B, 2024)')
+    >>> depends_on([("r", "area", "A", 2024)], set())
+    False
+    """
+    for c in cells:
+        if c in hidden:
+            return (table, cell_label(c))
+    return False
+
+
 def criterion_cells(indicator: str, area_id: str, year: int, areas: pd.DataFrame | None, catalogue=None,
                     relative_to: str | None = None) -> list[Cell]:
     """The indicator-table cells a criterion value rests on.

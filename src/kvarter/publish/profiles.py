@@ -129,33 +129,59 @@ def _group_table(ind: pd.DataFrame, indicator: str, area_ids: set[str], municipa
 
 
 def _group_links(t: pd.DataFrame, indicator: str, area_ids: set[str], municipality: str, hidden: set | None,
-                 other: str) -> pd.Series:
-    """Which rows of a designated/other group table rest on hidden cells.
+                 other: str, leaves: set[str] | None = None) -> pd.Series:
+    """Which rows of a designated/other group table rest on hidden cells,
+    each as ``(table, cell)`` (see :func:`kvarter.publish.links.depends_on`) or False.
 
-    The pooled designated areas rest on their members' cells; the other row
-    ("rest" or the whole municipality) on the municipality's cell — and a
-    "rest" row goes with a hidden designated row, since municipality minus
-    rest would give the designated areas back.
+    The pool of designated areas is a sum of indicator cells, and so is its
+    complement: pool = municipality - (the municipality's other leaf areas),
+    and the "rest" is the other way round. A pool is hidden only when it
+    rests on a hidden cell *and* no published route gives it back: either
+    its members or its complement (the municipality and the other areas)
+    all published. Hiding a figure anyone can recompute from the indicator
+    table protects nothing and pretends otherwise; publishing one that
+    no route gives back would let the tables be played against each other
+    (pool - published members = the hidden member). The whole
+    municipality's row rests on its own cell. ``leaves``: the
+    municipality's leaf areas; without them every other area counts as
+    hidden (the cautious side).
+
+    >>> t = pd.DataFrame({"group": ["designated", "rest"], "year": [2024, 2024]})
+    >>> h = {("s", "area", "A", 2024)}
+    >>> _group_links(t, "s", {"A", "B"}, "K", h, "rest", {"A", "B", "C"}).tolist()  # pool = K - C
+    [False, False]
+    >>> _group_links(t, "s", {"A", "B"}, "K", h | {("s", "area", "C", 2024)}, "rest", {"A", "B", "C"}).tolist()
+    [('indicators', 's (area A, 2024)'), ('indicators', 's (area C, 2024)')]
     """
+    from kvarter.publish.links import depends_on
+
     if not hidden:
         return pd.Series(False, index=t.index)
-    des = {int(y): any((indicator, "area", a, int(y)) in hidden for a in area_ids) for y in t["year"].unique()}
-    mun = {int(y): (indicator, "municipality", municipality, int(y)) in hidden for y in t["year"].unique()}
+    inside = sorted(area_ids)
+    outside = sorted(set(leaves) - set(area_ids)) if leaves is not None else None
     linked = []
     for g, y in zip(t["group"], t["year"].astype(int)):
+        on_mun = depends_on([(indicator, "municipality", municipality, y)], hidden)
+        on_des = depends_on([(indicator, "area", a, y) for a in inside], hidden)
+        # Unknown other areas count as hidden: the cautious side.
+        on_rest = depends_on([(indicator, "area", a, y) for a in outside], hidden) if outside is not None else True
         if g == "designated":
-            linked.append(des[y])
+            linked.append(on_des if on_des and (on_mun or on_rest) else False)
+        elif other == "rest" and on_rest and (on_mun or on_des):
+            linked.append(on_rest if on_rest is not True else on_mun or on_des)
         elif other == "rest":
-            linked.append(mun[y] or des[y])
+            linked.append(False)
         else:
-            linked.append(mun[y])
-    return pd.Series(linked, index=t.index)
+            linked.append(on_mun)
+    return pd.Series(linked, index=t.index, dtype=object)
 
 
-def protect_trends(ind, area_ids, municipality, years, policy, hidden: set | None = None) -> dict[str, Protected]:
+def protect_trends(ind, area_ids, municipality, years, policy, hidden: set | None = None,
+                   leaves: set[str] | None = None) -> dict[str, Protected]:
     """Designated areas pooled against the rest of the municipality per year,
     one protected table per trend indicator (linked to the indicator table
-    through ``hidden``).
+    through ``hidden``; ``leaves``, the municipality's leaf areas, tell when
+    a group's complement gives it back, see :func:`_group_links`).
 
     >>> from kvarter.disclosure import DisclosurePolicy
     >>> ind = pd.DataFrame({"indicator": "non_western_share", "level": ["area", "area", "municipality"],
@@ -176,7 +202,7 @@ def protect_trends(ind, area_ids, municipality, years, policy, hidden: set | Non
         if t.empty:
             continue
         t = with_share_numerator(t)
-        t["linked"] = _group_links(t, indicator, area_ids, municipality, hidden, "rest")
+        t["linked"] = _group_links(t, indicator, area_ids, municipality, hidden, "rest", leaves)
         out[indicator] = protect(
             t[["year", "group", "value", "persons", "share_numerator", "denominator", "linked"]], policy,
             key=["year", "group"], value_columns=["value"], count_column="persons",
@@ -217,7 +243,7 @@ def _pooled_dominance(dominance: pd.DataFrame | None, indicator: str, area_ids: 
 
 
 def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.DataFrame | None = None,
-                    hidden: set | None = None, catalogue=None) -> dict[str, Protected]:
+                    hidden: set | None = None, catalogue=None, leaves: set[str] | None = None) -> dict[str, Protected]:
     """Gentofte's key figures for the pooled designated areas against the
     municipality in ``year``, one protected table per panel of the
     catalogue's ``structure.panels``; sums (income, charges) also against the
@@ -250,7 +276,7 @@ def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.Dat
             dom = (_pooled_dominance(dominance, base, area_ids, municipality, year, policy.dominance_n)
                    if base else {})
             t["dominance"] = t["group"].map(dom).astype(float)
-            t["linked"] = _group_links(t, indicator, area_ids, municipality, hidden, "municipality")
+            t["linked"] = _group_links(t, indicator, area_ids, municipality, hidden, "municipality", leaves)
             rows.append(t)
         if not rows:
             continue
@@ -260,7 +286,8 @@ def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.Dat
         # A panel's categories split one group's persons: if one is linked,
         # the others would give it back (the shares add up), so the whole
         # group goes.
-        t["linked"] = t.groupby("group")["linked"].transform("any")
+        first = {g: _first_dependency(part) for g, part in t.groupby("group")["linked"]}
+        t["linked"] = pd.Series([first[g] for g in t["group"]], index=t.index, dtype=object)
         out[panel] = protect(
             t[["category", "group", "value", "persons", "share_numerator", "denominator", "dominance", "linked"]],
             policy, key=["category", "group"], value_columns=["value"], count_column="persons",
@@ -268,6 +295,16 @@ def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.Dat
             linked_column="linked", name=f"profile {panel}",
         )
     return out
+
+
+def _first_dependency(links: pd.Series):
+    """The first dependency in ``links`` (a linked column), or False: a
+    whole group goes with it.
+
+    >>> _first_dependency(pd.Series([False, ("indicators", "x"), False], dtype=object))
+    ('indicators', 'x')
+    """
+    return next((v for v in links if v is not False and v is not None), False)
 
 
 def _sum_labels(spec, catalogue) -> set[str]:
