@@ -161,3 +161,92 @@ def test_a_pool_with_hidden_cells_on_both_sides_stays_hidden_and_so_does_its_res
     t = protect_trends(ind, {"A", "B"}, "K", [2024], DisclosurePolicy(), hidden, set("ABCD"))["non_western_share"].frame
     # The rest (C + D) would give C back, and K - rest the pool.
     assert set(t["value_status"]) == {"secondary"}
+
+
+# ------------------------------------------------------------------ equal populations
+
+
+def _indicator_rows(spec: dict[str, dict[str, tuple[float, float]]]) -> pd.DataFrame:
+    """``spec``: indicator -> unit -> (numerator, persons); units A, B, C of K (K is their sum)."""
+    rows = []
+    for ind, cells in spec.items():
+        cells = dict(cells)
+        cells["K"] = tuple(sum(v[i] for v in cells.values()) for i in (0, 1))
+        for unit, (num, persons) in cells.items():
+            rows.append({"indicator": ind, "level": "municipality" if unit == "K" else "area", "unit_id": unit,
+                         "year": 2024, "numerator": num, "denominator": persons, "persons": persons})
+    t = pd.DataFrame(rows)
+    t["value"] = t["numerator"] / t["denominator"]
+    return t
+
+
+AREAS = pd.DataFrame({"area_id": ["A", "B", "C"], "municipality": ["K"] * 3})
+
+
+def _hidden_counts(f: pd.DataFrame) -> set[tuple[str, str]]:
+    return {(i, u) for i, u, s in zip(f["indicator"], f["unit_id"], f["persons_status"]) if s != "published"}
+
+
+def test_a_hidden_count_is_not_published_under_an_indicator_counting_the_same_persons():
+    # Every 18-64-year-old has a labour status, so the employment categories
+    # count exactly the persons of outside_labour_education_share. Two
+    # unemployed in A hide the employment group there (counts too) - but the
+    # same 100 persons were published under outside_labour_education_share.
+    spec = {
+        "employed_share_18_64": {"A": (80, 100), "B": (150, 200), "C": (230, 300)},
+        "unemployed_share_18_64": {"A": (2, 100), "B": (20, 200), "C": (30, 300)},
+        "outside_labour_force_share_18_64": {"A": (18, 100), "B": (30, 200), "C": (40, 300)},
+        "outside_labour_education_share": {"A": (15, 100), "B": (25, 200), "C": (35, 300)},
+    }
+    f = protect_indicators(_indicator_rows(spec), DisclosurePolicy(), areas=AREAS).frame
+    hidden = _hidden_counts(f)
+    assert ("unemployed_share_18_64", "A") in hidden
+    # Before: A's 100 persons published under outside_labour_education_share.
+    for unit in "ABCK":
+        row = {ind: (ind, unit) in hidden for ind in spec}
+        assert len(set(row.values())) == 1, (unit, row)
+
+
+def test_a_hidden_15_64_count_is_not_the_18_64_count_plus_the_15_17_year_olds():
+    # persons 15-64 = persons 18-64 + (persons 15+ - persons 18+): three
+    # published counts give the fourth. One person with basic education in
+    # A hides the education group there, counts too.
+    edu = {"education_basic_share_15_64": {"A": (1, 110), "B": (40, 210), "C": (50, 320)}}
+    for i, other in enumerate(("education_upper_secondary_share_15_64", "education_vocational_share_15_64",
+                               "education_short_tertiary_share_15_64", "education_medium_tertiary_share_15_64")):
+        edu[other] = {"A": (10 + i, 110), "B": (30, 210), "C": (50, 320)}
+    edu["education_long_tertiary_share_15_64"] = {
+        "A": (110 - 1 - sum(10 + i for i in range(4)), 110), "B": (210 - 40 - 120, 210), "C": (320 - 50 - 200, 320)}
+    spec = {**edu,
+            "outside_labour_education_share": {"A": (15, 100), "B": (25, 200), "C": (35, 300)},
+            "charged_per_1000": {"A": (6, 140), "B": (8, 240), "C": (9, 360)},
+            "convicted_share": {"A": (5, 130), "B": (7, 230), "C": (8, 340)}}
+    f = protect_indicators(_indicator_rows(spec), DisclosurePolicy(), areas=AREAS).frame
+    hidden = _hidden_counts(f)
+    assert ("education_basic_share_15_64", "A") in hidden
+    four = ("education_basic_share_15_64", "outside_labour_education_share", "charged_per_1000", "convicted_share")
+    # Before: 110 = 100 + (140 - 130) from the three published counts.
+    for unit in "ABCK":
+        row = {ind: (ind, unit) in hidden for ind in four}
+        assert len(set(row.values())) == 1, (unit, row)
+
+
+def test_the_catalogue_declares_the_populations_it_links_and_checks_their_names():
+    from kvarter.errors import RuleError
+    from kvarter.indicators import load_catalogue
+    from kvarter.indicators.catalogue import Catalogue
+
+    cat = load_catalogue()
+    names = {p.name for p in cat.structure.populations}
+    assert {"all_residents", "aged_18_64", "aged_15_64"} <= names
+    assert cat.population_key("outside_labour_education_share") == cat.population_key("employed_share_18_64")
+    assert cat.population_key("residents") == cat.population_key("household_income_mean")
+    assert cat.population_key("residents") != cat.population_key("employed_share_18_64")
+    assert cat.population_key("chronic_condition_share") != cat.population_key("residents")
+    raw = cat.model_dump(by_alias=True, exclude_none=True)
+    raw["structure"]["populations"].append({"name": "bad", "members": ["residents", "no_such"], "why": "x"})
+    import pydantic
+    import pytest
+
+    with pytest.raises((pydantic.ValidationError, RuleError), match="no_such"):
+        Catalogue.model_validate(raw)
