@@ -250,3 +250,46 @@ def test_the_catalogue_declares_the_populations_it_links_and_checks_their_names(
 
     with pytest.raises((pydantic.ValidationError, RuleError), match="no_such"):
         Catalogue.model_validate(raw)
+
+
+# ------------------------------------------------------------------ segregation over few units
+
+
+def _segregation(a: list[int], b: list[int]):
+    from kvarter.segregation import analyse_segregation
+    from kvarter.segregation.groups import ThemeSet
+
+    ts = ThemeSet.model_validate({"kind": "segregation_themes", "version": 1, "source": "test",
+        "themes": [{"name": "origin", "field": "origin", "pairs": [["native", "western"]],
+                    "groups": {"native": {"values": ["native"]}, "western": {"values": ["western"]}}}]})
+    rows = []
+    for i, (na, nb) in enumerate(zip(a, b)):
+        rows += [{"unit": f"u{i}", "group": "native", "n": na}, {"unit": f"u{i}", "group": "western", "n": nb},
+                 {"unit": f"u{i}", "group": "total", "n": na + nb}]
+    c = pd.DataFrame(rows).assign(municipality="M", year=2020)
+    return analyse_segregation(c, themes=ts, permutations=0, bootstrap=0, min_unit_size=0, min_municipality_size=0)
+
+
+def test_indices_over_few_units_are_hidden_when_a_unit_holds_fewer_than_the_minimum_of_a_group():
+    from kvarter.publish.segregation import protect_segregation
+
+    # Four areas, one with a single western resident: the indices and the
+    # group sizes have a unique integer solution that shows it.
+    f = protect_segregation(_segregation([40, 30, 25, 20], [10, 20, 1, 25]), DisclosurePolicy(), "areas")
+    r = f["areas_results"].frame
+    assert len(r) > 5 and set(r["estimate_status"]) == {"primary"} and r["estimate"].isna().all()
+    # The groups' sizes (persons, minority) are large and stay published.
+    assert set(r["minority_status"]) == {"published"} and set(r["minority"]) == {56.0}
+    # Every cell at the minimum or above: published.
+    f = protect_segregation(_segregation([40, 30, 25, 20], [10, 20, 5, 25]), DisclosurePolicy(), "areas")
+    assert set(f["areas_results"].frame["estimate_status"]) == {"published"}
+
+
+def test_indices_over_many_units_keep_a_small_cell():
+    from kvarter.publish.segregation import protect_segregation
+
+    # 30 units: 60 unknown counts against a dozen published figures.
+    a, b = [40 + i for i in range(30)], [10 + i for i in range(30)]
+    b[3] = 1
+    f = protect_segregation(_segregation(a, b), DisclosurePolicy(), "areas")
+    assert set(f["areas_results"].frame["estimate_status"]) == {"published"}
