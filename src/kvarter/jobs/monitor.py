@@ -244,9 +244,11 @@ def _size_order(analysis) -> tuple[str, ...]:
     return tuple(t1.sort_values(t1.columns[1], ascending=False)["municipality"].astype(str))
 
 
-def methods_of(store, rulesets, policy, catalogue=None):
+def methods_of(store, rulesets, policy, catalogue=None, publication=None):
     """What the methods section lists: the store's loads, the catalogue's
-    indicators, the rule sets' versions and sources, and the disclosure policy.
+    indicators, the rule sets' versions and sources, the disclosure policy,
+    and (with ``publication``) every table published, whose suppressed
+    cells the section counts whether or not the page shows the table.
 
     >>> from kvarter.store import Store
     >>> m = methods_of(Store(":memory:"), ["dk-2024"], DisclosurePolicy())
@@ -272,7 +274,7 @@ def methods_of(store, rulesets, policy, catalogue=None):
     sources = [{"dataset": r["table"], "source": r.get("source", "")} for r in load_records] or [
         {"dataset": "store", "source": str(getattr(store, "path", ""))}]
     return Methods(sources=sources, load_records=load_records, indicators=indicators, rule_sets=rs_rows,
-                   policy=policy.to_dict())
+                   policy=policy.to_dict(), published=dict(publication.tables) if publication is not None else {})
 
 
 def run_report(
@@ -325,7 +327,7 @@ def run_report(
                               engine=engine, catalogue=catalogue)
     (progress or (lambda msg: None))("writing")
     pages, workbook, paths = render_publication(pub, out, lang=langs, title=title,
-                                                methods=methods_of(store, rulesets, policy, catalogue))
+                                                methods=methods_of(store, rulesets, policy, catalogue, pub))
     return ReportResult(html=pages[langs[0]], workbook=workbook, tables=paths, year=pub.year,
                         municipality=pub.municipality, designated=dict(pub.designated),
                         seconds=time.perf_counter() - t0, notes=list(pub.notes), pages=pages, publication=pub)
