@@ -293,3 +293,17 @@ def test_indices_over_many_units_keep_a_small_cell():
     b[3] = 1
     f = protect_segregation(_segregation(a, b), DisclosurePolicy(), "areas")
     assert set(f["areas_results"].frame["estimate_status"]) == {"published"}
+
+
+def test_a_pool_whose_count_comes_back_keeps_it_and_hides_only_its_value():
+    from kvarter.publish.profiles import protect_trends
+
+    ind = _pool_inputs()
+    # Every area's value hidden, every count published: the pool's 100
+    # persons are K - C - D (or A + B), its numerator is not.
+    hidden = {("non_western_share", "area", a, 2024) for a in "ABCD"}
+    t = protect_trends(ind, {"A", "B"}, "K", [2024], DisclosurePolicy(), hidden, set("ABCD"),
+                       hidden_counts=set())["non_western_share"].frame.set_index("group")
+    assert t.loc["designated", "persons_status"] == "published" and t.loc["designated", "persons"] == 100
+    assert t.loc["designated", "value_status"] == "secondary" and pd.isna(t.loc["designated", "value"])
+    assert t.loc["rest", "persons"] == 220 and t.loc["rest", "value_status"] == "secondary"

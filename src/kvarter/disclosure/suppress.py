@@ -73,10 +73,11 @@ def primary_codes(n, x, d, dom, policy: DisclosurePolicy) -> tuple[list[str], li
     return count_codes, stat_codes
 
 
-def linked_dependency(value) -> tuple[str, str] | tuple[()] | None:
+def linked_dependency(value) -> tuple[str, ...] | None:
     """Read one value of a ``linked_column``: None when the row is not linked,
     ``()`` when it is but names nothing (``True``), ``(table, cell)`` when it
-    names the table and cell it rests on.
+    names the table and cell it rests on, ``(table, cell, "value")`` when
+    only its statistics rest there (its count is published elsewhere too).
 
     >>> linked_dependency(False), linked_dependency(True), linked_dependency(("indicators", "residents (area A, 2024)"))
     (None, (), ('indicators', 'residents (area A, 2024)'))
@@ -84,9 +85,9 @@ def linked_dependency(value) -> tuple[str, str] | tuple[()] | None:
     True
     """
     if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise InputError(f"A linked cell names (table, cell); got {value!r}.")
-        return (str(value[0]), str(value[1]))
+        if len(value) not in (2, 3) or (len(value) == 3 and value[2] != "value"):
+            raise InputError(f"A linked cell names (table, cell) or (table, cell, 'value'); got {value!r}.")
+        return tuple(str(v) for v in value)
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
     return () if bool(value) else None
@@ -160,7 +161,7 @@ def protect(
     published table (the caller knows those links); such rows are suppressed
     whole with the reason code ``linked`` and the status ``secondary``; a
     ``(table, cell)`` pair instead of ``True`` names the cell in the
-    reason. ``contributors_column``: for a sum
+    reason, and ``(table, cell, "value")`` hides the statistics only. ``contributors_column``: for a sum
     (charges, incomes), the persons with a non-zero contribution; a sum
     resting on fewer than the minimum is suppressed like a small numerator
     (ten charges by three persons are three persons' records, not ten). The
@@ -242,7 +243,9 @@ def protect(
         for i, value in enumerate(table[linked_column].tolist()):
             depends = linked_dependency(value)
             if depends is not None and count_codes[i] != "structural_zero":
-                count_codes[i], stat_codes[i] = Reason.LINKED.value, Reason.LINKED.value
+                if len(depends) < 3:
+                    count_codes[i] = Reason.LINKED.value
+                stat_codes[i] = Reason.LINKED.value
                 if depends:
                     params[i] = {"table": depends[0], "cell": depends[1]}
     s_nonneg = bool(np.all(np.nan_to_num(s) >= 0))

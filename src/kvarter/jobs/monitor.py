@@ -175,9 +175,11 @@ def monitor_publication(
         tables["composite_gap"] = gap
     leaves = leaf_areas(areas)
     leaves = set(leaves.loc[leaves["municipality"].astype(str) == municipality, "area_id"].astype(str))
-    trends = protect_trends(ind, pooled_ids, municipality, [y for y in years if y <= year], policy, hidden, leaves)
+    counts_hidden = hidden_cells(published_ind, "persons")
+    trends = protect_trends(ind, pooled_ids, municipality, [y for y in years if y <= year], policy, hidden, leaves,
+                            counts_hidden)
     profile = protect_profile(ind, pooled_ids, municipality, year, policy, dominance, hidden, catalogue=cat,
-                              leaves=leaves)
+                              leaves=leaves, hidden_counts=counts_hidden)
     tables.update({f"trend_{k}": v for k, v in trends.items()})
     tables.update({f"profile_{k}": v for k, v in profile.items()})
     # Benchmarks (issue 16): the city's areas against the city, municipalities against their size class.

@@ -24,22 +24,22 @@ Cell = tuple[str, str, str, int]
 HIDDEN = SUPPRESSED
 
 
-def hidden_cells(indicators) -> set[Cell]:
+def hidden_cells(indicators, which: str = "any") -> set[Cell]:
     """The ``(indicator, level, unit_id, year)`` cells whose value is not
-    published in a protected indicator table (suppressed, not structural zeros).
+    published in a protected indicator table (suppressed, not structural zeros);
+    ``which="persons"``: only those whose persons count is hidden.
 
     >>> from kvarter.disclosure import DisclosurePolicy, protect
     >>> t = pd.DataFrame({"indicator": ["r", "r"], "level": ["area", "area"], "unit_id": ["A", "B"],
     ...                   "year": [2024, 2024], "value": [3.0, 40.0], "persons": [3, 40]})
     >>> p = protect(t, DisclosurePolicy(), key=["indicator", "level", "unit_id", "year"],
     ...             value_columns=["value"], count_column="persons")
-    >>> hidden_cells(p)
-    {('r', 'area', 'A', 2024)}
+    >>> hidden_cells(p), hidden_cells(p, "persons")
+    ({('r', 'area', 'A', 2024)}, {('r', 'area', 'A', 2024)})
     """
     f = indicators.frame
-    hidden = f["value_status"].isin(HIDDEN)
-    if "persons_status" in f.columns:
-        hidden |= f["persons_status"].isin(HIDDEN)
+    counts = f["persons_status"].isin(HIDDEN) if "persons_status" in f.columns else f["value_status"].isin(HIDDEN)
+    hidden = counts if which == "persons" else counts | f["value_status"].isin(HIDDEN)
     rows = f[hidden]
     return set(zip(rows["indicator"], rows["level"], rows["unit_id"].astype(str), rows["year"].astype(int)))
 

@@ -129,9 +129,11 @@ def _group_table(ind: pd.DataFrame, indicator: str, area_ids: set[str], municipa
 
 
 def _group_links(t: pd.DataFrame, indicator: str, area_ids: set[str], municipality: str, hidden: set | None,
-                 other: str, leaves: set[str] | None = None) -> pd.Series:
-    """Which rows of a designated/other group table rest on hidden cells,
-    each as ``(table, cell)`` (see :func:`kvarter.publish.links.depends_on`) or False.
+                 other: str, leaves: set[str] | None = None, hidden_counts: set | None = None) -> pd.Series:
+    """Which rows of a designated/other group table rest on hidden cells:
+    ``(table, cell)`` when the row's count does (see
+    :func:`kvarter.publish.links.depends_on`), ``(table, cell, "value")``
+    when only its statistics do, else False.
 
     The pool of designated areas is a sum of indicator cells, and so is its
     complement: pool = municipality - (the municipality's other leaf areas),
@@ -144,19 +146,33 @@ def _group_links(t: pd.DataFrame, indicator: str, area_ids: set[str], municipali
     (pool - published members = the hidden member). The whole
     municipality's row rests on its own cell. ``leaves``: the
     municipality's leaf areas; without them every other area counts as
-    hidden (the cautious side).
+    hidden (the cautious side). ``hidden`` holds the cells with any figure
+    hidden, ``hidden_counts`` those whose persons count is hidden (default:
+    ``hidden``), so a pool whose count the counts give back keeps it.
 
     >>> t = pd.DataFrame({"group": ["designated", "rest"], "year": [2024, 2024]})
     >>> h = {("s", "area", "A", 2024)}
     >>> _group_links(t, "s", {"A", "B"}, "K", h, "rest", {"A", "B", "C"}).tolist()  # pool = K - C
     [False, False]
-    >>> _group_links(t, "s", {"A", "B"}, "K", h | {("s", "area", "C", 2024)}, "rest", {"A", "B", "C"}).tolist()
+    >>> h2 = h | {("s", "area", "C", 2024)}
+    >>> _group_links(t, "s", {"A", "B"}, "K", h2, "rest", {"A", "B", "C"}).tolist()
     [('indicators', 's (area A, 2024)'), ('indicators', 's (area C, 2024)')]
+    >>> _group_links(t, "s", {"A", "B"}, "K", h2, "rest", {"A", "B", "C"}, hidden_counts=set()).tolist()
+    [('indicators', 's (area A, 2024)', 'value'), ('indicators', 's (area C, 2024)', 'value')]
     """
-    from kvarter.publish.links import depends_on
-
     if not hidden:
         return pd.Series(False, index=t.index)
+    whole = _links_on(t, indicator, area_ids, municipality, hidden if hidden_counts is None else hidden_counts,
+                      other, leaves)
+    values = _links_on(t, indicator, area_ids, municipality, hidden, other, leaves)
+    out = [w if w else (tuple(v) + ("value",) if isinstance(v, tuple) else v) for w, v in zip(whole, values)]
+    return pd.Series(out, index=t.index, dtype=object)
+
+
+def _links_on(t, indicator, area_ids, municipality, hidden, other, leaves) -> list:
+    """:func:`_group_links` for one set of hidden cells."""
+    from kvarter.publish.links import depends_on
+
     inside = sorted(area_ids)
     outside = sorted(set(leaves) - set(area_ids)) if leaves is not None else None
     linked = []
@@ -173,15 +189,17 @@ def _group_links(t: pd.DataFrame, indicator: str, area_ids: set[str], municipali
             linked.append(False)
         else:
             linked.append(on_mun)
-    return pd.Series(linked, index=t.index, dtype=object)
+    return linked
 
 
 def protect_trends(ind, area_ids, municipality, years, policy, hidden: set | None = None,
-                   leaves: set[str] | None = None) -> dict[str, Protected]:
+                   leaves: set[str] | None = None, hidden_counts: set | None = None) -> dict[str, Protected]:
     """Designated areas pooled against the rest of the municipality per year,
     one protected table per trend indicator (linked to the indicator table
     through ``hidden``; ``leaves``, the municipality's leaf areas, tell when
-    a group's complement gives it back, see :func:`_group_links`).
+    a group's complement gives it back, and ``hidden_counts``, the cells
+    whose persons count is hidden, when its count comes back although its
+    value does not, see :func:`_group_links`).
 
     >>> from kvarter.disclosure import DisclosurePolicy
     >>> ind = pd.DataFrame({"indicator": "non_western_share", "level": ["area", "area", "municipality"],
@@ -202,7 +220,7 @@ def protect_trends(ind, area_ids, municipality, years, policy, hidden: set | Non
         if t.empty:
             continue
         t = with_share_numerator(t)
-        t["linked"] = _group_links(t, indicator, area_ids, municipality, hidden, "rest", leaves)
+        t["linked"] = _group_links(t, indicator, area_ids, municipality, hidden, "rest", leaves, hidden_counts)
         out[indicator] = protect(
             t[["year", "group", "value", "persons", "share_numerator", "denominator", "linked"]], policy,
             key=["year", "group"], value_columns=["value"], count_column="persons",
@@ -243,7 +261,8 @@ def _pooled_dominance(dominance: pd.DataFrame | None, indicator: str, area_ids: 
 
 
 def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.DataFrame | None = None,
-                    hidden: set | None = None, catalogue=None, leaves: set[str] | None = None) -> dict[str, Protected]:
+                    hidden: set | None = None, catalogue=None, leaves: set[str] | None = None,
+                    hidden_counts: set | None = None) -> dict[str, Protected]:
     """Gentofte's key figures for the pooled designated areas against the
     municipality in ``year``, one protected table per panel of the
     catalogue's ``structure.panels``; sums (income, charges) also against the
@@ -276,7 +295,8 @@ def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.Dat
             dom = (_pooled_dominance(dominance, base, area_ids, municipality, year, policy.dominance_n)
                    if base else {})
             t["dominance"] = t["group"].map(dom).astype(float)
-            t["linked"] = _group_links(t, indicator, area_ids, municipality, hidden, "municipality", leaves)
+            t["linked"] = _group_links(t, indicator, area_ids, municipality, hidden, "municipality", leaves,
+                                       hidden_counts)
             rows.append(t)
         if not rows:
             continue
@@ -286,7 +306,7 @@ def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.Dat
         # A panel's categories split one group's persons: if one is linked,
         # the others would give it back (the shares add up), so the whole
         # group goes.
-        first = {g: _first_dependency(part) for g, part in t.groupby("group")["linked"]}
+        first = {g: _group_dependency(part) for g, part in t.groupby("group")["linked"]}
         t["linked"] = pd.Series([first[g] for g in t["group"]], index=t.index, dtype=object)
         out[panel] = protect(
             t[["category", "group", "value", "persons", "share_numerator", "denominator", "dominance", "linked"]],
@@ -295,6 +315,17 @@ def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.Dat
             linked_column="linked", name=f"profile {panel}",
         )
     return out
+
+
+def _group_dependency(links: pd.Series):
+    """What a panel's group rests on: a count's dependency first (the
+    categories count the same persons), else a value's (they add up).
+
+    >>> _group_dependency(pd.Series([("i", "a", "value"), ("i", "b"), False], dtype=object))
+    ('i', 'b')
+    """
+    whole = [v for v in links if isinstance(v, tuple) and len(v) == 2]
+    return whole[0] if whole else _first_dependency(links)
 
 
 def _first_dependency(links: pd.Series):
