@@ -86,18 +86,35 @@ def test_no_suppressed_small_cell_is_pinned_and_no_large_one_recovered(run):
     assert score.large_recovered == 0, score.examples
 
 
-def test_the_workbook_and_the_pages_show_no_suppressed_value(run):
-    # Every number in the workbook sits in a cell the tables publish; the
-    # pages' SVG titles and map data mark suppressed cells, never a value.
+def test_the_workbook_shows_no_suppressed_value_and_agrees_with_the_files(run):
     openpyxl = pytest.importorskip("openpyxl")
     _, _, result, _ = run
     wb = openpyxl.load_workbook(result.workbook, read_only=True)
-    ind = pd.read_csv(result.tables["indicators"], dtype={"unit_id": str})
-    hidden = ind[ind["value_status"] == "suppressed"]
-    assert len(hidden)
+    suppressed_cells = 0
     for ws in wb.worksheets:
-        for row in ws.iter_rows(values_only=True):
-            assert not any(isinstance(v, str) and v in ("primary", "secondary") for v in row)
-    html = result.html.read_text(encoding="utf-8")
+        rows = list(ws.iter_rows(values_only=True))
+        header, body = list(rows[0]), rows[1:]
+        for j, col in enumerate(header):
+            if f"{col}_status" not in header:
+                continue
+            k = header.index(f"{col}_status")
+            for r in body:
+                assert r[k] in ("published", "suppressed", "structural_zero"), (ws.title, col, r[k])
+                if r[k] == "suppressed":
+                    suppressed_cells += 1
+                    assert r[j] is None, (ws.title, col, r)
+    ind = pd.read_csv(result.tables["indicators"], dtype={"unit_id": str})
+    assert suppressed_cells >= int((ind["value_status"] == "suppressed").sum()) > 0
+
+
+def test_the_pages_mark_suppressed_cells_and_name_no_rule(run):
+    from kvarter.disclosure import DisclosurePolicy
+    from kvarter.disclosure.protected import REASONS, reason_text
+
+    _, m, result, _ = run
+    html = "".join(p.read_text(encoding="utf-8") for p in result.pages.values())
     titles = re.findall(r"<title>([^<]*)</title>", html)
     assert titles
+    words = {reason_text(code, {}, DisclosurePolicy(min_count=m), lg).split("'")[0] for lg in REASONS
+             for code in ("persons", "numerator", "complement", "dominance", "secondary")}
+    assert not [w for w in words if w and w in html]
