@@ -39,7 +39,8 @@ def _store(root: Path, seed: int):
     keep = data["areas"]["municipality"] == "Demoby"
     persons = data["persons"][data["persons"]["municipality"] == "Demoby"]
     store = Store(root / "kvarter.duckdb")
-    store.load_many({"areas": data["areas"][keep], "schools": data["schools"], "persons": persons})
+    schools = data["schools"][data["schools"]["municipality"] == "Demoby"]
+    store.load_many({"areas": data["areas"][keep], "schools": schools, "persons": persons})
     return store
 
 
