@@ -176,8 +176,10 @@ def test_an_area_nobody_lives_in_stays_in_the_published_criteria_and_history(mak
     assert set(hz["change"]) == {"not listed (no residents)"} and set(hz["residents"]) == {0}
 
 
-def test_explain_says_a_criterion_cannot_be_computed_instead_of_suppressed(tmp_path, make_user_table):
+def test_explain_says_a_criterion_cannot_be_computed_instead_of_suppressed(tmp_path, make_user_table, monkeypatch):
     from kvarter.cli.main import app
+
+    monkeypatch.chdir(tmp_path)  # no kvarter.duckdb of the working directory joins the user's values
 
     table = make_user_table([{**PARALLEL, "income_ratio_to_region": None}, ZERO, PARALLEL])
     csv = tmp_path / "values.csv"

@@ -36,6 +36,7 @@ _MINTED: "weakref.WeakSet[Protected]" = weakref.WeakSet()
 REASONS = {
     "en": {
         "linked": "depends on a figure suppressed in another published table",
+        "linked_on": "depends on the suppressed cell {cell} of the published table '{table}'",
         "persons": "fewer than {min} persons",
         "numerator": "fewer than {min} persons in the numerator",
         "complement": "fewer than {min} persons outside the numerator",
@@ -45,6 +46,7 @@ REASONS = {
     },
     "da": {
         "linked": "afhænger af et tal, der er udeladt i en anden offentliggjort tabel",
+        "linked_on": "afhænger af den udeladte celle {cell} i den offentliggjorte tabel '{table}'",
         "persons": "færre end {min} personer",
         "numerator": "færre end {min} personer i tælleren",
         "complement": "færre end {min} personer uden for tælleren",
@@ -54,6 +56,7 @@ REASONS = {
     },
     "no": {
         "linked": "avhenger av et tall som er skjult i en annen publisert tabell",
+        "linked_on": "avhenger av den skjulte cellen {cell} i den publiserte tabellen '{table}'",
         "persons": "færre enn {min} personer",
         "numerator": "færre enn {min} personer i telleren",
         "complement": "færre enn {min} personer utenfor telleren",
@@ -63,6 +66,7 @@ REASONS = {
     },
     "nl": {
         "linked": "hangt af van een cijfer dat in een andere gepubliceerde tabel is onderdrukt",
+        "linked_on": "hangt af van de onderdrukte cel {cell} in de gepubliceerde tabel '{table}'",
         "persons": "minder dan {min} personen",
         "numerator": "minder dan {min} personen in de teller",
         "complement": "minder dan {min} personen buiten de teller",
@@ -115,6 +119,8 @@ def reason_text(code: str, params: dict, policy: DisclosurePolicy, lang: str = "
     "complement of a suppressed cell in total 'Demoby 2023'"
     >>> reason_text("published", {}, DisclosurePolicy())
     ''
+    >>> reason_text("linked", {"table": "indicators", "cell": "residents (area A, 2024)"}, DisclosurePolicy())
+    "depends on the suppressed cell residents (area A, 2024) of the published table 'indicators'"
     """
     if code == "published":
         return ""
@@ -123,8 +129,11 @@ def reason_text(code: str, params: dict, policy: DisclosurePolicy, lang: str = "
     pct = f"{policy.dominance_k * 100:g}" + ("%" if lang == "en" else " %")
     if lang != "en":
         pct = pct.replace(".", ",")
+    if code == "linked" and params.get("cell"):
+        code = "linked_on"  # the table and cell it rests on are known: name them
     return REASONS[lang][code].format(
-        min=policy.min_count, n=policy.dominance_n, k=pct, relation=params.get("relation", "")
+        min=policy.min_count, n=policy.dominance_n, k=pct, relation=params.get("relation", ""),
+        table=params.get("table", ""), cell=params.get("cell", ""),
     )
 
 

@@ -73,6 +73,26 @@ def primary_codes(n, x, d, dom, policy: DisclosurePolicy) -> tuple[list[str], li
     return count_codes, stat_codes
 
 
+def linked_dependency(value) -> tuple[str, ...] | None:
+    """Read one value of a ``linked_column``: None when the row is not linked,
+    ``()`` when it is but names nothing (``True``), ``(table, cell)`` when it
+    names the table and cell it rests on, ``(table, cell, "value")`` when
+    only its statistics rest there (its count is published elsewhere too).
+
+    >>> linked_dependency(False), linked_dependency(True), linked_dependency(("indicators", "residents (area A, 2024)"))
+    (None, (), ('indicators', 'residents (area A, 2024)'))
+    >>> linked_dependency(float("nan")) is None
+    True
+    """
+    if isinstance(value, (tuple, list)):
+        if len(value) not in (2, 3) or (len(value) == 3 and value[2] != "value"):
+            raise InputError(f"A linked cell names (table, cell) or (table, cell, 'value'); got {value!r}.")
+        return tuple(str(v) for v in value)
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return () if bool(value) else None
+
+
 def _column(table, name, role, owner, units, allow_nan):
     values = pd.to_numeric(table[name], errors="coerce").to_numpy(float)
     bad_text = table[name].notna().to_numpy() & np.isnan(values)
@@ -139,7 +159,9 @@ def protect(
     :mod:`kvarter.disclosure.relations`). ``linked_column``: a boolean per
     row, true where the row rests on a figure suppressed in *another*
     published table (the caller knows those links); such rows are suppressed
-    whole with the reason code ``linked``. ``contributors_column``: for a sum
+    whole with the reason code ``linked`` and the status ``secondary``; a
+    ``(table, cell)`` pair instead of ``True`` names the cell in the
+    reason, and ``(table, cell, "value")`` hides the statistics only. ``contributors_column``: for a sum
     (charges, incomes), the persons with a non-zero contribution; a sum
     resting on fewer than the minimum is suppressed like a small numerator
     (ten charges by three persons are three persons' records, not ten). The
@@ -210,16 +232,22 @@ def protect(
         for i in np.flatnonzero(~np.isnan(c) & (c > 0) & (c < policy.min_count)):
             if stat_codes[i] == CellStatus.PUBLISHED:
                 stat_codes[i] = Reason.NUMERATOR.value
+    params: list[dict] = [{} for _ in range(len(table))]
     if linked_column is not None:
         # A row that rests on a cell suppressed in another published table
         # (a pooled group with a suppressed member, a criterion whose
         # indicator cell is hidden) is hidden too, count and statistics alike:
         # published, it would let the two tables be played against each other.
-        linked = table[linked_column].fillna(False).astype(bool).to_numpy()
-        for i in np.flatnonzero(linked):
-            if count_codes[i] != "structural_zero":
-                count_codes[i], stat_codes[i] = Reason.LINKED.value, Reason.LINKED.value
-    params: list[dict] = [{} for _ in range(len(table))]
+        # It is secondary (it breaks no rule itself); a (table, cell) pair
+        # names what it rests on.
+        for i, value in enumerate(table[linked_column].tolist()):
+            depends = linked_dependency(value)
+            if depends is not None and count_codes[i] != "structural_zero":
+                if len(depends) < 3:
+                    count_codes[i] = Reason.LINKED.value
+                stat_codes[i] = Reason.LINKED.value
+                if depends:
+                    params[i] = {"table": depends[0], "cell": depends[1]}
     s_nonneg = bool(np.all(np.nan_to_num(s) >= 0))
     k = Knowledge(
         labels=labels, n=n, x=x, s=s, has_x=numerator_column is not None, has_s=sum_column is not None,
@@ -230,7 +258,8 @@ def protect(
     )
     _secondary(k, policy, count_codes, stat_codes, params, name)
 
-    status_of = {"published": "published", "structural_zero": "structural_zero", "secondary": "secondary"}
+    status_of = {"published": "published", "structural_zero": "structural_zero", "secondary": "secondary",
+                 "linked": "secondary"}
     codes = [((cc, pp), (sc, pp)) for cc, sc, pp in zip(count_codes, stat_codes, params)]
     out = table[key].copy()
     published_cols = list(dict.fromkeys([count_column, *value_columns, *(c for c in (numerator_column, sum_column) if c)]))

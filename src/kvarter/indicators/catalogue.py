@@ -353,6 +353,20 @@ class AtMost(_Model):
     why: str = ""
 
 
+class SamePersons(_Model):
+    """Indicators whose persons counts follow from one another at a unit
+    and year: equal (every 18-64-year-old has a labour status, so "18-64
+    with a labour status" = "all 18-64"), or one a sum and difference of the
+    others (15-64 = 18-64 + (15+ - 18+)). Disclosure control hides their
+    counts together: a count hidden under one indicator is never published
+    under another. Each member stands for every indicator with its
+    population and denominator (see :meth:`Catalogue.population_key`)."""
+
+    name: str
+    members: list[str] = Field(min_length=2)
+    why: str = ""
+
+
 class PanelMember(_Model):
     indicator: str
     label: str
@@ -372,6 +386,7 @@ class Structure(_Model):
     categories: list[CategoryGroup] = []
     subsets: list[Subset] = []
     at_most: list[AtMost] = []
+    populations: list[SamePersons] = []
     panels: list[Panel] = []
 
     def ids(self) -> list[tuple[str, str]]:
@@ -379,6 +394,7 @@ class Structure(_Model):
         out = [(i, f"categories {g.name}") for g in self.categories for i in g.members]
         out += [(s.part, "subsets") for s in self.subsets] + [(s.whole, "subsets") for s in self.subsets]
         out += [(a.smaller, "at_most") for a in self.at_most] + [(a.larger, "at_most") for a in self.at_most]
+        out += [(i, f"populations {g.name}") for g in self.populations for i in g.members]
         out += [(m.indicator, f"panels {p.name}") for p in self.panels for m in p.members]
         return out
 
@@ -464,19 +480,40 @@ class Catalogue(_Model):
         return ind.id, ind.years
 
     def population_key(self, key: str) -> str:
-        """A key equal for indicators counting the same persons (same
-        population and denominator), whose ``persons`` are therefore the same
-        number; disclosure control suppresses such counts together.
+        """A key equal for indicators whose ``persons`` follow from one
+        another: the same population and denominator, or declared in
+        ``structure.populations`` (:class:`SamePersons`, groups sharing a
+        member joined); disclosure control suppresses such counts together.
 
         >>> cat = load_catalogue()
         >>> cat.population_key("employed_share_18_64") == cat.population_key("unemployed_share_18_64")
         True
         >>> cat.population_key("employed_share_18_64") == cat.population_key("residents")
         False
+        >>> cat.population_key("employed_share_18_64") == cat.population_key("outside_labour_education_share")
+        True
         """
+        own = self._definition_key(key)
+        for name, keys in self._population_classes():
+            if own in keys:
+                return f"populations: {name}"
+        return own
+
+    def _definition_key(self, key: str) -> str:
         ind = self[key]
         keep = {"population", "denominator", "counting", "requires"}
         return json.dumps(ind.model_dump(include=keep, by_alias=True, exclude_none=True), sort_keys=True, default=str)
+
+    def _population_classes(self) -> list[tuple[str, set[str]]]:
+        """The declared populations as sets of definition keys, joined where they share one."""
+        classes: list[tuple[list[str], set[str]]] = []
+        for g in self.structure.populations:
+            names, keys = [g.name], {self._definition_key(m) for m in g.members}
+            for c in [c for c in classes if c[1] & keys]:
+                classes.remove(c)
+                names, keys = c[0] + names, keys | c[1]
+            classes.append((names, keys))
+        return [(" + ".join(n), k) for n, k in classes]
 
     def select(self, ids: list[str]) -> "Catalogue":
         """A catalogue with only the named indicators (in the given order)."""

@@ -23,7 +23,7 @@ from kvarter.jobs.indicators import catalogue_for, indicator_table, store_areas,
 from kvarter.publish import Publication, SegregationPart
 from kvarter.publish.indicators import protect_store_indicators
 from kvarter.publish.links import hidden_cells
-from kvarter.publish.profiles import designated_leaves, profile_panels, protect_gap, protect_profile, protect_trends
+from kvarter.publish.profiles import designated_leaves, leaf_areas, profile_panels, protect_gap, protect_profile, protect_trends
 from kvarter.publish.screening import criteria_table, protect_criteria, protect_history
 from kvarter.publish.segregation import protect_segregation
 from kvarter.report.i18n import check_lang
@@ -206,8 +206,13 @@ def monitor_publication(
     gap = protect_gap(published_ind.frame, pooled_ids, municipality, areas, policy)
     if gap is not None:
         tables["composite_gap"] = gap
-    trends = protect_trends(ind, pooled_ids, municipality, [y for y in years if y <= year], policy, hidden)
-    profile = protect_profile(ind, pooled_ids, municipality, year, policy, dominance, hidden, catalogue=cat)
+    leaves = leaf_areas(areas)
+    leaves = set(leaves.loc[leaves["municipality"].astype(str) == municipality, "area_id"].astype(str))
+    counts_hidden = hidden_cells(published_ind, "persons")
+    trends = protect_trends(ind, pooled_ids, municipality, [y for y in years if y <= year], policy, hidden, leaves,
+                            counts_hidden)
+    profile = protect_profile(ind, pooled_ids, municipality, year, policy, dominance, hidden, catalogue=cat,
+                              leaves=leaves, hidden_counts=counts_hidden)
     tables.update({f"trend_{k}": v for k, v in trends.items()})
     tables.update({f"profile_{k}": v for k, v in profile.items()})
     # Benchmarks (issue 16): the city's areas against the city, municipalities against their size class.
@@ -284,9 +289,11 @@ def _size_order(analysis) -> tuple[str, ...]:
     return tuple(t1.sort_values(t1.columns[1], ascending=False)["municipality"].astype(str))
 
 
-def methods_of(store, rulesets, policy, catalogue=None):
+def methods_of(store, rulesets, policy, catalogue=None, publication=None):
     """What the methods section lists: the store's loads, the catalogue's
-    indicators, the rule sets' versions and sources, and the disclosure policy.
+    indicators, the rule sets' versions and sources, the disclosure policy,
+    and (with ``publication``) every table published, whose suppressed
+    cells the section counts whether or not the page shows the table.
 
     >>> from kvarter.store import Store
     >>> m = methods_of(Store(":memory:"), ["dk-2024"], DisclosurePolicy())
@@ -311,7 +318,7 @@ def methods_of(store, rulesets, policy, catalogue=None):
     sources = [{"dataset": r["table"], "source": r.get("source", "")} for r in load_records] or [
         {"dataset": "store", "source": str(getattr(store, "path", ""))}]
     return Methods(sources=sources, load_records=load_records, indicators=indicators, rule_sets=rs_rows,
-                   policy=policy.to_dict())
+                   policy=policy.to_dict(), published=dict(publication.tables) if publication is not None else {})
 
 
 def run_report(
@@ -365,7 +372,7 @@ def run_report(
                               engine=engine, catalogue=catalogue, municipality=municipality)
     (progress or (lambda msg: None))("writing")
     pages, workbook, paths = render_publication(pub, out, lang=langs, title=title,
-                                                methods=methods_of(store, rulesets, policy, catalogue),
+                                                methods=methods_of(store, rulesets, policy, catalogue, pub),
                                                 catalogue=catalogue_for(store, catalogue))
     return ReportResult(html=pages[langs[0]], workbook=workbook, tables=paths, year=pub.year,
                         municipality=pub.municipality, designated=dict(pub.designated),

@@ -24,22 +24,22 @@ Cell = tuple[str, str, str, int]
 HIDDEN = SUPPRESSED
 
 
-def hidden_cells(indicators) -> set[Cell]:
+def hidden_cells(indicators, which: str = "any") -> set[Cell]:
     """The ``(indicator, level, unit_id, year)`` cells whose value is not
-    published in a protected indicator table (suppressed, not structural zeros).
+    published in a protected indicator table (suppressed, not structural zeros);
+    ``which="persons"``: only those whose persons count is hidden.
 
     >>> from kvarter.disclosure import DisclosurePolicy, protect
     >>> t = pd.DataFrame({"indicator": ["r", "r"], "level": ["area", "area"], "unit_id": ["A", "B"],
     ...                   "year": [2024, 2024], "value": [3.0, 40.0], "persons": [3, 40]})
     >>> p = protect(t, DisclosurePolicy(), key=["indicator", "level", "unit_id", "year"],
     ...             value_columns=["value"], count_column="persons")
-    >>> hidden_cells(p)
-    {('r', 'area', 'A', 2024)}
+    >>> hidden_cells(p), hidden_cells(p, "persons")
+    ({('r', 'area', 'A', 2024)}, {('r', 'area', 'A', 2024)})
     """
     f = indicators.frame
-    hidden = f["value_status"].isin(HIDDEN)
-    if "persons_status" in f.columns:
-        hidden |= f["persons_status"].isin(HIDDEN)
+    counts = f["persons_status"].isin(HIDDEN) if "persons_status" in f.columns else f["value_status"].isin(HIDDEN)
+    hidden = counts if which == "persons" else counts | f["value_status"].isin(HIDDEN)
     rows = f[hidden]
     return set(zip(rows["indicator"], rows["level"], rows["unit_id"].astype(str), rows["year"].astype(int)))
 
@@ -51,6 +51,31 @@ def any_hidden(cells: Iterable[Cell], hidden: set[Cell]) -> bool:
     True
     """
     return any(c in hidden for c in cells)
+
+
+def cell_label(cell: Cell) -> str:
+    """A cell of the indicator table as a reason names it.
+
+    >>> cell_label(("residents", "area", "A", 2024))
+    'residents (area A, 2024)'
+    """
+    indicator, level, unit, year = cell
+    return f"{indicator} ({level} {unit}, {int(year)})"
+
+
+def depends_on(cells: Iterable[Cell], hidden: set[Cell], table: str = "indicators") -> tuple[str, str] | bool:
+    """What a derived row rests on, for a ``linked_column``: the first of
+    ``cells`` hidden in ``table`` as ``(table, cell label)``, or False.
+
+    >>> depends_on([("r", "area", "A", 2024), ("r", "area", "B", 2024)], {("r", "area", "B", 2024)})
+    ('indicators', 'r (area B, 2024)')
+    >>> depends_on([("r", "area", "A", 2024)], set())
+    False
+    """
+    for c in cells:
+        if c in hidden:
+            return (table, cell_label(c))
+    return False
 
 
 def criterion_cells(indicator: str, area_id: str, year: int, areas: pd.DataFrame | None, catalogue=None,

@@ -129,33 +129,77 @@ def _group_table(ind: pd.DataFrame, indicator: str, area_ids: set[str], municipa
 
 
 def _group_links(t: pd.DataFrame, indicator: str, area_ids: set[str], municipality: str, hidden: set | None,
-                 other: str) -> pd.Series:
-    """Which rows of a designated/other group table rest on hidden cells.
+                 other: str, leaves: set[str] | None = None, hidden_counts: set | None = None) -> pd.Series:
+    """Which rows of a designated/other group table rest on hidden cells:
+    ``(table, cell)`` when the row's count does (see
+    :func:`kvarter.publish.links.depends_on`), ``(table, cell, "value")``
+    when only its statistics do, else False.
 
-    The pooled designated areas rest on their members' cells; the other row
-    ("rest" or the whole municipality) on the municipality's cell — and a
-    "rest" row goes with a hidden designated row, since municipality minus
-    rest would give the designated areas back.
+    The pool of designated areas is a sum of indicator cells, and so is its
+    complement: pool = municipality - (the municipality's other leaf areas),
+    and the "rest" is the other way round. A pool is hidden only when it
+    rests on a hidden cell *and* no published route gives it back: either
+    its members or its complement (the municipality and the other areas)
+    all published. Hiding a figure anyone can recompute from the indicator
+    table protects nothing and pretends otherwise; publishing one that
+    no route gives back would let the tables be played against each other
+    (pool - published members = the hidden member). The whole
+    municipality's row rests on its own cell. ``leaves``: the
+    municipality's leaf areas; without them every other area counts as
+    hidden (the cautious side). ``hidden`` holds the cells with any figure
+    hidden, ``hidden_counts`` those whose persons count is hidden (default:
+    ``hidden``), so a pool whose count the counts give back keeps it.
+
+    >>> t = pd.DataFrame({"group": ["designated", "rest"], "year": [2024, 2024]})
+    >>> h = {("s", "area", "A", 2024)}
+    >>> _group_links(t, "s", {"A", "B"}, "K", h, "rest", {"A", "B", "C"}).tolist()  # pool = K - C
+    [False, False]
+    >>> h2 = h | {("s", "area", "C", 2024)}
+    >>> _group_links(t, "s", {"A", "B"}, "K", h2, "rest", {"A", "B", "C"}).tolist()
+    [('indicators', 's (area A, 2024)'), ('indicators', 's (area C, 2024)')]
+    >>> _group_links(t, "s", {"A", "B"}, "K", h2, "rest", {"A", "B", "C"}, hidden_counts=set()).tolist()
+    [('indicators', 's (area A, 2024)', 'value'), ('indicators', 's (area C, 2024)', 'value')]
     """
     if not hidden:
         return pd.Series(False, index=t.index)
-    des = {int(y): any((indicator, "area", a, int(y)) in hidden for a in area_ids) for y in t["year"].unique()}
-    mun = {int(y): (indicator, "municipality", municipality, int(y)) in hidden for y in t["year"].unique()}
+    whole = _links_on(t, indicator, area_ids, municipality, hidden if hidden_counts is None else hidden_counts,
+                      other, leaves)
+    values = _links_on(t, indicator, area_ids, municipality, hidden, other, leaves)
+    out = [w if w else (tuple(v) + ("value",) if isinstance(v, tuple) else v) for w, v in zip(whole, values)]
+    return pd.Series(out, index=t.index, dtype=object)
+
+
+def _links_on(t, indicator, area_ids, municipality, hidden, other, leaves) -> list:
+    """:func:`_group_links` for one set of hidden cells."""
+    from kvarter.publish.links import depends_on
+
+    inside = sorted(area_ids)
+    outside = sorted(set(leaves) - set(area_ids)) if leaves is not None else None
     linked = []
     for g, y in zip(t["group"], t["year"].astype(int)):
+        on_mun = depends_on([(indicator, "municipality", municipality, y)], hidden)
+        on_des = depends_on([(indicator, "area", a, y) for a in inside], hidden)
+        # Unknown other areas count as hidden: the cautious side.
+        on_rest = depends_on([(indicator, "area", a, y) for a in outside], hidden) if outside is not None else True
         if g == "designated":
-            linked.append(des[y])
+            linked.append(on_des if on_des and (on_mun or on_rest) else False)
+        elif other == "rest" and on_rest and (on_mun or on_des):
+            linked.append(on_rest if on_rest is not True else on_mun or on_des)
         elif other == "rest":
-            linked.append(mun[y] or des[y])
+            linked.append(False)
         else:
-            linked.append(mun[y])
-    return pd.Series(linked, index=t.index)
+            linked.append(on_mun)
+    return linked
 
 
-def protect_trends(ind, area_ids, municipality, years, policy, hidden: set | None = None) -> dict[str, Protected]:
+def protect_trends(ind, area_ids, municipality, years, policy, hidden: set | None = None,
+                   leaves: set[str] | None = None, hidden_counts: set | None = None) -> dict[str, Protected]:
     """Designated areas pooled against the rest of the municipality per year,
     one protected table per trend indicator (linked to the indicator table
-    through ``hidden``).
+    through ``hidden``; ``leaves``, the municipality's leaf areas, tell when
+    a group's complement gives it back, and ``hidden_counts``, the cells
+    whose persons count is hidden, when its count comes back although its
+    value does not, see :func:`_group_links`).
 
     >>> from kvarter.disclosure import DisclosurePolicy
     >>> ind = pd.DataFrame({"indicator": "non_western_share", "level": ["area", "area", "municipality"],
@@ -176,7 +220,7 @@ def protect_trends(ind, area_ids, municipality, years, policy, hidden: set | Non
         if t.empty:
             continue
         t = with_share_numerator(t)
-        t["linked"] = _group_links(t, indicator, area_ids, municipality, hidden, "rest")
+        t["linked"] = _group_links(t, indicator, area_ids, municipality, hidden, "rest", leaves, hidden_counts)
         out[indicator] = protect(
             t[["year", "group", "value", "persons", "share_numerator", "denominator", "linked"]], policy,
             key=["year", "group"], value_columns=["value"], count_column="persons",
@@ -187,13 +231,19 @@ def protect_trends(ind, area_ids, municipality, years, policy, hidden: set | Non
 
 
 def _pooled_dominance(dominance: pd.DataFrame | None, indicator: str, area_ids: set[str], municipality: str,
-                      year: int) -> dict[str, float]:
+                      year: int, n: int = 2) -> dict[str, float]:
     """Dominance of the pooled designated areas and of the municipality.
 
-    The municipality's share is exact; for a pool of areas the top two
-    contributions are bounded by the two largest areas' top sums (each of the
-    pool's top contributors is among its own area's top), which can only
-    overstate dominance — the cautious side.
+    The municipality's share is exact; for a pool of areas the top ``n``
+    contributions (the policy's ``dominance_n``; ``top_sum`` holds each
+    area's top ``n``) are bounded by the ``n`` largest areas' top sums (the
+    pool's top ``n`` lie in at most ``n`` areas, each among its own area's
+    top ``n``), which can only overstate dominance — the cautious side.
+
+    >>> d = pd.DataFrame({"indicator": "inc", "year": 2024, "level": "area", "unit_id": ["A", "B", "C"],
+    ...                   "top_sum": [92.0, 92.0, 92.0], "total_abs": [100.0, 100.0, 100.0]})
+    >>> _pooled_dominance(d, "inc", {"A", "B", "C"}, "K", 2024, 3)["designated"]
+    0.92
     """
     if dominance is None or dominance.empty:
         return {}
@@ -204,14 +254,15 @@ def _pooled_dominance(dominance: pd.DataFrame | None, indicator: str, area_ids: 
     m = d[(d["level"] == "municipality") & (d["unit_id"].astype(str) == municipality)]
     out = {}
     if len(areas) and areas["total_abs"].sum() > 0:
-        out["designated"] = min(1.0, areas["top_sum"].nlargest(2).sum() / areas["total_abs"].sum())
+        out["designated"] = float(min(1.0, areas["top_sum"].nlargest(n).sum() / areas["total_abs"].sum()))
     if len(m) and float(m["total_abs"].iloc[0]) > 0:
         out["municipality"] = float(m["top_sum"].iloc[0] / m["total_abs"].iloc[0])
     return out
 
 
 def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.DataFrame | None = None,
-                    hidden: set | None = None, catalogue=None) -> dict[str, Protected]:
+                    hidden: set | None = None, catalogue=None, leaves: set[str] | None = None,
+                    hidden_counts: set | None = None) -> dict[str, Protected]:
     """Gentofte's key figures for the pooled designated areas against the
     municipality in ``year``, one protected table per panel of the
     catalogue's ``structure.panels``; sums (income, charges) also against the
@@ -241,9 +292,11 @@ def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.Dat
                 base = sum_base(indicator)
             except KeyError:
                 base = None
-            dom = _pooled_dominance(dominance, base, area_ids, municipality, year) if base else {}
+            dom = (_pooled_dominance(dominance, base, area_ids, municipality, year, policy.dominance_n)
+                   if base else {})
             t["dominance"] = t["group"].map(dom).astype(float)
-            t["linked"] = _group_links(t, indicator, area_ids, municipality, hidden, "municipality")
+            t["linked"] = _group_links(t, indicator, area_ids, municipality, hidden, "municipality", leaves,
+                                       hidden_counts)
             rows.append(t)
         if not rows:
             continue
@@ -253,7 +306,8 @@ def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.Dat
         # A panel's categories split one group's persons: if one is linked,
         # the others would give it back (the shares add up), so the whole
         # group goes.
-        t["linked"] = t.groupby("group")["linked"].transform("any")
+        first = {g: _group_dependency(part) for g, part in t.groupby("group")["linked"]}
+        t["linked"] = pd.Series([first[g] for g in t["group"]], index=t.index, dtype=object)
         out[panel] = protect(
             t[["category", "group", "value", "persons", "share_numerator", "denominator", "dominance", "linked"]],
             policy, key=["category", "group"], value_columns=["value"], count_column="persons",
@@ -261,6 +315,27 @@ def protect_profile(ind, area_ids, municipality, year, policy, dominance: pd.Dat
             linked_column="linked", name=f"profile {panel}",
         )
     return out
+
+
+def _group_dependency(links: pd.Series):
+    """What a panel's group rests on: a count's dependency first (the
+    categories count the same persons), else a value's (they add up).
+
+    >>> _group_dependency(pd.Series([("i", "a", "value"), ("i", "b"), False], dtype=object))
+    ('i', 'b')
+    """
+    whole = [v for v in links if isinstance(v, tuple) and len(v) == 2]
+    return whole[0] if whole else _first_dependency(links)
+
+
+def _first_dependency(links: pd.Series):
+    """The first dependency in ``links`` (a linked column), or False: a
+    whole group goes with it.
+
+    >>> _first_dependency(pd.Series([False, ("indicators", "x"), False], dtype=object))
+    ('indicators', 'x')
+    """
+    return next((v for v in links if v is not False and v is not None), False)
 
 
 def _sum_labels(spec, catalogue) -> set[str]:

@@ -9,6 +9,7 @@ import pandas as pd
 from kvarter.disclosure import Protected, protect
 from kvarter.disclosure.status import SUPPRESSED
 from kvarter.publish.indicators import with_share_numerator
+from kvarter.publish.links import depends_on
 
 CRITERIA_TABLE_COLUMNS = ["ruleset", "area_id", "name", "criterion", "value", "threshold", "met", "margin",
                           "computable", "note", "residents", "numerator", "denominator"]
@@ -91,12 +92,12 @@ def protect_criteria(result, year: int, policy, *, dominance: pd.DataFrame | Non
     applied = _rulesets(crit["ruleset"].unique(), {**dict(getattr(result, "rulesets", {}) or {}), **dict(rulesets or {})})
     if hidden and len(crit):
         from kvarter.indicators import load_catalogue
-        from kvarter.publish.links import any_hidden, criterion_cells
+        from kvarter.publish.links import criterion_cells
 
         cat = catalogue if catalogue is not None else load_catalogue()
         defs = {(rs, cid): c for rs in crit["ruleset"].unique() for cid, c in applied[rs].criteria.items()}
         crit["linked"] = [
-            (rs, cid) in defs and any_hidden(
+            (rs, cid) in defs and depends_on(
                 criterion_cells(defs[(rs, cid)].indicator, a, year, areas, cat, defs[(rs, cid)].relative_to), hidden)
             for rs, cid, a in zip(crit["ruleset"], crit["criterion"], crit["area_id"])
         ]
@@ -153,7 +154,7 @@ def protect_history(long: pd.DataFrame, residents: pd.DataFrame, policy, *, hidd
     h = long.merge(residents, on=["area_id", "year"], how="left")
     h["residents"] = h["residents"].fillna(0)
     hidden = hidden or set()
-    h["linked"] = [("residents", "area", str(a), int(y)) in hidden for a, y in zip(h["area_id"], h["year"])]
+    h["linked"] = [depends_on([("residents", "area", str(a), int(y))], hidden) for a, y in zip(h["area_id"], h["year"])]
     h = h[["ruleset", "list", "area_id", "name", "year", "designated", "change", "residents", "linked"]]
     return protect(h, policy, key=["ruleset", "list", "area_id", "name", "year"],
                    value_columns=["designated", "change"], count_column="residents", linked_column="linked",
@@ -193,7 +194,8 @@ def protect_screening(run, year: int, policy, *, hidden: set | None = None, area
                                                     cf["value_status"]) if st in SUPPRESSED}
     w = run.what_if.astype({"area_id": str}).merge(persons, on=["ruleset", "area_id", "criterion"], how="left")
     w["persons"] = w["persons"].fillna(0)
-    w["linked"] = [(r, a, c) in crit_hidden for r, a, c in zip(w["ruleset"], w["area_id"], w["criterion"])]
+    w["linked"] = [("criteria", f"{c} ({r}, area {a})") if (r, a, c) in crit_hidden else False
+                   for r, a, c in zip(w["ruleset"], w["area_id"], w["criterion"])]
     wvals = [c for c in ("value", "threshold", "change_count", "new_value", "relative_change", "change", "sufficient",
                          "lists_after") if c in w.columns]
     out["what_if"] = protect(w[["ruleset", "area_id", "name", "list", "criterion", *wvals, "persons", "linked"]],
@@ -202,7 +204,7 @@ def protect_screening(run, year: int, policy, *, hidden: set | None = None, area
     d = run.designations.astype({"area_id": str}).merge(residents, on=["area_id", "year"], how="left")
     d["residents"] = d["residents"].fillna(0)
     hidden = hidden or set()
-    d["linked"] = [("residents", "area", str(a), int(y)) in hidden for a, y in zip(d["area_id"], d["year"])]
+    d["linked"] = [depends_on([("residents", "area", str(a), int(y))], hidden) for a, y in zip(d["area_id"], d["year"])]
     out["designations"] = protect(
         d[["ruleset", "year", "area_id", "name", "list", "designated", "change", "rule", "residents", "linked"]],
         policy, key=["ruleset", "year", "area_id", "name", "list"], value_columns=["designated", "change", "rule"],

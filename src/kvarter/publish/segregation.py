@@ -8,6 +8,34 @@ import pandas as pd
 from kvarter.disclosure import Protected, protect
 from kvarter.errors import InputError
 
+def few_units_cells(res: pd.DataFrame, keys: list[str], values: list[str]) -> pd.Series:
+    """The smallest unit x group count behind each result row whose pair is
+    measured over few units; NaN elsewhere.
+
+    An index is a function of the unit x group counts; with the group sizes
+    published (persons, minority), the indices of one municipality, year and
+    pair are equations in the ``2 x units`` unknown counts. When there are
+    no more unknowns than published figures (the non-empty values of the
+    pair's rows, plus the two sizes) the counts can have a unique integer
+    solution (four areas, nine indices: one area's single child of a group
+    came out exactly), so every cell must then rest on the minimum. The
+    value is the same for every index of the pair: they go together.
+
+    >>> res = pd.DataFrame({"year": 2020, "pair": "p", "index": ["d", "h"], "estimate": [0.3, 0.1],
+    ...                     "units": 4, "smallest_cell": 1.0})
+    >>> few_units_cells(res, ["year", "pair", "index"], ["estimate"]).tolist()  # 8 unknowns, 2 + 2 figures
+    [nan, nan]
+    >>> few_units_cells(res.assign(units=2), ["year", "pair", "index"], ["estimate"]).tolist()
+    [1.0, 1.0]
+    """
+    if "smallest_cell" not in res.columns or "units" not in res.columns:
+        return pd.Series(float("nan"), index=res.index)
+    group = [k for k in keys if k != "index"]
+    figures = res[values].notna().sum(axis=1).groupby([res[k] for k in group]).transform("sum") + 2
+    few = 2 * res["units"] <= figures
+    return res["smallest_cell"].where(few)
+
+
 def protect_segregation(analysis, policy, label_of: str) -> dict[str, Protected]:
     """The tables of a segregation analysis, protected and named ``<label_of>_<table>``.
 
@@ -45,9 +73,13 @@ def protect_segregation(analysis, policy, label_of: str) -> dict[str, Protected]
         raise InputError("segregation results carry no group sizes; cannot apply disclosure control")
     keys = [c for c in ("municipality", "year", "pair", "index") if c in res.columns]
     values = [c for c in ("estimate", "bias_corrected", "low", "high", "p_value", "class") if c in res.columns]
-    out[f"{label_of}_results"] = protect(res[keys + values + ["persons", "minority"]], policy, key=keys,
+    res["small_cell"] = few_units_cells(res, keys, values)
+    # The smallest unit x group count rides in protect's contributors column:
+    # a row resting on 1..min-1 persons there is suppressed like a small
+    # numerator, and the column is not published.
+    out[f"{label_of}_results"] = protect(res[keys + values + ["persons", "minority", "small_cell"]], policy, key=keys,
                                          value_columns=values, count_column="minority",
-                                         name=f"{label_of} segregation")
+                                         contributors_column="small_cell", name=f"{label_of} segregation")
     t1 = analysis.table1.copy()
     pupils_col = next((c for c in t1.columns if "pupil" in c or c == "persons"), None)
     if pupils_col is not None and len(t1):

@@ -178,9 +178,12 @@ def series(obj, *, x: str, by: str, value: str, where: str = "line chart", lang:
     return xs, out, why
 
 
-def suppression_summary(tables: dict[str, PublishedTable]) -> pd.DataFrame:
+def suppression_summary(tables: dict[str, PublishedTable], lang: str = "en") -> pd.DataFrame:
     """Count suppressed cells per table, column, status and reason (for the
-    methods section's "what was suppressed and why").
+    methods section's "what was suppressed and why"). A cell that names the
+    cell of another table it rests on is counted under the one reason for
+    all such cells (in ``lang``), so the list says why without one row per
+    dependency.
 
     >>> import pandas as pd
     >>> from kvarter.disclosure import DisclosurePolicy, protect
@@ -198,10 +201,26 @@ def suppression_summary(tables: dict[str, PublishedTable]) -> pd.DataFrame:
             mask = status.isin(SUPPRESSED)
             if not mask.any():
                 continue
-            counts = pd.DataFrame({"status": status[mask], "reason": reason[mask]}).value_counts(sort=False)
+            counts = pd.DataFrame({"status": status[mask], "reason": reason[mask].map(
+                lambda r: _linked_reason(r, lang))}).value_counts(sort=False)
             for (s, r), n in counts.items():
                 rows.append({"table": name, "column": col, "status": s, "reason": r, "cells": int(n)})
     return pd.DataFrame(rows, columns=["table", "column", "status", "reason", "cells"])
+
+
+def _linked_reason(reason: str, lang: str) -> str:
+    """A reason naming the cell it rests on, as the one reason for all such cells.
+
+    >>> _linked_reason("depends on the suppressed cell r (area A, 2024) of the published table 'indicators'", "en")
+    'depends on a figure suppressed in another published table'
+    >>> _linked_reason("to protect the confidentiality of persons", "en")
+    'to protect the confidentiality of persons'
+    """
+    from kvarter.disclosure.protected import REASONS
+
+    words = REASONS.get(lang, REASONS["en"])
+    head = words["linked_on"].split("{cell}")[0]
+    return words["linked"] if reason.startswith(head) else reason
 
 
 def _sort_key(v):

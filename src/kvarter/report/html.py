@@ -107,6 +107,10 @@ class Methods:
     indicators: Sequence[Mapping] = ()
     rule_sets: Sequence[Mapping] = ()
     policy: Mapping = field(default_factory=dict)
+    #: Every protected table the job publishes (files, workbook sheets, the
+    #: tables behind charts and maps), by name: the list of what was
+    #: suppressed and why covers them all, not only the tables the page shows.
+    published: Mapping = field(default_factory=dict)
 
 
 def _anchor(text: str, used: set[str]) -> str:
@@ -246,7 +250,9 @@ def _methods_html(methods: Methods | None, tables: dict[str, PublishedTable], la
         items = "".join(f"<dt>{esc(label(k, lang))}</dt><dd>{esc(_plain(v, lang))}</dd>"
                         for k, v in methods.policy.items())
         blocks.append(f'<h3>{esc(label("policy", lang))}</h3><dl class="kv-policy">{items}</dl>')
-    summary = suppression_summary(tables)
+    listed = {name: published(t, f"methods section table {name!r}", lang) for name, t in methods.published.items()}
+    listed.update({name: t for name, t in tables.items() if name not in listed})
+    summary = suppression_summary(listed, lang)
     blocks.append(f'<h3>{esc(label("disclosure", lang))}</h3>')
     if summary.empty:
         blocks.append(f'<p class="kv-paragraph">{esc(label("nothing_suppressed", lang))}</p>')

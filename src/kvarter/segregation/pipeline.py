@@ -33,7 +33,7 @@ REPORT_INDICES = ("dissimilarity", "standardised_dissimilarity", "theil_h", "cor
 RESULT_COLUMNS = [
     "municipality", "year", "theme", "pair", "group_a", "group_b", "index", "estimate",
     "bias_corrected", "se", "low", "high", "null_mean", "null_sd", "p_value", "class",
-    "units", "empty_units", "n_a", "n_b", "note",
+    "units", "empty_units", "n_a", "n_b", "smallest_cell", "note",
 ]
 
 
@@ -266,7 +266,7 @@ def index_results(
             b = sub[gb].to_numpy(dtype=float) if gb in sub else np.zeros(len(sub))
             base = dict(municipality=muni, year=int(year), theme=theme, pair=pair_id(ga, gb), group_a=ga, group_b=gb,
                         units=int(((a + b) > 0).sum()), empty_units=int(((a + b) == 0).sum()),
-                        n_a=float(a.sum()), n_b=float(b.sum()))
+                        n_a=float(a.sum()), n_b=float(b.sum()), smallest_cell=smallest_cell(a, b))
             empty = [g for g, x in ((ga, a), (gb, b)) if x.sum() <= 0]
             if empty:
                 entries.append((k, base, None, f"group {empty[0]} has no members; index undefined"))
@@ -292,6 +292,19 @@ def index_results(
         if progress is not None and (i + 1 == len(entries) or entries[i + 1][0] != k):
             progress(k + 1, len(cells))
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+
+
+def smallest_cell(a: np.ndarray, b: np.ndarray) -> float:
+    """The smallest non-zero unit x group count behind a pair's indices
+    (NaN when both groups are empty); disclosure control needs it, since
+    indices over few units can be solved back into these counts.
+
+    >>> smallest_cell(np.array([40.0, 0.0, 25.0]), np.array([10.0, 3.0, 0.0]))
+    3.0
+    """
+    cells = np.concatenate([a, b])
+    cells = cells[cells > 0]
+    return float(cells.min()) if cells.size else float("nan")
 
 
 def table1(uc: UnitCounts, themes: ThemeSet) -> pd.DataFrame:
