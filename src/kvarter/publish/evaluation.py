@@ -64,11 +64,9 @@ def refuse_persons(frame: pd.DataFrame, where: str) -> pd.DataFrame:
 
 def _protect(frame: pd.DataFrame, key: list[str], policy: DisclosurePolicy, name: str,
              linked: str | None = None) -> Protected:
-    refuse_persons(frame, name)
     t = frame.copy()
     t[COUNT] = np.minimum(t["n_treated"].to_numpy(float), t["n_control"].to_numpy(float))
-    values = [c for c in t.columns if c not in key and c not in (COUNT, linked)]
-    return protect(t, policy, key=key, value_columns=values, count_column=COUNT, linked_column=linked, name=name)
+    return _protect_counted(t, key, policy, name, linked)
 
 
 def subgroup_links(frame: pd.DataFrame, min_count: int, by=("subgroup",)) -> pd.Series:
@@ -240,7 +238,16 @@ def protect_areas(result, analysis: str, policy: DisclosurePolicy, residents=Non
                                                       "effects_areas_summary")}
 
 
-def _protect_counted(frame: pd.DataFrame, key: list[str], policy: DisclosurePolicy, name: str) -> Protected:
+def _protect_counted(frame: pd.DataFrame, key: list[str], policy: DisclosurePolicy, name: str,
+                     linked: str | None = None) -> Protected:
     refuse_persons(frame, name)
-    values = [c for c in frame.columns if c not in key and c != COUNT]
-    return protect(frame, policy, key=key, value_columns=values, count_column=COUNT, name=name)
+    values = [c for c in frame.columns if c not in key and c not in (COUNT, linked)]
+    # A row resting on no one (an area without residents, an empty group) is a
+    # structural zero to protect(); an estimate there is no zero, so it is dropped, not shown.
+    empty = frame[COUNT].to_numpy(float) == 0
+    if empty.any():
+        frame = frame.copy()
+        for c in values:
+            if pd.api.types.is_numeric_dtype(frame[c]):
+                frame[c] = frame[c].astype(float).where(~empty)
+    return protect(frame, policy, key=key, value_columns=values, count_column=COUNT, linked_column=linked, name=name)
