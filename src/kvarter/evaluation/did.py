@@ -30,7 +30,7 @@ import pandas as pd
 from scipy import stats
 
 from kvarter.errors import InputError
-from kvarter.evaluation.drdid import ESTIMATORS
+from kvarter.evaluation.drdid import ESTIMATORS, did_columns
 from kvarter.evaluation.propensity import design, logit_propensity
 from kvarter.validation import check_columns, check_scalar
 
@@ -121,52 +121,75 @@ def _py(v):
 
 
 def _check_panel(data, unit, time, first_treated, outcome, covariates, unbalanced):
+    # Array checks (factorised unit and period codes) rather than pandas groupbys:
+    # the staggered estimator itself is a few matrix products, so these dominated.
     owner = "staggered_did"
     check_columns(list(data.columns), [unit, time, first_treated, outcome, *covariates], "data", owner)
     df = data[[unit, time, first_treated, outcome, *covariates]].copy()
     for col in [time, first_treated, outcome, *covariates]:
-        vals = pd.to_numeric(df[col], errors="coerce")
-        bad = vals.isna() & df[col].notna()
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(
-                f"Column {col!r} passed to {owner} must be numeric; row {i + 1} holds {_py(df[col].iloc[i])!r}."
-            )
-        missing = vals.isna()
+        raw = df[col]
+        if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+            vals = raw.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            conv = pd.to_numeric(raw, errors="coerce")
+            bad = conv.isna() & raw.notna()
+            if bad.any():
+                i = int(np.flatnonzero(bad.to_numpy())[0])
+                raise InputError(
+                    f"Column {col!r} passed to {owner} must be numeric; row {i + 1} holds {_py(raw.iloc[i])!r}."
+                )
+            vals = conv.to_numpy(dtype=float, na_value=np.nan)
+        missing = np.isnan(vals)
         if missing.any():
-            i = int(np.flatnonzero(missing.to_numpy())[0])
+            i = int(np.flatnonzero(missing)[0])
             raise InputError(
                 f"Column {col!r} passed to {owner} has {int(missing.sum())} empty value(s) "
                 f"(first at row {i + 1}, {unit}={_py(df[unit].iloc[i])!r}); fill them or drop those rows."
             )
-        df[col] = vals.astype(float)
-    dup = df.duplicated([unit, time], keep=False)
-    if dup.any():
-        first = df.loc[dup].iloc[0]
+        df[col] = vals
+    ucode, uniq = pd.factorize(df[unit], sort=True)
+    tvals = df[time].to_numpy()
+    periods = np.unique(tvals)
+    tcode = np.searchsorted(periods, tvals)
+    n_u, n_t = len(uniq), len(periods)
+    cell = ucode.astype(np.int64) * n_t + tcode
+    seen = np.bincount(cell, minlength=n_u * n_t)
+    if (seen > 1).any():
+        dup = seen[cell] > 1
+        i = int(np.flatnonzero(dup)[0])
         raise InputError(
             f"data passed to {owner} has {int(dup.sum())} rows that repeat a ({unit}, {time}) pair "
-            f"(first: {unit}={_py(first[unit])!r}, {time}={first[time]:g}); a panel has one row per unit and period."
+            f"(first: {unit}={_py(df[unit].iloc[i])!r}, {time}={tvals[i]:g}); a panel has one row per unit and period."
         )
-    varying = df.groupby(unit)[first_treated].nunique()
-    if (varying > 1).any():
-        u = varying.index[varying > 1][0]
+    ft = df[first_treated].to_numpy()
+    lo = np.full(n_u, np.inf)
+    hi = np.full(n_u, -np.inf)
+    np.minimum.at(lo, ucode, ft)
+    np.maximum.at(hi, ucode, ft)
+    if (lo != hi).any():
+        u = uniq[np.flatnonzero(lo != hi)[0]]
         raise InputError(
             f"{first_treated!r} passed to {owner} changes within unit {_py(u)!r}; the first treated period "
             "is a property of the unit and must be the same in all its rows."
         )
-    periods = np.sort(df[time].unique())
-    counts = df.groupby(unit)[time].count()
-    gaps = counts.index[counts < len(periods)]
+    counts = np.bincount(ucode, minlength=n_u)
+    gap_codes = np.flatnonzero(counts < n_t)
     notes = []
-    if len(gaps):
-        have = df[df[unit] == gaps[0]][time].to_numpy()
-        missing_t = [f"{p:g}" for p in periods if p not in set(have)]
-        msg = (f"the panel passed to {owner} has gaps: {len(gaps)} of {len(counts)} unit(s) lack some of "
-               f"the {len(periods)} periods (first: {unit}={_py(gaps[0])!r} lacks {', '.join(missing_t[:5])})")
+    keep_rows = None
+    if len(gap_codes):
+        first_gap = uniq[gap_codes[0]]
+        have = set(tvals[ucode == gap_codes[0]])
+        missing_t = [f"{p:g}" for p in periods if p not in have]
+        msg = (f"the panel passed to {owner} has gaps: {len(gap_codes)} of {n_u} unit(s) lack some of "
+               f"the {n_t} periods (first: {unit}={_py(first_gap)!r} lacks {', '.join(missing_t[:5])})")
         if unbalanced == "error":
             raise InputError(msg + "; pass unbalanced='drop' to keep only the units observed in every period.")
-        df = df[~df[unit].isin(set(gaps))]
-        notes.append(msg + f"; unbalanced='drop' left those {len(gaps)} unit(s) out.")
+        keep_rows = counts[ucode] == n_t
+        notes.append(msg + f"; unbalanced='drop' left those {len(gap_codes)} unit(s) out.")
+    order = np.lexsort((tcode, ucode))
+    if keep_rows is not None:
+        order = order[keep_rows[order]]
+    df = df.iloc[order]
     return df, periods, notes
 
 
@@ -242,9 +265,9 @@ def staggered_did(
     if cluster:
         check_columns(list(data.columns), [cluster], "data", owner)
         df[cluster] = data.loc[df.index, cluster]
-    df = df.sort_values([unit, time])
-    units = df[unit].drop_duplicates().to_numpy()
-    n_units, n_t = len(units), len(periods)
+    n_t = len(periods)
+    units = df[unit].to_numpy()[::n_t] if n_t else df[unit].to_numpy()
+    n_units = len(units)
     if n_t < 2:
         raise InputError(f"data passed to {owner} has {n_t} period(s); a difference-in-differences needs at least two.")
     Y = df[outcome].to_numpy().reshape(n_units, n_t)
@@ -279,11 +302,12 @@ def staggered_did(
     clusters = None
     if cluster:
         clusters = df[cluster].to_numpy().reshape(n_units, n_t)[:, 0]
-    estimator = ESTIMATORS[method]
     invariant = all(np.all(X == X[:, :1]) for X in Xs)
-    fits: dict = {}
     groups = np.sort(np.unique(G[G > 0]))
-    rows, infs = [], []
+    # One pass over the cells: those sharing rows (the group and its comparison
+    # set) and covariate period are estimated together, one regression and one
+    # logit for all their outcome changes (drdid.did_columns).
+    rows, batches = [], {}
     for g in groups:
         pre_idx = np.flatnonzero(periods + anticipation < g)
         base_g = pre_idx[-1]
@@ -296,36 +320,37 @@ def staggered_did(
                 ctrl = G == 0
             else:
                 ctrl = (G == 0) | ((G > t + anticipation) & (G != g))
-            keep = is_g | ctrl
-            n1 = int(keep.sum())
             nt, nc = int(is_g.sum()), int(ctrl.sum())
-            inf_full = np.zeros(n_units)
             e = int(round(t - g))
-            row = {"group": g, "time": t, "event_time": e, "n_treated": nt, "n_control": nc, "post": bool(post)}
+            rows.append({"group": g, "time": t, "event_time": e, "n_treated": nt, "n_control": nc, "post": bool(post),
+                         "att": np.nan})
             if nc == 0:
                 notes.append(f"ATT({g:g}, {t:g}) has no comparison unit (every other unit is treated by then); left as NaN.")
-                row["att"] = np.nan
-                inf_full[:] = np.nan
-            else:
-                dy = (Y[keep, c] - Y[keep, b])
-                early = 0 if invariant else min(b, c)
-                Z = design(np.column_stack([X[keep, early] for X in Xs])) if Xs else np.ones((n1, 1))
-                prop = None
-                if method != "reg":
-                    # One logit per set of rows and covariate values (R's did caches the same way).
-                    key = (g, keep.tobytes(), early)
-                    if key not in fits:
-                        fits[key] = logit_propensity(Z, is_g[keep].astype(float))
-                    prop = fits[key]
-                res = estimator(dy, is_g[keep].astype(float), Z, prop=prop)
-                row["att"] = res.att
-                inf_full[keep] = res.influence * (n_units / n1)
-            rows.append(row)
-            infs.append(inf_full)
+                continue
+            keep = is_g | ctrl
+            early = 0 if invariant else min(b, c)
+            key = (g, keep.tobytes(), early)
+            batches.setdefault(key, (keep, is_g, early, []))[3].append((len(rows) - 1, c, b))
+    inf = np.full((n_units, len(rows)), np.nan)
+    for keep, is_g, early, cells in batches.values():
+        idx = np.flatnonzero(keep)
+        n1 = len(idx)
+        Yk = Y[idx]
+        cols = np.array([c for _, c, _ in cells])
+        bases = np.array([b for _, _, b in cells])
+        DY = Yk[:, cols] - Yk[:, bases]
+        Z = design(np.column_stack([X[idx, early] for X in Xs])) if Xs else np.ones((n1, 1))
+        d = is_g[idx].astype(float)
+        prop = logit_propensity(Z, d) if method != "reg" else None
+        att_k, inf_k = did_columns(method, DY, d, Z, prop=prop)
+        which = np.array([j for j, _, _ in cells])
+        inf[:, which] = 0.0
+        inf[np.ix_(idx, which)] = inf_k * (n_units / n1)
+        for j, a_ in zip(which, att_k):
+            rows[j]["att"] = float(a_)
     if not rows:
         raise InputError(f"data passed to {owner} has no treated unit with a pre-treatment period; nothing to estimate.")
     table = pd.DataFrame(rows)
-    inf = np.column_stack(infs)
     result = StaggeredDiD(
         att_gt=table, influence=inf, units=units, unit_group=G, periods=periods, control=control,
         method=method, inference=inference, clusters=clusters, pretrend={}, notes=notes,

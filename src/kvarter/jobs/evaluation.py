@@ -39,6 +39,13 @@ def store_spells(store, inflows: pd.DataFrame, months: pd.DataFrame, starts: pd.
     Nothing is written unless every check passes (one
     :class:`~kvarter.errors.InputErrors` lists every failure). Returns the
     checked :class:`~kvarter.evaluation.Spells`.
+
+    >>> from kvarter.store import Store
+    >>> from kvarter.demo.evaluation import inflow_cohorts
+    >>> d = inflow_cohorts(n_persons=200, months=24, seed=1)
+    >>> st = Store(":memory:")
+    >>> store_spells(st, d["persons"], d["months"], d["starts"], d["costs"]).period, has_spells(st)
+    ('month', True)
     """
     from kvarter.evaluation import load_spells
 
@@ -113,6 +120,14 @@ def programme_tables(spells, policy: DisclosurePolicy, *, programme: str, horizo
     turns on the cost-effectiveness tables; ``cost`` defaults to the
     programme's row in ``programme_costs``. Notes and warnings of the
     estimation are appended to ``notes``.
+
+    >>> from kvarter.demo.evaluation import inflow_cohorts
+    >>> from kvarter.evaluation import load_spells
+    >>> d = inflow_cohorts(n_persons=1500, months=48, seed=2)
+    >>> sp = load_spells(d["persons"], d["months"], d["starts"], d["costs"])
+    >>> sorted(programme_tables(sp, DisclosurePolicy(), programme="job_training", horizon=3, n_boot=5,
+    ...                         monthly_value=20_000))[:3]
+    ['effects_balance', 'effects_cost', 'effects_cumulative']
     """
     from kvarter.evaluation import cost_effectiveness, dynamic_effects
     from kvarter.publish.evaluation import protect_programme
@@ -129,7 +144,16 @@ def programme_tables(spells, policy: DisclosurePolicy, *, programme: str, horizo
 
 
 def programme_publication(spells, policy: DisclosurePolicy, **kwargs) -> Publication:
-    """:func:`programme_tables` as a :class:`~kvarter.publish.Publication` (its notes say what was compared)."""
+    """:func:`programme_tables` as a :class:`~kvarter.publish.Publication` (its notes say what was compared).
+
+    >>> from kvarter.demo.evaluation import inflow_cohorts
+    >>> from kvarter.evaluation import load_spells
+    >>> d = inflow_cohorts(n_persons=1500, months=48, seed=2)
+    >>> pub = programme_publication(load_spells(d["persons"], d["months"], d["starts"]), DisclosurePolicy(),
+    ...                             programme="job_training", horizon=3, n_boot=5)
+    >>> pub.notes[0][:40]
+    'job_training: joining now vs waiting: pe'
+    """
     notes: list[str] = []
     tables = programme_tables(spells, policy, notes=notes, **kwargs)
     return Publication(tables=tables, policy=policy, notes=tuple(notes))
@@ -146,6 +170,12 @@ def first_treated_of(store, *, source: str = "designations", ruleset: str | None
     from the indicator table); ``"initiatives"``: the year an initiative of
     the registry started in the area (``initiative`` names one, else the
     earliest of all).
+
+    >>> from kvarter.store import Store
+    >>> first_treated_of(Store(":memory:"), source="initiatives")
+    Traceback (most recent call last):
+    ...
+    kvarter.errors.InputError: The store's registry holds no initiatives; add some with kvarter registry add or import, or use --source designations.
     """
     from kvarter.evaluation import first_designation
 
@@ -194,6 +224,12 @@ def area_tables(store, policy: DisclosurePolicy, *, indicator: str, source: str 
     rests on a hidden cell; with ``unbalanced="drop"`` (the default here)
     areas with such gaps are left out and a note says so, with ``"error"``
     they raise.
+
+    >>> from kvarter.store import Store
+    >>> area_tables(Store(":memory:"), DisclosurePolicy(), indicator="x")
+    Traceback (most recent call last):
+    ...
+    kvarter.errors.InputError: The store has no 'persons' table to compute indicators from; load persons first (kvarter load FILE --table persons).
     """
     from kvarter.evaluation import area_effects
     from kvarter.publish.evaluation import protect_areas
@@ -233,7 +269,14 @@ def area_tables(store, policy: DisclosurePolicy, *, indicator: str, source: str 
 
 
 def areas_publication(store, policy: DisclosurePolicy, **kwargs) -> Publication:
-    """:func:`area_tables` as a :class:`~kvarter.publish.Publication`."""
+    """:func:`area_tables` as a :class:`~kvarter.publish.Publication`.
+
+    >>> from kvarter.store import Store
+    >>> areas_publication(Store(":memory:"), DisclosurePolicy(), indicator="x")
+    Traceback (most recent call last):
+    ...
+    kvarter.errors.InputError: The store has no 'persons' table to compute indicators from; load persons first (kvarter load FILE --table persons).
+    """
     notes: list[str] = []
     tables = area_tables(store, policy, notes=notes, **kwargs)
     return Publication(tables=tables, policy=policy, notes=tuple(notes))

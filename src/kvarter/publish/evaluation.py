@@ -165,6 +165,14 @@ def subgroup_summary(result) -> pd.DataFrame:
     forest plot's rows); the counts are the level's.
 
     The interval is the level's own (``result.subgroup_cumulative``).
+
+    >>> from kvarter.demo.evaluation import inflow_cohorts
+    >>> from kvarter.evaluation import dynamic_effects, load_spells
+    >>> d = inflow_cohorts(n_persons=2000, seed=2)
+    >>> res = dynamic_effects(load_spells(d["persons"], d["months"], d["starts"]), "job_training", horizon=4,
+    ...                       n_boot=5, seed=1, subgroups=["education_group"])
+    >>> subgroup_summary(res)["level"].tolist()
+    ['above_basic', 'basic']
     """
     cum = result.subgroup_cumulative
     tests = result.subgroup_tests if result.subgroup_tests is not None else pd.DataFrame()
@@ -181,8 +189,8 @@ def subgroup_summary(result) -> pd.DataFrame:
 
 
 def _area_persons(result, table: pd.DataFrame, key: str, residents) -> np.ndarray:
-    """Per row of an aggregation table: the fewer of the residents behind its
-    treated areas and behind the comparison areas of its thinnest cell."""
+    # Per row of an aggregation table: the fewer of the residents behind its
+    # treated areas and behind the comparison areas of its thinnest cell.
     res = pd.Series(residents).reindex(pd.Index(result.units).astype(str)).fillna(0.0).to_numpy(float)
     G = result.unit_group
     gt = result.att_gt[result.att_gt["att"].notna()]
