@@ -63,13 +63,13 @@ def fit_logit(Z: np.ndarray, d: np.ndarray, w: np.ndarray | None = None, start: 
     w = np.ones(len(d)) if w is None else np.asarray(w, dtype=float)
     beta = np.zeros(Z.shape[1]) if start is None else np.asarray(start, dtype=float).copy()
 
-    def loglik(b):
-        eta = Z @ b
+    def loglik(eta):
         return float(np.sum(w * (d * eta - np.logaddexp(0.0, eta))))
 
-    ll = loglik(beta)
+    eta = Z @ beta
+    ll = loglik(eta)
     for _ in range(maxiter):
-        p = expit(Z @ beta)
+        p = expit(eta)
         grad = Z.T @ (w * (d - p))
         H = (Z * (w * p * (1 - p))[:, None]).T @ Z
         try:
@@ -79,21 +79,28 @@ def fit_logit(Z: np.ndarray, d: np.ndarray, w: np.ndarray | None = None, start: 
         t = 1.0
         while True:
             new = beta + t * step
-            ll_new = loglik(new)
+            eta_new = Z @ new
+            if np.max(np.abs(t * step)) < 1e-3:
+                # Near the maximum the concave log-likelihood's Newton step cannot overshoot: no check needed.
+                break
+            ll_new = loglik(eta_new)
             if ll_new >= ll - 1e-12 * abs(ll) or t < 1e-8:
+                ll = ll_new
                 break
             t /= 2
-        beta, ll = new, ll_new
+        beta, eta = new, eta_new
         if np.max(np.abs(t * step)) < tol:
             return beta, bool(np.all(np.isfinite(beta)))
     return beta, False
 
 
-def logit_propensity(Z: np.ndarray, d: np.ndarray, w: np.ndarray | None = None) -> Propensity:
+def logit_propensity(Z: np.ndarray, d: np.ndarray, w: np.ndarray | None = None,
+                     start: np.ndarray | None = None) -> Propensity:
     r"""Logit propensity :math:`p(x) = \Lambda(z'\gamma)` fitted by maximum likelihood.
 
     ``Z`` is the full design (include the intercept column, see :func:`design`);
-    ``w`` are observation weights normalised to mean one. Besides the fitted
+    ``w`` are observation weights normalised to mean one; ``start`` a first
+    guess of the coefficients (a nearby fit, to save iterations). Besides the fitted
     scores it returns the linear representation of
     :math:`\sqrt n(\hat\gamma - \gamma)`, row *i* being
     :math:`w_i (d_i - p_i) z_i' \, (\tfrac1n \sum_j w_j p_j (1 - p_j) z_j z_j')^{-1}`,
@@ -112,7 +119,7 @@ def logit_propensity(Z: np.ndarray, d: np.ndarray, w: np.ndarray | None = None) 
     w = np.ones(n) if w is None else np.asarray(w, dtype=float)
     if not (np.all(np.isfinite(Z)) and np.all(np.isfinite(w))):
         raise InputError("The propensity logit could not be fitted: the covariates or weights hold NaN or inf values.")
-    coef, converged = fit_logit(Z, d.astype(float), w, tol=1e-10)
+    coef, converged = fit_logit(Z, d.astype(float), w, start=start, tol=1e-10)
     if not np.all(np.isfinite(coef)):
         raise InputError("The propensity logit could not be fitted; covariates are probably collinear or "
                          "separate the groups perfectly.")

@@ -284,7 +284,7 @@ def areas_publication(store, policy: DisclosurePolicy, **kwargs) -> Publication:
 
 def evaluation_tables(store, ind: pd.DataFrame, hidden: set, policy: DisclosurePolicy, *, catalogue=None,
                       notes: list | None = None, n_boot: int = 100, seed: int = 0) -> dict[str, Protected]:
-    """The monitor's Effects tables: each programme with starts in the store's
+    """The monitor's Effects tables: the (first) programme with starts in the store's
     spells (two years' horizon, subgroups by education group and recent work
     when the inflows have them, cost-effectiveness at a month's value of
     25,000 and 3 % a year), and the areas first designated under dk-2018 on
@@ -300,14 +300,18 @@ def evaluation_tables(store, ind: pd.DataFrame, hidden: set, policy: DisclosureP
     if has_spells(store):
         spells = store_spells_of(store)
         subgroups = [c for c in ("education_group", "recent_work") if c in spells.inflows.columns]
-        for prog in sorted(set(spells.starts["programme"])):
-            try:
-                out.update(programme_tables(spells, policy, programme=prog, horizon=24, subgroups=subgroups,
-                                            monthly_value=[25_000, 15_000], discount_rate=[0.03, 0.0],
-                                            n_boot=n_boot, seed=seed, notes=notes))
-            except InputError as exc:
-                notes.append(f"Effects of {prog}: {exc}")
-            break  # one programme per report: the tables are keyed by programme but shown for the first
+        programmes = sorted(set(spells.starts["programme"]))
+        # One programme per report (the first by name); kvarter evaluate programme runs any other.
+        prog = programmes[0]
+        if len(programmes) > 1:
+            notes.append(f"Effects: the report shows {prog}; run kvarter evaluate programme for "
+                         f"{', '.join(programmes[1:])}.")
+        try:
+            out.update(programme_tables(spells, policy, programme=prog, horizon=24, subgroups=subgroups,
+                                        monthly_value=[25_000, 15_000], discount_rate=[0.03, 0.0],
+                                        n_boot=n_boot, seed=seed, notes=notes))
+        except InputError as exc:
+            notes.append(f"Effects of {prog}: {exc}")
     if ((ind["indicator"] == DEFAULT_AREA_INDICATOR) & (ind["level"] == "area")).any():
         try:
             out.update(area_tables(store, policy, indicator=DEFAULT_AREA_INDICATOR, ind=ind, hidden=hidden,
