@@ -70,6 +70,13 @@ ROWS: dict[str, tuple[str, str, str, str]] = {
     "subgroup": ("Subgroup", "Undergruppe", "Undergruppe", "Subgroep"),
     "difference": ("Difference", "Forskel", "Forskjell", "Verschil"),
     "p_value": ("p-value", "p-værdi", "p-verdi", "p-waarde"),
+    # the demo's subgroups and their levels
+    "education_group": ("Education", "Uddannelse", "Utdanning", "Opleiding"),
+    "recent_work": ("Work in the last 12 months", "Arbejde de seneste 12 måneder", "Arbeid siste 12 måneder",
+                    "Werk in de laatste 12 maanden"),
+    "above_basic": ("above basic", "over grundskole", "over grunnskole", "boven basisonderwijs"),
+    "some": ("some", "noget", "noe", "enig"),
+    "none": ("none", "intet", "ingen", "geen"),
     # the reading
     "effects_reading_lock_in": ("the programme lowers the chance of work for the first {k} months",
                                 "forløbet sænker chancen for arbejde i de første {k} måneder",
