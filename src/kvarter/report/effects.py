@@ -157,6 +157,11 @@ def effects_sections(publication: Publication, lang: str) -> list[Section]:
             label("effects_areas_title", lang)
         blocks.append(_curve_chart(t["effects_areas"], "att", title, lang, label("years_since_designation", lang)))
     if "effects_areas_summary" in t:
+        summ = frames.published(t["effects_areas_summary"], "effects areas summary", lang).frame
+        p = summ["pretrend_p"].dropna()
+        if len(p) and float(p.iloc[0]) < 0.05:
+            blocks.append(Paragraph(label("effects_pretrend_warning", lang).format(
+                p=format_number(float(p.iloc[0]), lang, 3))))
         blocks.append(Table(t["effects_areas_summary"],
                             columns=["aggregation", "estimate", "se", "lower", "upper", "pretrend_p", "n_treated",
                                      "n_control"],

@@ -70,6 +70,15 @@ ROWS: dict[str, tuple[str, str, str, str]] = {
     "subgroup": ("Subgroup", "Undergruppe", "Undergruppe", "Subgroep"),
     "difference": ("Difference", "Forskel", "Forskjell", "Verschil"),
     "p_value": ("p-value", "p-værdi", "p-verdi", "p-waarde"),
+    "effects_pretrend_warning": (
+        "Before designation the designated areas already moved differently from the comparison areas (pre-trend "
+        "test p = {p}): read the effect with care.",
+        "Før udpegningen udviklede de udpegede områder sig allerede anderledes end sammenligningsområderne "
+        "(test for førtrend p = {p}): læs effekten med forsigtighed.",
+        "Før utpekingen utviklet de utpekte områdene seg allerede annerledes enn sammenligningsområdene "
+        "(test for førtrend p = {p}): les effekten med forsiktighet.",
+        "Voor de aanwijzing ontwikkelden de aangewezen gebieden zich al anders dan de vergelijkingsgebieden "
+        "(pre-trendtoets p = {p}): lees het effect met voorzichtigheid."),
     # the demo's subgroups and their levels
     "education_group": ("Education", "Uddannelse", "Utdanning", "Opleiding"),
     "recent_work": ("Work in the last 12 months", "Arbejde de seneste 12 måneder", "Arbeid siste 12 måneder",
