@@ -98,7 +98,9 @@ def test_balance_table_and_overlap_histogram(nsw):
 def test_matching_by_hand():
     # Scores 0.1/0.5 treated; comparisons 0.12, 0.45, 0.9 -> matches 0.12 and 0.45.
     assert nearest_neighbours(np.array([0.1, 0.5]), np.array([0.12, 0.45, 0.9]), None).tolist() == [0, 1]
-    df = pd.DataFrame({"d": [1, 1, 0, 0, 0, 0], "x": [0.0, 1, 0, 1, 1, 0], "y": [3.0, 5, 1, 2, 4, 0]})
+    # Shares treated 1/4 at x=0 and 1/3 at x=1, so the scores differ by x (equal shares would
+    # give one score for all, and every treated unit would match the first comparison).
+    df = pd.DataFrame({"d": [1, 1, 0, 0, 0, 0, 0], "x": [0.0, 1, 0, 1, 1, 0, 0], "y": [3.0, 5, 1, 2, 4, 0, 7]})
     r = att(df, "d", "y", ["x"], method="matching", caliper=None)
     # Treated x=0 (y 3) matches the first comparison with x=0 (y 1); x=1 (y 5) the first with x=1 (y 2).
     assert r.estimate == pytest.approx(((3 - 1) + (5 - 2)) / 2)

@@ -93,6 +93,28 @@ def _seed_registry(store: Path, console) -> None:
     console.print(f"Registry: {added} example initiatives (marked as examples) in {store}.", highlight=False)
 
 
+#: Inflow cohorts of the demo's programme evaluation (issue 15): small, so ``make demo`` stays quick.
+DEMO_SPELL_PERSONS = 3_000
+
+
+def _load_spells(store: Path, out: Path, seed: int, console) -> None:
+    """The demo's person-month spells (inflow cohorts with a programme of known effect) into the store."""
+    from kvarter.demo.evaluation import inflow_cohorts
+    from kvarter.jobs.evaluation import store_spells
+    from kvarter.store import Store
+
+    d = inflow_cohorts(n_persons=DEMO_SPELL_PERSONS, months=96, seed=seed)
+    folder = out / "demoby" / "spells"
+    folder.mkdir(parents=True, exist_ok=True)
+    names = {"persons": "inflows", "months": "person_months", "starts": "programme_starts", "costs": "programme_costs"}
+    for key, name in names.items():
+        d[key].to_parquet(folder / f"{name}.parquet", index=False)
+    with Store(store) as st:
+        store_spells(st, d["persons"], d["months"], d["starts"], d["costs"])
+    console.print(f"Spells: {len(d['persons']):,} inflows, {len(d['starts']):,} programme starts in {store}.",
+                  highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("report")
     def report(
@@ -150,6 +172,7 @@ def register(app: typer.Typer) -> None:
         load_into_store(paths, store)
         _load_country(store, seed)
         _seed_registry(store, console)
+        _load_spells(store, out, seed, console)
         console.print(f"Loaded into {store}. Synthesising the national school data set ...", highlight=False)
         schools = school_panel_counts(seed=seed, municipalities=8, years=range(2013, 2019))
         # Kept beside the region's files, so `kvarter report --schools` can reuse it.

@@ -129,6 +129,9 @@ def inflow_cohorts(n_persons: int = 20_000, months: int = 120, offer_months: int
         "person_id": pid, "inflow_month": month_code(inflow), "benefit": benefit, "age": age, "sex": sex,
         "education": education, "origin": origin, "worked_12": worked_12, "worked_24": worked_24,
         "earlier_spells": earlier,
+        # Pre-declared subgroups (the letter's "for whom"): low-educated, and no work in the last 12 months.
+        "education_group": np.where(basic, "basic", "above_basic"),
+        "recent_work": np.where(worked_12 > 0, "some", "none"),
     })
     s = np.flatnonzero(start >= 0)
     starts = pd.DataFrame({

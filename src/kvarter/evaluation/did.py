@@ -30,7 +30,7 @@ import pandas as pd
 from scipy import stats
 
 from kvarter.errors import InputError
-from kvarter.evaluation.drdid import ESTIMATORS
+from kvarter.evaluation.drdid import ESTIMATORS, did_columns
 from kvarter.evaluation.propensity import design, logit_propensity
 from kvarter.validation import check_columns, check_scalar
 
@@ -121,52 +121,81 @@ def _py(v):
 
 
 def _check_panel(data, unit, time, first_treated, outcome, covariates, unbalanced):
+    # Array checks (factorised unit and period codes) rather than pandas groupbys:
+    # the staggered estimator itself is a few matrix products, so these dominated.
     owner = "staggered_did"
     check_columns(list(data.columns), [unit, time, first_treated, outcome, *covariates], "data", owner)
-    df = data[[unit, time, first_treated, outcome, *covariates]].copy()
+    cols: dict = {unit: data[unit].to_numpy()}
     for col in [time, first_treated, outcome, *covariates]:
-        vals = pd.to_numeric(df[col], errors="coerce")
-        bad = vals.isna() & df[col].notna()
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(
-                f"Column {col!r} passed to {owner} must be numeric; row {i + 1} holds {_py(df[col].iloc[i])!r}."
-            )
-        missing = vals.isna()
+        raw = data[col]
+        if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+            vals = raw.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            conv = pd.to_numeric(raw, errors="coerce")
+            bad = conv.isna() & raw.notna()
+            if bad.any():
+                i = int(np.flatnonzero(bad.to_numpy())[0])
+                raise InputError(
+                    f"Column {col!r} passed to {owner} must be numeric; row {i + 1} holds {_py(raw.iloc[i])!r}."
+                )
+            vals = conv.to_numpy(dtype=float, na_value=np.nan)
+        missing = np.isnan(vals)
         if missing.any():
-            i = int(np.flatnonzero(missing.to_numpy())[0])
+            i = int(np.flatnonzero(missing)[0])
             raise InputError(
                 f"Column {col!r} passed to {owner} has {int(missing.sum())} empty value(s) "
-                f"(first at row {i + 1}, {unit}={_py(df[unit].iloc[i])!r}); fill them or drop those rows."
+                f"(first at row {i + 1}, {unit}={_py(cols[unit][i])!r}); fill them or drop those rows."
             )
-        df[col] = vals.astype(float)
-    dup = df.duplicated([unit, time], keep=False)
-    if dup.any():
-        first = df.loc[dup].iloc[0]
+        cols[col] = vals
+    # Hash factorisation, then the (few) uniques sorted: no sort of every row.
+    ucode, uniq = pd.factorize(cols[unit], sort=False)
+    rank = np.argsort(np.argsort(np.asarray(uniq), kind="stable"), kind="stable")
+    ucode, uniq = rank[ucode], np.sort(np.asarray(uniq), kind="stable")
+    tvals = cols[time]
+    periods = np.sort(pd.unique(tvals))
+    tcode = np.searchsorted(periods, tvals)
+    n_u, n_t = len(uniq), len(periods)
+    cell = ucode.astype(np.int64) * n_t + tcode
+    ordered = len(cell) < 2 or bool(np.all(cell[1:] > cell[:-1]))
+    seen = None if ordered else np.bincount(cell, minlength=n_u * n_t)
+    if seen is not None and (seen > 1).any():
+        dup = seen[cell] > 1
+        i = int(np.flatnonzero(dup)[0])
         raise InputError(
             f"data passed to {owner} has {int(dup.sum())} rows that repeat a ({unit}, {time}) pair "
-            f"(first: {unit}={_py(first[unit])!r}, {time}={first[time]:g}); a panel has one row per unit and period."
+            f"(first: {unit}={_py(cols[unit][i])!r}, {time}={tvals[i]:g}); a panel has one row per unit and period."
         )
-    varying = df.groupby(unit)[first_treated].nunique()
-    if (varying > 1).any():
-        u = varying.index[varying > 1][0]
+    ft = cols[first_treated]
+    lo = np.full(n_u, np.inf)
+    hi = np.full(n_u, -np.inf)
+    np.minimum.at(lo, ucode, ft)
+    np.maximum.at(hi, ucode, ft)
+    if (lo != hi).any():
+        u = uniq[np.flatnonzero(lo != hi)[0]]
         raise InputError(
             f"{first_treated!r} passed to {owner} changes within unit {_py(u)!r}; the first treated period "
             "is a property of the unit and must be the same in all its rows."
         )
-    periods = np.sort(df[time].unique())
-    counts = df.groupby(unit)[time].count()
-    gaps = counts.index[counts < len(periods)]
+    counts = np.bincount(ucode, minlength=n_u)
+    gap_codes = np.flatnonzero(counts < n_t)
     notes = []
-    if len(gaps):
-        have = df[df[unit] == gaps[0]][time].to_numpy()
-        missing_t = [f"{p:g}" for p in periods if p not in set(have)]
-        msg = (f"the panel passed to {owner} has gaps: {len(gaps)} of {len(counts)} unit(s) lack some of "
-               f"the {len(periods)} periods (first: {unit}={_py(gaps[0])!r} lacks {', '.join(missing_t[:5])})")
+    keep_rows = None
+    if len(gap_codes):
+        first_gap = uniq[gap_codes[0]]
+        have = set(tvals[ucode == gap_codes[0]])
+        missing_t = [f"{p:g}" for p in periods if p not in have]
+        msg = (f"the panel passed to {owner} has gaps: {len(gap_codes)} of {n_u} unit(s) lack some of "
+               f"the {n_t} periods (first: {unit}={_py(first_gap)!r} lacks {', '.join(missing_t[:5])})")
         if unbalanced == "error":
             raise InputError(msg + "; pass unbalanced='drop' to keep only the units observed in every period.")
-        df = df[~df[unit].isin(set(gaps))]
-        notes.append(msg + f"; unbalanced='drop' left those {len(gaps)} unit(s) out.")
+        keep_rows = counts[ucode] == n_t
+        notes.append(msg + f"; unbalanced='drop' left those {len(gap_codes)} unit(s) out.")
+    order = np.arange(len(cell)) if ordered else np.lexsort((tcode, ucode))
+    if keep_rows is not None:
+        order = order[keep_rows[order]]
+    # Plain arrays in (unit, period) order, and the rows of ``data`` they came from.
+    df = {c: v[order] for c, v in cols.items()}
+    df["__rows__"] = order
     return df, periods, notes
 
 
@@ -241,14 +270,14 @@ def staggered_did(
     df, periods, notes = _check_panel(data, unit, time, first_treated, outcome, covariates, unbalanced)
     if cluster:
         check_columns(list(data.columns), [cluster], "data", owner)
-        df[cluster] = data.loc[df.index, cluster]
-    df = df.sort_values([unit, time])
-    units = df[unit].drop_duplicates().to_numpy()
-    n_units, n_t = len(units), len(periods)
+        df[cluster] = data[cluster].to_numpy()[df["__rows__"]]
+    n_t = len(periods)
+    units = df[unit][::n_t] if n_t else df[unit]
+    n_units = len(units)
     if n_t < 2:
         raise InputError(f"data passed to {owner} has {n_t} period(s); a difference-in-differences needs at least two.")
-    Y = df[outcome].to_numpy().reshape(n_units, n_t)
-    G = df[first_treated].to_numpy().reshape(n_units, n_t)[:, 0].copy()
+    Y = df[outcome].reshape(n_units, n_t)
+    G = df[first_treated].reshape(n_units, n_t)[:, 0].copy()
     late = (G > periods[-1])
     if late.any():
         notes.append(f"{int(late.sum())} unit(s) first treated after the last period ({periods[-1]:g}) count as never treated.")
@@ -259,7 +288,7 @@ def staggered_did(
         keep = ~always
         Y, G, units = Y[keep], G[keep], units[keep]
         keep_rows = np.repeat(keep, n_t)
-        df = df[keep_rows]
+        df = {c: v[keep_rows] for c, v in df.items()}
         n_units = len(units)
     bad_g = (G > 0) & ~np.isin(G, periods)
     if bad_g.any():
@@ -269,7 +298,7 @@ def staggered_did(
         )
     if control == "never_treated" and not (G == 0).any():
         raise InputError(f"control='never_treated' passed to {owner}, but no unit is never treated; use control='not_yet_treated'.")
-    Xs = [df[c].to_numpy().reshape(n_units, n_t) for c in covariates]
+    Xs = [df[c].reshape(n_units, n_t) for c in covariates]
     for c, X in zip(covariates, Xs):
         if np.ptp(X) == 0:
             raise InputError(
@@ -278,12 +307,13 @@ def staggered_did(
             )
     clusters = None
     if cluster:
-        clusters = df[cluster].to_numpy().reshape(n_units, n_t)[:, 0]
-    estimator = ESTIMATORS[method]
+        clusters = df[cluster].reshape(n_units, n_t)[:, 0]
     invariant = all(np.all(X == X[:, :1]) for X in Xs)
-    fits: dict = {}
     groups = np.sort(np.unique(G[G > 0]))
-    rows, infs = [], []
+    # One pass over the cells: those sharing rows (the group and its comparison
+    # set) and covariate period are estimated together, one regression and one
+    # logit for all their outcome changes (drdid.did_columns).
+    rows, batches = [], {}
     for g in groups:
         pre_idx = np.flatnonzero(periods + anticipation < g)
         base_g = pre_idx[-1]
@@ -296,50 +326,56 @@ def staggered_did(
                 ctrl = G == 0
             else:
                 ctrl = (G == 0) | ((G > t + anticipation) & (G != g))
-            keep = is_g | ctrl
-            n1 = int(keep.sum())
             nt, nc = int(is_g.sum()), int(ctrl.sum())
-            inf_full = np.zeros(n_units)
             e = int(round(t - g))
-            row = {"group": g, "time": t, "event_time": e, "n_treated": nt, "n_control": nc, "post": bool(post)}
+            rows.append({"group": g, "time": t, "event_time": e, "n_treated": nt, "n_control": nc, "post": bool(post),
+                         "att": np.nan})
             if nc == 0:
                 notes.append(f"ATT({g:g}, {t:g}) has no comparison unit (every other unit is treated by then); left as NaN.")
-                row["att"] = np.nan
-                inf_full[:] = np.nan
-            else:
-                dy = (Y[keep, c] - Y[keep, b])
-                early = 0 if invariant else min(b, c)
-                Z = design(np.column_stack([X[keep, early] for X in Xs])) if Xs else np.ones((n1, 1))
-                prop = None
-                if method != "reg":
-                    # One logit per set of rows and covariate values (R's did caches the same way).
-                    key = (g, keep.tobytes(), early)
-                    if key not in fits:
-                        fits[key] = logit_propensity(Z, is_g[keep].astype(float))
-                    prop = fits[key]
-                res = estimator(dy, is_g[keep].astype(float), Z, prop=prop)
-                row["att"] = res.att
-                inf_full[keep] = res.influence * (n_units / n1)
-            rows.append(row)
-            infs.append(inf_full)
+                continue
+            keep = is_g | ctrl
+            early = 0 if invariant else min(b, c)
+            key = (g, keep.tobytes(), early)
+            batches.setdefault(key, (keep, is_g, early, []))[3].append((len(rows) - 1, c, b, g))
+    inf = np.full((n_units, len(rows)), np.nan)
+    starts: dict = {}
+    for keep, is_g, early, cells in batches.values():
+        idx = np.flatnonzero(keep)
+        n1 = len(idx)
+        Yk = Y[idx]
+        cols = np.array([c for _, c, _, _ in cells])
+        bases = np.array([b for _, _, b, _ in cells])
+        DY = Yk[:, cols] - Yk[:, bases]
+        Z = design(np.column_stack([X[idx, early] for X in Xs])) if Xs else np.ones((n1, 1))
+        d = is_g[idx].astype(float)
+        # Warm start from the same group's last fit (nested comparison sets give nearby coefficients).
+        prop = logit_propensity(Z, d, start=starts.get((g_of := cells[0][3]), None)) if method != "reg" else None
+        if prop is not None:
+            starts[g_of] = prop.coef
+        att_k, inf_k = did_columns(method, DY, d, Z, prop=prop)
+        which = np.array([j for j, _, _, _ in cells])
+        inf[:, which] = 0.0
+        inf[np.ix_(idx, which)] = inf_k * (n_units / n1)
+        for j, a_ in zip(which, att_k):
+            rows[j]["att"] = float(a_)
     if not rows:
         raise InputError(f"data passed to {owner} has no treated unit with a pre-treatment period; nothing to estimate.")
-    table = pd.DataFrame(rows)
-    inf = np.column_stack(infs)
+    # The long table built once from columns (no per-column pandas edits).
+    cols = {k: np.array([r[k] for r in rows]) for k in ("group", "time", "event_time", "att", "n_treated",
+                                                         "n_control", "post")}
     result = StaggeredDiD(
-        att_gt=table, influence=inf, units=units, unit_group=G, periods=periods, control=control,
+        att_gt=pd.DataFrame(), influence=inf, units=units, unit_group=G, periods=periods, control=control,
         method=method, inference=inference, clusters=clusters, pretrend={}, notes=notes,
         n_boot=n_boot, seed=seed,
     )
     se = result._se(inf)
-    table["se"] = se
-    table["lower"] = table["att"] - _Z * table["se"]
-    table["upper"] = table["att"] + _Z * table["se"]
+    att = cols["att"].astype(float)
+    cols.update(att=att, se=se, lower=att - _Z * se, upper=att + _Z * se)
     for col in ("group", "time"):
-        if np.all(np.mod(table[col], 1) == 0):
-            table[col] = table[col].astype(int)
-    result.att_gt = table[ATT_GT_COLUMNS]
-    result.pretrend = _pretrend(table, inf, clusters)
+        if np.all(np.mod(cols[col], 1) == 0):
+            cols[col] = cols[col].astype(int)
+    result.att_gt = pd.DataFrame({c: cols[c] for c in ATT_GT_COLUMNS})
+    result.pretrend = _pretrend(result.att_gt, inf, clusters)
     return result
 
 

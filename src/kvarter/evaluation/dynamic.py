@@ -87,8 +87,10 @@ class DynamicEffects:
       fewest comparison units of any duration) and ``balance_by_duration``;
       ``propensity`` (score histogram of both groups);
     - ``by_subgroup`` (subgroup, level, event_time, effect, se, lower,
-      upper, n_treated, n_control) and ``subgroup_tests`` (subgroup, level,
-      reference, difference in cumulative effect, se, p_value);
+      upper, n_treated, n_control), ``subgroup_tests`` (subgroup, level,
+      reference, difference in cumulative effect, se, p_value) and
+      ``subgroup_cumulative`` (subgroup, level, cumulative C(H), lower, upper,
+      n_treated, n_control: the forest plot);
     - ``cells``: per duration u the numbers treated and compared and
       whether the cell was estimated or skipped (and why);
     - ``replicates``: bootstrap curves (replicates x event times);
@@ -116,6 +118,7 @@ class DynamicEffects:
     treated_persons: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    subgroup_cumulative: pd.DataFrame | None = None
 
     @property
     def cumulative_effect(self) -> float:
@@ -187,13 +190,10 @@ def _fit_ps(Z, d, w, start=None, model="logit"):
         clf = boosting_classifier(seed=0)
         clf.fit(Z[:, 1:], d, sample_weight=w)
         return np.clip(clf.predict_proba(Z[:, 1:])[:, 1], 1e-6, 1 - 1e-6), None
-    import statsmodels.api as sm
+    from kvarter.evaluation.propensity import fit_logit
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = sm.GLM(d, Z, family=sm.families.Binomial(), freq_weights=w).fit(
-            start_params=start, tol=1e-8, maxiter=50)
-    coef = np.asarray(fit.params)
+    # Warm-started from the full sample's coefficients in the replicates.
+    coef, _ = fit_logit(Z, d, w, start=start, tol=1e-8, maxiter=50)
     return np.clip(expit(Z @ coef), 1e-6, 1 - 1e-6), coef
 
 
@@ -500,9 +500,9 @@ def dynamic_effects(
     off = balance.loc[balance.smd_after.abs() > SMD_WARNING, "covariate"].tolist()
     if off:
         warn.append(f"|SMD| > {SMD_WARNING} remains after weighting for: {', '.join(off)}.")
-    by_sub, tests = (None, None)
+    by_sub, tests, sub_cum = (None, None, None)
     if subgroups:
-        by_sub, tests = _subgroups(prep, subgroups, H, control, max_duration, min_treated, method, caliper, draws,
+        by_sub, tests, sub_cum = _subgroups(prep, subgroups, H, control, max_duration, min_treated, method, caliper, draws,
                                    support, propensity)
     if control == "not_yet_treated":
         comparison = JOINING_VS_WAITING
@@ -516,7 +516,8 @@ def dynamic_effects(
     return DynamicEffects(
         curve=curve, lock_in=_lock_in(curve), cumulative=cumulative, break_even=break_even_point(cumulative.cumulative),
         balance=balance, balance_by_duration=by_duration, propensity=propensity_histogram(ps, d), by_subgroup=by_sub,
-        subgroup_tests=tests, cells=log, replicates=reps, programme=programme, method=method, horizon=H,
+        subgroup_tests=tests, subgroup_cumulative=sub_cum, cells=log, replicates=reps, programme=programme,
+        method=method, horizon=H,
         period=spells.period, comparison=comparison, cost=cost, notes=notes, warnings=warn,
         treated_persons=pd.DataFrame({
             "person_id": np.concatenate([prep.persons.person_id.to_numpy()[c.rows[c.d == 1]] for c in cells]),
@@ -528,7 +529,7 @@ def dynamic_effects(
 def _subgroups(prep, subgroups, H, control, max_duration, min_treated, method, caliper, draws, support,
                propensity="logit"):
     owner = "dynamic_effects"
-    rows, tests = [], []
+    rows, tests, cums = [], [], []
     for name in subgroups:
         if name not in prep.persons.columns:
             raise InputError(f"Subgroup {name!r} passed to {owner} is not a column of the inflows table.")
@@ -553,6 +554,12 @@ def _subgroups(prep, subgroups, H, control, max_duration, min_treated, method, c
             curve.insert(0, "subgroup", name)
             rows.append(curve.drop(columns=["treated_mean", "net_share"]))
             curves[lev] = (theta, reps, curve)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                lo, hi = np.nanpercentile(reps.sum(axis=1), [2.5, 97.5])
+            cums.append({"subgroup": name, "level": lev, "cumulative": float(theta.sum()), "lower": float(lo),
+                         "upper": float(hi), "n_treated": int(curve.n_treated.iloc[0]),
+                         "n_control": int(curve.n_control.iloc[0])})
         if len(curves) < 2:
             continue
         ref = next(iter(curves))
@@ -567,4 +574,5 @@ def _subgroups(prep, subgroups, H, control, max_duration, min_treated, method, c
                           "p_value": p, "n_treated": int(curve.n_treated.iloc[0]),
                           "n_treated_reference": int(curves[ref][2].n_treated.iloc[0])})
     by_sub = pd.concat(rows, ignore_index=True) if rows else None
-    return by_sub, pd.DataFrame(tests)
+    cum = pd.DataFrame(cums, columns=["subgroup", "level", "cumulative", "lower", "upper", "n_treated", "n_control"])
+    return by_sub, pd.DataFrame(tests), cum

@@ -218,6 +218,7 @@ def monitor_publication(
     # Benchmarks (issue 16): the city's areas against the city, municipalities against their size class.
     tables.update(_benchmarks(store, policy, ind, published_ind, areas, year, municipality, pooled_ids, catalogue, notes))
     tables.update(_sibling_tables(store, ind, hidden, areas, year, policy, catalogue, say))
+    tables.update(_effects_tables(store, ind, hidden, policy, catalogue, notes, say, seed))
     others = sorted({str(m) for m in areas.loc[areas["area_id"].isin(designated_ids), "municipality"]} - {municipality})
     if others:
         notes.append(f"Profiles and trends cover {municipality}; designated areas in {', '.join(others)} are "
@@ -279,6 +280,14 @@ def _sibling_tables(store, ind, hidden, areas, year, policy, catalogue, say) -> 
     say("registry and housing")
     return {**registry_tables(store, ind, hidden, areas, year, policy, catalogue=catalogue),
             **housing_tables(store, policy, hidden=hidden)}
+
+
+def _effects_tables(store, ind, hidden, policy, catalogue, notes, say, seed) -> dict[str, Protected]:
+    """The Effects tables (issue 15): the programme in the store's spells, the designated areas' event study."""
+    from kvarter.jobs.evaluation import evaluation_tables
+
+    say("effects")
+    return evaluation_tables(store, ind, hidden, policy, catalogue=catalogue, notes=notes, seed=seed)
 
 
 def _size_order(analysis) -> tuple[str, ...]:

@@ -237,10 +237,11 @@ _ROWS: dict[str, tuple[str, str, str, str]] = {
 _ROWS.update(_benchmark_rows())  # the benchmarks section's labels (kvarter.report.benchmark_labels)
 # --- labels of the registry and housing sections (issues 10 and 12), kept beside them;
 # a key already above wins.
+from kvarter.report.i18n_effects import ROWS as _EFFECTS_ROWS  # noqa: E402
 from kvarter.report.i18n_housing import ROWS as _HOUSING_ROWS  # noqa: E402
 from kvarter.report.i18n_registry import ROWS as _REGISTRY_ROWS  # noqa: E402
 
-for _key, _texts in {**_REGISTRY_ROWS, **_HOUSING_ROWS}.items():
+for _key, _texts in {**_REGISTRY_ROWS, **_HOUSING_ROWS, **_EFFECTS_ROWS}.items():
     _ROWS.setdefault(_key, _texts)
 # --- end of the registry and housing labels
 

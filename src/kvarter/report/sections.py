@@ -293,12 +293,14 @@ def _benchmark_sections(publication: Publication, lang: str) -> list[Section]:
 
 
 def _sibling_sections(publication: Publication, lang: str) -> list[Section]:
-    """The registry's "Initiatives" and the "Housing" sections (issues 10 and 12),
-    each present when the publication holds its tables."""
+    """The registry's "Initiatives", the "Housing" and the "Effects" sections
+    (issues 10, 12 and 15), each present when the publication holds its tables."""
+    from kvarter.report.effects import effects_sections
     from kvarter.report.housing import housing_sections
     from kvarter.report.initiatives import initiative_sections
 
-    return initiative_sections(publication, lang) + housing_sections(publication, lang)
+    return initiative_sections(publication, lang) + housing_sections(publication, lang) + \
+        effects_sections(publication, lang)
 
 
 _LIST_NAMES = {key: text for key, text, _ in MAP_CATEGORIES}
