@@ -172,7 +172,7 @@ def create_app(site: Site | Callable[[], Site], *, token: str | None = None, pub
     """
     from kvarter.web.security import new_token
 
-    app = FastAPI(title="kvarter", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="kvarter", docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False)
     state = State(site, token or new_token(), public)
     app.state.kvarter = state
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
