@@ -94,13 +94,23 @@ class State:
         self.write_lock = threading.Lock()
         self._reg_lock = threading.Lock()
         self._registry: tuple[int, dict] | None = None
-        if self._site is None:
-            threading.Thread(target=self._build, args=(site,), name="kvarter-site", daemon=True).start()
+        self.warm = False
+        self.on_ready: Callable[[], None] | None = None
+        self._builder = None if self._site is not None else site
+
+    def start(self) -> None:
+        """Build the site in the background (when given a builder), then call ``on_ready``."""
+        if self._builder is not None:
+            threading.Thread(target=self._build, args=(self._builder,), name="kvarter-site", daemon=True).start()
+        elif self.on_ready is not None:
+            threading.Thread(target=self.on_ready, name="kvarter-warm", daemon=True).start()
 
     def _build(self, builder: Callable[[], Site]) -> None:
         try:
             self._site = builder()
             log.info("kvarter: the publication is ready (%.1f s).", self._site.seconds)
+            if self.on_ready is not None:
+                self.on_ready()
         except BaseException as exc:  # reported by every page
             self._error = exc
             log.exception("kvarter: building the publication failed")
@@ -131,6 +141,11 @@ class State:
             self._registry = (gen, tables)
             return tables
 
+    def key(self, name: str, params=(), query=(), lang: str = "en") -> tuple:
+        """The cache key of a page; area pages list the registry's initiatives, so theirs
+        carries the registry's generation (read before the page is made)."""
+        return (name, tuple(params), tuple(query), lang) + ((self.generation,) if name == "area" else ())
+
     def cached(self, key, make):
         hit = self.cache.get(key)
         if hit is None:
@@ -141,7 +156,9 @@ class State:
     def changed(self) -> None:
         """After a registry write: the registry's pages are made again."""
         self.generation += 1
-        self.cache = {k: v for k, v in self.cache.items() if not k[0].startswith(("registry", "initiative", "area"))}
+        stale = ("registry", "initiative", "area")
+        self.cache = {k: v for k, v in self.cache.items()
+                      if not (k[0].startswith(stale) or (k[0] in ("html", "json") and v[0].kind.startswith(stale)))}
 
 
 def _wants_html(request: Request) -> bool:
@@ -235,17 +252,27 @@ def create_app(site: Site | Callable[[], Site], *, token: str | None = None, pub
         def page_of(request: Request):
             check_read(request)
             lang = _lang(request)
-            key = (name, tuple(sorted(request.path_params.items())),
-                   tuple(sorted((k, v) for k, v in request.query_params.items() if k != "lang")), lang)
+            key = state.key(name, sorted(request.path_params.items()),
+                            sorted((k, v) for k, v in request.query_params.items() if k != "lang"), lang)
             return state.cached(key, lambda: make(request, lang)), lang
 
         def as_json(request: Request):
             page, lang = page_of(request)
-            return json_response(page, lang)
+            key = ("json", request.url.path, str(request.url.query))
+            hit = state.cache.get(key)
+            if hit is None or hit[0] is not page:
+                hit = (page, json_response(page, lang).body)
+                state.cache[key] = hit
+            return Response(hit[1], media_type="application/json")
 
         def as_html(request: Request):
             page, lang = page_of(request)
-            return render(request, page, lang)
+            key = ("html", request.url.path, str(request.url.query))
+            hit = state.cache.get(key)
+            if hit is None or hit[0] is not page:  # drawn from this very page, else drawn again
+                hit = (page, render(request, page, lang).body)
+                state.cache[key] = hit
+            return Response(hit[1], media_type="text/html")
 
         as_json.__doc__ = as_html.__doc__ = summary
         # The twin first, so '/areas/X.json' is never read as the area 'X.json'.
@@ -597,13 +624,43 @@ def create_app(site: Site | Callable[[], Site], *, token: str | None = None, pub
 
     def health(request: Request):
         """Whether the publication is ready (200) or still being built (503)."""
-        body = {"ready": state.ready, "seconds": round(time.time() - state.started, 1)}
+        body = {"ready": state.ready, "warm": state.warm, "seconds": round(time.time() - state.started, 1)}
         if state._error is not None:
             body["error"] = str(state._error)
         return JSONResponse(body, status_code=200 if state.ready else 503)
 
     app.add_api_route("/health.json", health, methods=["GET"], name="health",
                       summary="Whether the publication is ready (200) or being built (503)")
+
+    def warm_up() -> None:
+        """Make the English pages once (every area, every municipality, the map and the
+        sections), so the first reader of each does not wait; pages answer meanwhile."""
+        try:
+            site_ = state.site()
+            areas = pages._areas(site_)
+            jobs = [(state.key("map"), lambda: pages.map_page(site_, "en"))]
+            for aid in areas["area_id"]:
+                jobs.append((state.key("area", [("area_id", aid)]),
+                             lambda aid=aid: pages.area_page(site_, aid, "en", state.registry_tables())))
+            for m in sorted(set(areas.get("municipality", []))):
+                jobs.append((state.key("municipality", [("municipality", m)]),
+                             lambda m=m: pages.municipality_page(site_, str(m), "en")))
+            for name, make in (("segregation", pages.segregation_page), ("benchmarks", pages.benchmarks_page),
+                               ("effects", pages.effects_page), ("housing", pages.housing_page),
+                               ("methods", pages.methods_page)):
+                jobs.append((state.key(name), lambda make=make: make(site_, "en")))
+            for key, make in jobs:
+                try:
+                    state.cached(key, make)
+                except WebError:
+                    pass
+        except Exception:  # warming is an optimisation; a page that fails says so when asked
+            log.exception("kvarter: warming the pages failed")
+        finally:
+            state.warm = True
+
+    state.on_ready = warm_up
+    state.start()
 
     # ---------------------------------------------------------------- errors
     def error_response(request: Request, err: WebError):

@@ -62,12 +62,13 @@ def view(protected: Protected, lang: str, name: str | None = None) -> View:
     >>> v.frame["n_status"].tolist(), v.value_columns
     (['suppressed', 'published'], ('n',))
     """
-    ensure_protected(protected, "kvarter.web")
     k = (id(protected), lang)
     with _LOCK:
         hit = _CACHE.get(k)
-        if hit is not None and hit[0] is protected:
-            return hit[1]
+    if hit is not None and hit[0] is protected:
+        return hit[1]
+    # Checked once, when the table is first read; the view keeps its own copy of the public frame.
+    ensure_protected(protected, "kvarter.web")
     frame = protected.public_frame(lang)
     values = tuple(c for c in frame.columns if f"{c}_status" in frame.columns)
     key = tuple(c for c in protected.key if c in frame.columns)
