@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
         from kvarter.web import create_app
         from kvarter.web.security import LOOPBACK, new_token
 
-        console = Console(stderr=True)
+        console = Console(stderr=True, soft_wrap=True)
         settings = current_settings()
         path = Path(store or settings.store)
         token = token or getattr(settings, "web_token", "") or None

@@ -444,7 +444,7 @@ def create_app(site: Site | Callable[[], Site], *, token: str | None = None, pub
         if isinstance(exc, VersionConflictError):
             return WebError(409, "version_conflict", str(exc))
         if isinstance(exc, StoreBusyError):
-            return WebError(503, "building", str(exc), headers={"Retry-After": "2"})
+            return WebError(503, "store_busy", str(exc), headers={"Retry-After": "2"})
         if isinstance(exc, InputErrors):
             failures = [{"column": f.column, "value": None if f.value is None else str(f.value)[:200],
                          "reason": getattr(f.reason, "value", str(f.reason)), "message": f.message}
@@ -693,6 +693,10 @@ def create_app(site: Site | Callable[[], Site], *, token: str | None = None, pub
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception):
+        from kvarter.registry import StoreBusyError
+
+        if isinstance(exc, StoreBusyError):
+            return error_response(request, WebError(503, "store_busy", str(exc), headers={"Retry-After": "2"}))
         log.exception("kvarter web: unexpected error on %s", request.url.path)
         return error_response(request, WebError(500, "internal_error", "An unexpected error; see the server log."))
 

@@ -24,6 +24,7 @@ REASONS: dict[str, str] = {
     "method_not_allowed": "the method is not allowed on this path",
     "bad_host": "the Host header is not one this server answers to",
     "building": "the publication is being built; try again shortly",
+    "store_busy": "another program holds the store file; try again shortly",
     "read_only": "this server has no store to write the registry to",
     "internal_error": "an unexpected error; the server log has the details",
 }

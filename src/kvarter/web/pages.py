@@ -32,7 +32,7 @@ from kvarter.report.sections import MAP_CATEGORIES  # noqa: E402
 #: never in a publication; nothing outside these prefixes is shown on them).
 BENCHMARK_PREFIX = "benchmark_"
 HOUSING_PREFIX = "housing_"
-EFFECT_PREFIXES = ("effect", "evaluation")
+EFFECT_PREFIXES = ("effects_", "evaluation_")
 REGISTRY_TABLES = ("initiatives", "initiative_outcomes", "initiative_evidence", "principles_served")
 
 
@@ -537,8 +537,8 @@ def effects_page(site: Site, lang: str) -> Page:
     """
     pub = site.publication
     blocks: list = []
-    try:  # issue 15's section, when the report has it
-        from kvarter.report.evaluation import evaluation_sections  # type: ignore[import-not-found]
+    try:  # issue 15's Effects section, when the report has it
+        from kvarter.report.effects import effects_sections as evaluation_sections  # type: ignore[import-not-found]
     except ImportError:
         evaluation_sections = None
     tables = _prefixed(site, EFFECT_PREFIXES, lang)
