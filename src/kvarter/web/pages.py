@@ -333,7 +333,8 @@ def area_page(site: Site, area_id: str, lang: str, registry: Mapping[str, Protec
             tables[key] = tj
             bench += [_h3(key), html_table(tj, lang)]
     if bench:
-        blocks += [_h2(t("benchmarks_area", lang))] + bench
+        _b = _area_funnels(site, area_id, name, lang)
+        blocks += [_h2(t("benchmarks_area", lang))] + _b + bench
     reg = registry if registry is not None else _site_registry_tables(site)
     if "initiatives" in reg:
         v = view(reg["initiatives"], lang).where(area_id=area_id)
@@ -352,6 +353,36 @@ def area_page(site: Site, area_id: str, lang: str, registry: Mapping[str, Protec
     data = {"area_id": area_id, "name": name, "municipality": municipality, "kind": _str(a.get("kind")),
             "parent_area": _str(a.get("parent_area")), "year": year, "lists": lists, "tables": tables}
     return Page("area", f"{t('area_page', lang)}: {name}", data, blocks)
+
+
+def _area_funnels(site: Site, area_id: str, name: str, lang: str) -> list:
+    """The area's position in each funnel plot of the areas' benchmarks (published points only)."""
+    from kvarter.report.benchmarks import funnel_svg
+
+    pub = site.publication
+    if "benchmark_areas_funnel" not in pub:
+        return []
+    f = view(pub["benchmark_areas_funnel"], lang).frame
+    f = f[f["value_status"] == "published"]
+    out = []
+    for ind, rows in f.groupby("indicator", sort=False):
+        mine = rows[rows["unit"].astype(str) == area_id]
+        if mine.empty:
+            continue
+        g = rows[rows["group"] == mine["group"].iloc[0]]
+        cols = ("lower_95", "upper_95", "lower_998", "upper_998", "precision", "target")
+        if any(c not in g.columns for c in cols) or g[list(cols)].isna().any().any():
+            continue
+        limits = {k: g[k].to_numpy(float) for k in cols[:4]}
+        try:
+            svg = funnel_svg(g["name"].astype(str).tolist(), g["value"].to_numpy(float), g["precision"].to_numpy(float),
+                             limits, g["class"].astype(str).tolist(), target=float(g["target"].iloc[0]),
+                             title=f"{t('funnel', lang)}: {t(str(ind), lang)}", lang=lang,
+                             percent=str(ind).endswith("_share"), focus=[name])
+        except Exception:  # a funnel that cannot be drawn leaves the table on its own
+            continue
+        out.append(Markup(f'<figure class="kv-chart-figure">{svg}</figure>'))
+    return out
 
 
 def _str(x):
