@@ -239,7 +239,8 @@ def create_app(site: Site | Callable[[], Site], *, token: str | None = None, pub
     def authorised(request: Request, *, form: bool, csrf=None, for_read: bool = False) -> None:
         if check_bearer(request.headers.get("authorization"), state.token):
             return
-        if not session_authenticated(request.session, state.token):
+        # A logged-in session writes through the forms only (with their CSRF field); the JSON API takes the token.
+        if not session_authenticated(request.session, state.token) or (not form and not for_read):
             raise WebError(401, "unauthenticated",
                            "This needs the server's token: send Authorization: Bearer TOKEN, or log in at /login.",
                            headers={"WWW-Authenticate": "Bearer"})
