@@ -108,6 +108,10 @@ def test_map_colours_every_area_and_links_it(client):
     for aid in ("A1", "A2", "A3", "A4"):
         assert f'<a href="/areas/{aid}"' in html
     assert html.count("<path") == 4
+    assert "udsat boligområde (deprived housing area)" in html  # the report's legend text
+    only = client.get("/.json?municipality=K").json()
+    assert only["municipality"] == "K" and len(only["areas"]) == 4
+    assert client.get("/.json?municipality=Nowhere").json()["error"]["reason"] == "unknown_municipality"
 
 
 def test_map_by_indicator_hatches_suppressed_areas(client):
@@ -145,6 +149,7 @@ def test_municipality_page(client):
     page = client.get("/municipalities/K.json").json()
     assert _row(page["tables"]["key_figures"], indicator="residents")["value"] == 113
     assert [a["area_id"] for a in page["areas"]] == ["A1", "A2", "A3", "A4"]
+    assert client.get("/municipalities/K").text.count('<a href="/areas/') >= 8  # its map and its table
     r = client.get("/municipalities/Nowhere.json")
     assert r.status_code == 404 and r.json()["error"]["reason"] == "unknown_municipality"
 

@@ -119,8 +119,10 @@ def test_attacks_in_query_parameters_are_refused(sec, attack):
     for path in ("/", "/.json", "/areas/A1.json"):
         r = sec.get(path, params={"lang": attack})
         _refused(r, 422, "invalid_input")
-    r = sec.get("/.json", params={"indicator": attack})
-    assert r.status_code in (404, 422) and r.json()["error"]["reason"] in ("invalid_input", "unknown_indicator")
+    for name in ("indicator", "municipality"):
+        r = sec.get("/.json", params={name: attack})
+        assert r.status_code in (404, 422) and r.json()["error"]["reason"] in (
+            "invalid_input", "unknown_indicator", "unknown_municipality"), (name, r.text)
     # A redirect after login never leaves the site.
     login = sec.get("/login", params={"next": "//evil.example/" + attack}).text
     assert 'name="next" value="/registry"' in login
