@@ -43,6 +43,7 @@ SETTINGS: tuple[Setting, ...] = (
         0.85,
         "Disclosure control: the largest dominance_n contributors may make up at most this share of a sum.",
     ),
+    Setting("web_token", "", "Web app: the token writes need (kvarter serve); empty: one is generated at start and printed."),
     Setting("min_school_pupils", 50, "Segregation: schools with fewer pupils are dropped."),
     Setting(
         "min_municipality_pupils",
@@ -73,6 +74,7 @@ class Settings(BaseModel):
     min_cell_count: int = Field(5, ge=1)
     dominance_n: int = Field(2, ge=1)
     dominance_k: float = Field(0.85, gt=0, le=1)
+    web_token: str = ""
     min_school_pupils: int = Field(50, ge=0)
     min_municipality_pupils: int = Field(10_000, ge=0)
 

@@ -57,7 +57,7 @@ def _options(
 
 # Command modules, each with a ``register(app)`` function.
 COMMAND_MODULES = ("data", "synth", "indicators", "segregation", "screening", "disclosure", "report", "registry",
-                   "benchmark", "housing")
+                   "benchmark", "housing", "serve")
 
 for _name in COMMAND_MODULES:
     try:

@@ -127,3 +127,5 @@ def register(app: typer.Typer) -> None:
         schools.to_parquet(out / "demoby" / "school_counts.parquet", index=False)
         _run(store, out, lang, None, ["dk-2024", "city-7"], None, schools, 200, 200, seed)
         console.print(f"Demo finished in {time.perf_counter() - t0:.1f} s.", highlight=False)
+        console.print(f"Explore it in the web app: kvarter serve --store {store}  (then open http://127.0.0.1:8000/)",
+                      highlight=False)
