@@ -72,6 +72,24 @@ def criteria_frame() -> pd.DataFrame:
         "threshold": [0.4, 0.4, 0.4], "met": [True, False, False], "margin": [0.1, -0.0667, -0.3]})
 
 
+def benchmark_frame() -> pd.DataFrame:
+    """The four areas' non-western shares in 2024 (A2's rests on 3 persons), to benchmark against the city."""
+    rows = [(a, n, x) for a, (n, x) in COUNTS[2024].items()]
+    return pd.DataFrame({"indicator": "non_western_share", "unit_id": [a for a, _, _ in rows], "year": YEAR,
+                         "value": [x / n for _, n, x in rows], "numerator": [float(x) for _, _, x in rows],
+                         "denominator": [float(n) for _, n, _ in rows], "persons": [n for _, n, _ in rows]})
+
+
+def benchmark_tables(policy) -> dict:
+    from kvarter.benchmark import reference_groups
+    from kvarter.publish.benchmark import protect_benchmark
+
+    ids = list(COUNTS[2024])
+    return protect_benchmark(benchmark_frame(), reference_groups(ids, "country", include_self=True), policy,
+                             kinds={"non_western_share": "share"}, spine_units=["A1"], prefix="benchmark_areas",
+                             names=dict(zip(AREAS["area_id"], AREAS["name"])))
+
+
 @pytest.fixture(scope="session")
 def publication():
     from kvarter.disclosure import DisclosurePolicy, protect
@@ -88,7 +106,7 @@ def publication():
                        value_columns=["value", "threshold", "met", "margin"], count_column="persons",
                        name="criteria dk-2024")
     tables = {"indicators": published, "history": protect_history(history_frame(), residents, policy),
-              "criteria_dk-2024": criteria}
+              "criteria_dk-2024": criteria, **benchmark_tables(policy)}
     return Publication(tables=tables, policy=policy, year=YEAR, municipality="K",
                        areas=AREAS[["area_id", "name", "municipality", "region", "kind", "geometry"]],
                        designated={"udsat_boligomraade": ["A1"]}, shown={"dk-2024": criteria},

@@ -108,6 +108,10 @@ def test_map_colours_every_area_and_links_it(client):
     for aid in ("A1", "A2", "A3", "A4"):
         assert f'<a href="/areas/{aid}"' in html
     assert html.count("<path") == 4
+    assert "udsat boligområde (deprived housing area)" in html  # the report's legend text
+    only = client.get("/.json?municipality=K").json()
+    assert only["municipality"] == "K" and len(only["areas"]) == 4
+    assert client.get("/.json?municipality=Nowhere").json()["error"]["reason"] == "unknown_municipality"
 
 
 def test_map_by_indicator_hatches_suppressed_areas(client):
@@ -122,10 +126,30 @@ def test_map_by_indicator_hatches_suppressed_areas(client):
     assert r.status_code == 404 and r.json()["error"]["reason"] == "unknown_indicator"
 
 
+def test_benchmarks_page_and_the_area_s_funnel_position(client):
+    tables = client.get("/benchmarks.json").json()["tables"]
+    comp = tables["benchmark_areas_comparison"]
+    a1 = _row(comp, unit="A1")
+    # By hand: A1's share 20/40 against the city's 32/113.
+    assert a1["value"] == 0.5 and a1["reference"] == pytest.approx(32 / 113)
+    a2 = _row(comp, unit="A2")
+    assert a2["value"] is None and a2["value_status"] == "suppressed" and a2["value_reason"] == REASON
+    html = client.get("/benchmarks").text
+    assert html.count('class="kv-spine-row"') == 1 and 'class="kv-point"' in html
+    area = client.get("/areas/A1.json").json()["tables"]
+    assert [r["unit"] for r in area["benchmark_areas_funnel"]["rows"]] == ["A1"]
+    assert _row(area["benchmark_areas_funnel"], unit="A1")["class"] == "inside"
+    page = client.get("/areas/A1").text
+    funnel = page[page.index("Benchmarks</h2>"):]
+    assert funnel.count('class="kv-point"') == 2  # the two published areas, A1 and A3, in the city's funnel
+    assert "benchmark_areas_funnel" not in client.get("/areas/A2.json").json()["tables"]
+
+
 def test_municipality_page(client):
     page = client.get("/municipalities/K.json").json()
     assert _row(page["tables"]["key_figures"], indicator="residents")["value"] == 113
     assert [a["area_id"] for a in page["areas"]] == ["A1", "A2", "A3", "A4"]
+    assert client.get("/municipalities/K").text.count('<a href="/areas/') >= 8  # its map and its table
     r = client.get("/municipalities/Nowhere.json")
     assert r.status_code == 404 and r.json()["error"]["reason"] == "unknown_municipality"
 
@@ -150,7 +174,6 @@ def test_empty_sections_say_so(client):
     assert eff["published"] is False and eff["tables"] == {}
     assert "No effects are published yet" in client.get("/effects").text
     assert "the store holds no households" in client.get("/housing").text
-    assert client.get("/benchmarks.json").json()["tables"] == {}
     assert client.get("/segregation.json").json()["tables"] == {}
 
 

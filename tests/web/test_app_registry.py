@@ -106,3 +106,39 @@ def test_the_forms_log_in_add_and_edit(site_factory, token):
         assert out.status_code == 303
         r = c.post("/registry", data={**fields, "id": "later"}, follow_redirects=False)
         assert r.status_code == 401
+
+
+def test_concurrent_writes_through_the_api_lose_nothing(site_factory, token, initiative):
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    from kvarter.web import create_app
+
+    app = create_app(site_factory(), token=token)
+    statuses, lock = [], threading.Lock()
+
+    def writer(k: int):
+        c = TestClient(app, base_url="http://127.0.0.1")
+        for i in range(2):
+            r = c.post("/registry", json={**initiative, "id": f"w{k}-{i}", "author": f"writer {k}"},
+                       headers={"Authorization": f"Bearer {token}"})
+            with lock:
+                statuses.append(r.status_code)
+        # And an edit of the writer's first record, based on its version 1.
+        r = c.post(f"/registry/w{k}-0", json={"changes": {"participants": k + 1}, "expected_version": 1},
+                   headers={"Authorization": f"Bearer {token}"})
+        with lock:
+            statuses.append(r.status_code)
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(3)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(statuses) == [200] * 3 + [201] * 6
+    c = TestClient(app, base_url="http://127.0.0.1")
+    assert c.get("/registry.json").json()["initiatives"] == sorted(f"w{k}-{i}" for k in range(3) for i in range(2))
+    for k in range(3):
+        hist = c.get(f"/registry/w{k}-0.json").json()["tables"]["history"]["rows"]
+        assert [(h["version"], h["author"]) for h in hist] == [(1, f"writer {k}"), (2, "web")]

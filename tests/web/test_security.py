@@ -88,6 +88,9 @@ def test_forms_need_a_session_and_its_csrf_field(site_factory, token, initiative
         _refused(c.post("/registry", data={**form, "csrf": csrf}), 403, "csrf_failed")
         _refused(c.post("/registry/lektiecafe", data={"csrf": "forged", "expected_version": "1", "name": "x"}), 403,
                  "csrf_failed")
+        # The session does not write through the JSON API (that takes the token), even with the right CSRF value.
+        real = re.search(r'name="csrf" value="([^"]+)"', c.get("/registry").text).group(1)
+        _refused(c.post("/registry", json={**initiative, "csrf": real}), 401, "unauthenticated")
     # Another client's session cookie is not this one's: a fresh client has no session.
     with TestClient(create_app(site, token=token), base_url="http://127.0.0.1") as other:
         _refused(other.post("/registry", data={**form, "csrf": csrf}), 401, "unauthenticated")
@@ -116,8 +119,10 @@ def test_attacks_in_query_parameters_are_refused(sec, attack):
     for path in ("/", "/.json", "/areas/A1.json"):
         r = sec.get(path, params={"lang": attack})
         _refused(r, 422, "invalid_input")
-    r = sec.get("/.json", params={"indicator": attack})
-    assert r.status_code in (404, 422) and r.json()["error"]["reason"] in ("invalid_input", "unknown_indicator")
+    for name in ("indicator", "municipality"):
+        r = sec.get("/.json", params={name: attack})
+        assert r.status_code in (404, 422) and r.json()["error"]["reason"] in (
+            "invalid_input", "unknown_indicator", "unknown_municipality"), (name, r.text)
     # A redirect after login never leaves the site.
     login = sec.get("/login", params={"next": "//evil.example/" + attack}).text
     assert 'name="next" value="/registry"' in login

@@ -91,8 +91,9 @@ class State:
         self.started = time.time()
         self.cache: dict = {}
         self.generation = 0
-        self.write_lock = threading.Lock()
-        self._reg_lock = threading.Lock()
+        # Every use of the registry (its file is opened per call) goes one at a time: two
+        # first uses at once would both create its tables.
+        self.registry_lock = threading.RLock()
         self._registry: tuple[int, dict] | None = None
         self.warm = False
         self.on_ready: Callable[[], None] | None = None
@@ -134,7 +135,7 @@ class State:
         hit = self._registry
         if hit is not None and hit[0] == gen:
             return hit[1]
-        with self._reg_lock:
+        with self.registry_lock:
             if self._registry is not None and self._registry[0] == gen:
                 return self._registry[1]
             tables = site.registry_tables() if site.store_path is not None else pages._site_registry_tables(site)
@@ -239,7 +240,8 @@ def create_app(site: Site | Callable[[], Site], *, token: str | None = None, pub
     def authorised(request: Request, *, form: bool, csrf=None, for_read: bool = False) -> None:
         if check_bearer(request.headers.get("authorization"), state.token):
             return
-        if not session_authenticated(request.session, state.token):
+        # A logged-in session writes through the forms only (with their CSRF field); the JSON API takes the token.
+        if not session_authenticated(request.session, state.token) or (not form and not for_read):
             raise WebError(401, "unauthenticated",
                            "This needs the server's token: send Authorization: Bearer TOKEN, or log in at /login.",
                            headers={"WWW-Authenticate": "Bearer"})
@@ -285,8 +287,13 @@ def create_app(site: Site | Callable[[], Site], *, token: str | None = None, pub
         value = request.query_params.get("indicator") or None
         return None if value is None else _id(value, "indicator", INDICATOR)
 
-    twin("/", "map", "The map: every area coloured by its designation or by ?indicator=",
-         lambda r, lang: pages.map_page(state.site(), lang, _indicator(r)))
+    def _municipality(request: Request):
+        value = request.query_params.get("municipality") or None
+        return None if value is None else _id(value, "municipality", NAME)
+
+    twin("/", "map", "The map: every area coloured by its designation or by ?indicator=, "
+                     "optionally one ?municipality=",
+         lambda r, lang: pages.map_page(state.site(), lang, _indicator(r), _municipality(r)))
     twin("/areas/{area_id}", "area", "An area: profile, criteria and margins, list history, benchmarks, "
                                      "initiatives, trends",
          lambda r, lang: pages.area_page(state.site(), _id(r.path_params["area_id"], "area_id"), lang,
@@ -374,7 +381,8 @@ def create_app(site: Site | Callable[[], Site], *, token: str | None = None, pub
             from kvarter.errors import InputError
 
             try:
-                history = site_.registry().history(iid)
+                with state.registry_lock:
+                    history = site_.registry().history(iid)
             except InputError:
                 raise WebError(404, "unknown_initiative", f"There is no initiative {iid!r} in the registry.") from None
             return pages.initiative_page(site_, iid, lang, state.registry_tables(), history)
@@ -480,7 +488,7 @@ def create_app(site: Site | Callable[[], Site], *, token: str | None = None, pub
         except ValidationError as exc:
             raise WebError(422, "invalid_input", f"The initiative is not valid ({exc.error_count()} problem(s)).",
                            failures=_pydantic_failures(exc)) from None
-        with state.write_lock:
+        with state.registry_lock:
             try:
                 version = site_.registry().add(record, author=author, reason=reason)
             except Exception as exc:
@@ -523,7 +531,7 @@ def create_app(site: Site | Callable[[], Site], *, token: str | None = None, pub
         reason = str(data.get("reason") or "").strip() or "edited in the web app"
         from kvarter.errors import InputError
 
-        with state.write_lock:
+        with state.registry_lock:
             reg = site_.registry()
             try:
                 reg.history(iid)

@@ -79,7 +79,7 @@ def quintile_breaks(values: Sequence[float]) -> list[float]:
 
 
 def area_map(areas: Sequence[MapArea], legend: Sequence[tuple[str, str]], *, title: str, href: str = "/areas/{id}",
-             colours: dict | None = None, width: float = 760.0, height: float = 560.0, query: str = "") -> str:
+             colours: dict | None = None, width: float = 900.0, height: float = 680.0, query: str = "") -> str:
     """The SVG map: one linked path per area (``href`` with ``{id}``), a legend of (category, text) rows.
 
     >>> sq = {"type": "Polygon", "coordinates": [[[12.0, 55.0], [12.1, 55.0], [12.1, 55.1], [12.0, 55.0]]]}
@@ -88,7 +88,7 @@ def area_map(areas: Sequence[MapArea], legend: Sequence[tuple[str, str]], *, tit
     (1, True, True)
     """
     colours = dict(colours or {})
-    cats = [c for c, _ in legend]
+    cats = [c for c, _ in legend if c is not None]
     for k, c in enumerate(c for c in cats if c not in colours):
         colours[c] = CATEGORICAL[k % len(CATEGORICAL)]
     pts = [p for a in areas for ring in _rings(a.geometry) for p in ring]

@@ -154,8 +154,9 @@ def _indicator_ids(site: Site) -> list[str]:
 # ------------------------------------------------------------------ pages
 
 
-def map_page(site: Site, lang: str, indicator: str | None = None) -> Page:
-    """``/``: every area coloured by its designation, or by ``indicator``'s published value.
+def map_page(site: Site, lang: str, indicator: str | None = None, municipality: str | None = None) -> Page:
+    """``/``: every area (of ``municipality``, when given) coloured by its designation,
+    or by ``indicator``'s published value.
 
     >>> p = map_page(example_site(), "en", "non_western_share")
     >>> [(a["area_id"], a["value"], a["value_status"]) for a in p.data["areas"]]
@@ -166,6 +167,10 @@ def map_page(site: Site, lang: str, indicator: str | None = None) -> Page:
     pub = site.publication
     areas = _areas(site)
     leaves = leaf_areas(areas) if len(areas) else areas
+    if municipality is not None:
+        if "municipality" not in leaves or not (leaves["municipality"].astype(str) == municipality).any():
+            raise WebError(404, "unknown_municipality", f"There is no municipality {municipality!r} in the publication.")
+        leaves = leaves[leaves["municipality"].astype(str) == municipality]
     year = pub.year
     ids = _indicator_ids(site)
     if indicator is not None and indicator not in ids:
@@ -223,16 +228,17 @@ def map_page(site: Site, lang: str, indicator: str | None = None) -> Page:
             legend.append(("suppressed", t("suppressed", lang)))
     else:
         present = {r["designation"] for r in rows}
-        legend = [(lid, t(lid, lang, )) for lid, _, _ in MAP_CATEGORIES if lid in present]
+        legend = [(lid, t(name, lang)) for lid, name, _ in MAP_CATEGORIES if lid in present]
         colours = {lid: c for lid, _, c in MAP_CATEGORIES}
         legend.append((None, t("not_designated", lang)))
-    title = f"{pub.municipality or ''} {year or ''}".strip() + (f" — {t(indicator, lang)}" if indicator else "")
+    title = f"{municipality or t('areas', lang)} {year or ''}".strip() + (f" — {t(indicator, lang)}" if indicator else "")
     blocks = []
     # The indicator picker: a plain GET form (no script needed).
     opts = "".join(f'<option value="{escape(i)}"{" selected" if i == indicator else ""}>{escape(t(i, lang))}</option>'
                    for i in ids)
     blocks.append(Markup(
         f'<form class="kv-picker" method="get" action="/"><input type="hidden" name="lang" value="{lang}">'
+        + (f'<input type="hidden" name="municipality" value="{escape(municipality)}">' if municipality else "") +
         f'<label>{escape(t("colour_by", lang))} <select name="indicator"><option value="">'
         f'{escape(t("designation_colour", lang))}</option>{opts}</select></label> '
         f'<button type="submit">{escape(t("show", lang))}</button></form>'))
@@ -248,7 +254,7 @@ def map_page(site: Site, lang: str, indicator: str | None = None) -> Page:
     munis = sorted({r["municipality"] for r in rows if r["municipality"]})
     blocks.append(_h2(t("municipality_page", lang)))
     blocks.append(_link_list([(f"/municipalities/{m}{_lang_query(lang)}", m) for m in munis]))
-    data = {"year": year, "municipality": pub.municipality, "indicator": indicator, "indicators": ids,
+    data = {"year": year, "municipality": municipality, "indicator": indicator, "indicators": ids,
             "legend": [{"category": c, "label": x} for c, x in legend], "areas": rows,
             "designated": {k: list(v) for k, v in pub.designated.items()}, "notes": list(pub.notes)}
     return Page("map", t("nav_map", lang), data, blocks)
@@ -333,7 +339,8 @@ def area_page(site: Site, area_id: str, lang: str, registry: Mapping[str, Protec
             tables[key] = tj
             bench += [_h3(key), html_table(tj, lang)]
     if bench:
-        blocks += [_h2(t("benchmarks_area", lang))] + bench
+        _b = _area_funnels(site, area_id, name, lang)
+        blocks += [_h2(t("benchmarks_area", lang))] + _b + bench
     reg = registry if registry is not None else _site_registry_tables(site)
     if "initiatives" in reg:
         v = view(reg["initiatives"], lang).where(area_id=area_id)
@@ -352,6 +359,36 @@ def area_page(site: Site, area_id: str, lang: str, registry: Mapping[str, Protec
     data = {"area_id": area_id, "name": name, "municipality": municipality, "kind": _str(a.get("kind")),
             "parent_area": _str(a.get("parent_area")), "year": year, "lists": lists, "tables": tables}
     return Page("area", f"{t('area_page', lang)}: {name}", data, blocks)
+
+
+def _area_funnels(site: Site, area_id: str, name: str, lang: str) -> list:
+    """The area's position in each funnel plot of the areas' benchmarks (published points only)."""
+    from kvarter.report.benchmarks import funnel_svg
+
+    pub = site.publication
+    if "benchmark_areas_funnel" not in pub:
+        return []
+    f = view(pub["benchmark_areas_funnel"], lang).frame
+    f = f[f["value_status"] == "published"]
+    out = []
+    for ind, rows in f.groupby("indicator", sort=False):
+        mine = rows[rows["unit"].astype(str) == area_id]
+        if mine.empty:
+            continue
+        g = rows[rows["group"] == mine["group"].iloc[0]]
+        cols = ("lower_95", "upper_95", "lower_998", "upper_998", "precision", "target")
+        if any(c not in g.columns for c in cols) or g[list(cols)].isna().any().any():
+            continue
+        limits = {k: g[k].to_numpy(float) for k in cols[:4]}
+        try:
+            svg = funnel_svg(g["name"].astype(str).tolist(), g["value"].to_numpy(float), g["precision"].to_numpy(float),
+                             limits, g["class"].astype(str).tolist(), target=float(g["target"].iloc[0]),
+                             title=f"{t('funnel', lang)}: {t(str(ind), lang)}", lang=lang,
+                             percent=str(ind).endswith("_share"), focus=[name])
+        except Exception:  # a funnel that cannot be drawn leaves the table on its own
+            continue
+        out.append(Markup(f'<figure class="kv-chart-figure">{svg}</figure>'))
+    return out
 
 
 def _str(x):
@@ -405,6 +442,11 @@ def municipality_page(site: Site, municipality: str, lang: str) -> Page:
                         if "persons" in sub.columns else ["indicator", "value"])
         tables["key_figures"] = tj
         blocks += [_h2(f"{t('key_figures', lang)} {year}"), html_table(tj, lang)]
+    try:  # the municipality's own map, as the report draws one per municipality
+        blocks = [b for b in map_page(site, lang, municipality=municipality).blocks
+                  if str(b).startswith('<figure class="kv-map-figure"')] + blocks
+    except WebError:  # no leaf area of its own to draw
+        pass
     category = _category_of(site)
     rows = [{"area_id": str(r["area_id"]), "name": str(r.get("name", r["area_id"])), "kind": _str(r.get("kind")),
              "designation": category(str(r["area_id"]))} for _, r in mine.iterrows()]
