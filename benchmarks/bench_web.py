@@ -221,6 +221,7 @@ class Writes:
     conflicts: int = 0
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
 
 def initiative(iid: str, area: str) -> dict:
@@ -259,8 +260,15 @@ def registry_writes(server, areas: list[str], clients: int, writes: int, edits: 
     start = threading.Barrier(clients + 1)
 
     def work(n: int):
-        c = Client("127.0.0.1", server.port, auth)
         start.wait()
+        try:
+            write(n)
+        except Exception as exc:  # noqa: BLE001 - reported and failing the run below
+            with lock:
+                w.errors.append(f"client {n}: {type(exc).__name__}: {exc}")
+
+    def write(n: int):
+        c = Client("127.0.0.1", server.port, auth)
         while True:
             with lock:
                 k = next(adds, None)
@@ -278,17 +286,24 @@ def registry_writes(server, areas: list[str], clients: int, writes: int, edits: 
             if k is None:
                 break
             for _ in range(50):  # optimistic: read the version, edit on it, re-read on a conflict
-                status, body, _ = c.request("GET", f"/registry/{shared}.json")
+                status, body, headers = c.request("GET", f"/registry/{shared}.json", headers=ACCEPT_JSON)
+                if status == 503:  # the store busy with another write: wait as told
+                    with lock:
+                        w.retries += 1
+                    time.sleep(float(headers.get("retry-after", headers.get("Retry-After", "1")) or 1) / 4)
+                    continue
+                if status != 200:
+                    raise AssertionError(f"reading {shared} answered {status}: {body[:300]!r}")
                 version = json.loads(body)["version"]
                 change = {"changes": {"name": f"Shared, edit {n}-{k}"}, "expected_version": version,
                           "author": f"client{n}", "reason": "bench_web edit"}
-                status, _ = post_json(c, f"/registry/{shared}", change, w, lock)
+                status, answer = post_json(c, f"/registry/{shared}", change, w, lock)
                 if status == 200:
                     with lock:
                         w.edits_acknowledged += 1
                     break
                 if status != 409:
-                    raise AssertionError(f"edit of {shared} answered {status}")
+                    raise AssertionError(f"edit of {shared} answered {status}: {str(answer)[:300]}")
                 with lock:
                     w.conflicts += 1
         c.close()
@@ -447,6 +462,8 @@ def main(argv: list[str]) -> None:
         problems.append(f"LOST: not listed {lost_listed[:5]}, not stored {lost_stored[:5]}")
     if phantom:
         problems.append(f"refused but stored: {phantom[:5]}")
+    if w.errors:
+        problems.append(f"write clients failed: {w.errors[:3]}")
     if shared_version != 1 + w.edits_acknowledged:
         problems.append(f"lost edits: version {shared_version}, expected {1 + w.edits_acknowledged}")
     if any(p.statuses.keys() - {200} or p.errors for p in [cold, *phases]):

@@ -190,14 +190,14 @@ def test_map_hover_and_click_to_the_area_page(page, server):
     assert page.locator("h1").inner_text() == twin["title"]
     assert name in twin["title"]
     assert page.locator("html").get_attribute("lang") == "en"
-    # The area page's tables are those of its twin, row for row.
-    assert page.locator("main table").count() >= 1
+    # The area page shows tables (at least one when its twin has any).
+    assert page.locator("main table").count() >= min(1, len(twin.get("tables", {})))
     screenshot(page, "area")
     assert map_json["page"] == "map"
 
 
 def server_area_ids(server) -> list[str]:
-    """The ids of the areas with a geometry, from the map's JSON twin."""
+    """The ids of the areas the map's JSON twin lists."""
     body = get_json(server, "/.json")
     rows = body.get("areas") or body.get("tables", {}).get("areas", {}).get("rows", [])
     ids = sorted({r["area_id"] for r in rows if r.get("area_id")})
