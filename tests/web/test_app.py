@@ -239,3 +239,27 @@ def test_a_site_still_building_answers_503_building(publication):
     assert r.status_code == 503 and r.json()["error"]["reason"] == "building" and r.headers["retry-after"] == "5"
     assert c.get("/health.json").status_code == 503
     release.set()
+
+
+def test_the_warmed_pages_are_the_pages_a_reader_gets(site, token):
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from kvarter.web import create_app
+
+    app = create_app(site, token=token)
+    state = app.state.kvarter
+    for _ in range(200):
+        if state.warm:
+            break
+        time.sleep(0.05)
+    assert state.warm
+    warmed = state.cache[("html", "/areas/A1", "")][1]
+    warmed_json = state.cache[("json", "/areas/A1.json", "")][1]
+    c = TestClient(app, base_url="http://127.0.0.1")
+    assert c.get("/areas/A1").content == warmed
+    # Drawn again for a reader, the page is byte for byte the warmed one.
+    del state.cache[("html", "/areas/A1", "")], state.cache[("json", "/areas/A1.json", "")]
+    assert c.get("/areas/A1").content == warmed and c.get("/areas/A1.json").content == warmed_json
+    assert c.get("/areas/A1.json").json()["tables"]["profile"]["rows"][0]["value"] == 0.5

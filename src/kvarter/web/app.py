@@ -646,22 +646,27 @@ def create_app(site: Site | Callable[[], Site], *, token: str | None = None, pub
         try:
             site_ = state.site()
             areas = pages._areas(site_)
-            jobs = [(state.key("map"), lambda: pages.map_page(site_, "en"))]
+            jobs = [(state.key("map"), "/", lambda: pages.map_page(site_, "en"))]
             for aid in areas["area_id"]:
-                jobs.append((state.key("area", [("area_id", aid)]),
+                jobs.append((state.key("area", [("area_id", aid)]), f"/areas/{aid}",
                              lambda aid=aid: pages.area_page(site_, aid, "en", state.registry_tables())))
             for m in sorted(set(areas.get("municipality", []))):
-                jobs.append((state.key("municipality", [("municipality", m)]),
+                jobs.append((state.key("municipality", [("municipality", m)]), f"/municipalities/{m}",
                              lambda m=m: pages.municipality_page(site_, str(m), "en")))
             for name, make in (("segregation", pages.segregation_page), ("benchmarks", pages.benchmarks_page),
                                ("effects", pages.effects_page), ("housing", pages.housing_page),
                                ("methods", pages.methods_page)):
-                jobs.append((state.key(name), lambda make=make: make(site_, "en")))
-            for key, make in jobs:
+                jobs.append((state.key(name), f"/{name}", lambda make=make: make(site_, "en")))
+            for key, path, make in jobs:
                 try:
-                    state.cached(key, make)
+                    page = state.cached(key, make)
                 except WebError:
-                    pass
+                    continue
+                # The bytes too, as the HTML page and its twin send them.
+                request = Request({"type": "http", "method": "GET", "scheme": "http", "server": ("127.0.0.1", 80),
+                                   "path": path, "query_string": b"", "headers": []})
+                state.cache[("html", path, "")] = (page, render(request, page, "en").body)
+                state.cache[("json", path + ".json", "")] = (page, json_response(page, "en").body)
         except Exception:  # warming is an optimisation; a page that fails says so when asked
             log.exception("kvarter: warming the pages failed")
         finally:

@@ -68,6 +68,7 @@ _ROWS: dict[str, tuple[str, str, str, str]] = {
         "Behovsoversigt og forløb pr. område; sagsbehandlerens arbejdsliste over husstande offentliggøres aldrig.",
         "Behovsoversikt og boligløp per område; saksbehandlerens arbeidsliste over husholdninger publiseres aldri.",
         "Overzicht van behoeften en woonpaden per gebied; de werklijst van de consulent wordt nooit gepubliceerd."),
+    "designation_name": ("Designation", "Udpegning", "Utpeking", "Aanwijzing"),
     "initiative": ("Initiative", "Indsats", "Tiltak", "Initiatief"),
     "history_of": ("History", "Historik", "Historikk", "Geschiedenis"),
     "add_initiative": ("Add an initiative", "Tilføj en indsats", "Legg til et tiltak", "Initiatief toevoegen"),

@@ -123,6 +123,11 @@ def _lists_of(site: Site) -> dict[str, list[str]]:
     return out
 
 
+def _designation_names(lang: str) -> dict:
+    """A list id as the map's legend names it (the report's words)."""
+    return {lid: t(name, lang) for lid, name, _ in MAP_CATEGORIES}
+
+
 def _category_of(site: Site):
     lists = _lists_of(site)
     parent = dict(zip(_areas(site)["area_id"], _areas(site).get("parent_area", pd.Series(dtype=object))))
@@ -199,6 +204,7 @@ def map_page(site: Site, lang: str, indicator: str | None = None, municipality: 
         residents = None if rv is None or rv[1] == SUPPRESSED else rv[0]
         row = {"area_id": aid, "name": str(a.get("name", aid)), "municipality": str(a.get("municipality", "")),
                "designation": category(aid), "href": f"/areas/{aid}"}
+        row["designation_name"] = _designation_names(lang).get(row["designation"])
         tip = [row["name"], f"{t('residents', lang)}: "
                + (t("suppressed", lang) if rv is not None and rv[1] == SUPPRESSED else format_value(residents, lang))]
         suppressed = False
@@ -248,7 +254,7 @@ def map_page(site: Site, lang: str, indicator: str | None = None, municipality: 
                              f'<div class="kv-infobox" role="status" aria-live="polite" hidden></div>'
                              f'<p class="kv-hint">{escape(t("hover_hint", lang))}</p></figure>'))
     blocks.append(_h2(t("areas", lang)))
-    tab = {"name": "areas", "columns": ["name", "municipality", "designation"] + (["value"] if indicator else []),
+    tab = {"name": "areas", "columns": ["name", "municipality", "designation_name"] + (["value"] if indicator else []),
            "value_columns": ["value"] if indicator else [], "rows": rows}
     blocks.append(html_table(tab, lang, links={"name": lambda r: r["href"] + _lang_query(lang)}))
     munis = sorted({r["municipality"] for r in rows if r["municipality"]})
@@ -448,9 +454,11 @@ def municipality_page(site: Site, municipality: str, lang: str) -> Page:
     except WebError:  # no leaf area of its own to draw
         pass
     category = _category_of(site)
+    names = _designation_names(lang)
     rows = [{"area_id": str(r["area_id"]), "name": str(r.get("name", r["area_id"])), "kind": _str(r.get("kind")),
-             "designation": category(str(r["area_id"]))} for _, r in mine.iterrows()]
-    tab = {"name": "areas", "columns": ["name", "kind", "designation"], "value_columns": [], "rows": rows}
+             "designation": category(str(r["area_id"])), "designation_name": names.get(category(str(r["area_id"])))}
+            for _, r in mine.iterrows()]
+    tab = {"name": "areas", "columns": ["name", "kind", "designation_name"], "value_columns": [], "rows": rows}
     blocks += [_h2(t("areas", lang)), html_table(tab, lang, links={"name": lambda r: f"/areas/{r['area_id']}{q}"})]
     for key in sorted(k for k in pub.tables if k.startswith("benchmark_municipalities")):
         v = view(pub[key], lang)
