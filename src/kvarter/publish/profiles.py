@@ -152,10 +152,11 @@ def _group_links(t: pd.DataFrame, indicator: str, area_ids: set[str], municipali
     return pd.Series(linked, index=t.index)
 
 
-def protect_trends(ind, area_ids, municipality, years, policy, hidden: set | None = None) -> dict[str, Protected]:
+def protect_trends(ind, area_ids, municipality, years, policy, hidden: set | None = None,
+                   indicators: tuple[str, ...] = TREND_INDICATORS) -> dict[str, Protected]:
     """Designated areas pooled against the rest of the municipality per year,
-    one protected table per trend indicator (linked to the indicator table
-    through ``hidden``).
+    one protected table per trend indicator (``indicators``, by default
+    :data:`TREND_INDICATORS`; linked to the indicator table through ``hidden``).
 
     >>> from kvarter.disclosure import DisclosurePolicy
     >>> ind = pd.DataFrame({"indicator": "non_western_share", "level": ["area", "area", "municipality"],
@@ -168,7 +169,7 @@ def protect_trends(ind, area_ids, municipality, years, policy, hidden: set | Non
     [{'group': 'designated', 'value': 0.5, 'persons': 40}, {'group': 'rest', 'value': 0.1, 'persons': 60}]
     """
     out = {}
-    for indicator in TREND_INDICATORS:
+    for indicator in indicators:
         if indicator not in set(ind["indicator"]):
             continue
         t = _group_table(ind, indicator, area_ids, municipality, years, rest=True)
