@@ -103,7 +103,7 @@ class Progress:
 
 
 def track(series: Mapping[int, float], *, baseline_year: int, target_year: int, target: float, better: str,
-          min_years: int = 3, confidence: float = 0.95) -> Progress:
+          min_years: int = 5, confidence: float = 0.95) -> Progress:
     """Where a goal stands, from its published ``series`` (year → value; NaN
     for a suppressed year, which is left out).
 
