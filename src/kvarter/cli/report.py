@@ -21,7 +21,8 @@ from kvarter.cli.options import (
 
 
 def _run(store_path: Path | None, out: Path | None, lang: str | None, min_count: int | None, rulesets: list[str],
-         year: int | None, schools, permutations: int, bootstrap: int, seed: int, engine: str | None = None):
+         year: int | None, schools, permutations: int, bootstrap: int, seed: int, engine: str | None = None,
+         goals: str | None = None):
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -38,7 +39,7 @@ def _run(store_path: Path | None, out: Path | None, lang: str | None, min_count:
                                                              transient=True) as progress:
         task = progress.add_task("report", total=None)
         result = run_report(store, out, rulesets=rulesets, year=year, lang=langs, policy=policy, schools=schools, engine=engine,
-                            permutations=permutations, bootstrap=bootstrap, seed=seed,
+                            permutations=permutations, bootstrap=bootstrap, seed=seed, goals=goals,
                             progress=lambda step: progress.update(task, description=f"report: {step}"))
     for lg, page in result.pages.items():
         console.print(f"Report ({lg}): {page}", highlight=False)
@@ -58,6 +59,17 @@ def _load_country(store_path: Path, seed: int) -> None:
 
     with Store(store_path) as st:
         st.load_many({"aggregates": synthesize_country(seed=seed)}, replace=True)
+
+
+def _load_figures(store_path: Path, persons, seed: int, folder: Path) -> None:
+    """The demo's example figures from outside the registers (marked synthetic), written and loaded (issue 13)."""
+    from kvarter.demo.figures import synthetic_figures
+    from kvarter.store import Store
+
+    path = folder / "area_figures.csv"
+    synthetic_figures(persons, seed=seed).to_csv(path, index=False)
+    with Store(store_path) as st:
+        st.load(path, table="area_figures", replace=True)
 
 
 def _seed_registry(store: Path, console) -> None:
@@ -83,6 +95,7 @@ def register(app: typer.Typer) -> None:
         bootstrap: int = typer.Option(200, "--bootstrap", help="Bootstrap replicates per segregation index."),
         seed: int = typer.Option(0, "--seed", help="Random seed for the segregation inference."),
         engine: str = EngineOption,
+        goals: str = typer.Option(None, "--goals", help="Goal file (YAML) to track in the progress section, or the built-in example copenhagen-2035."),
     ) -> None:
         """Run the main job over the store: report.html, kvarter.xlsx and tables, all behind disclosure control."""
         from kvarter.errors import InputError
@@ -94,7 +107,7 @@ def register(app: typer.Typer) -> None:
             if not schools.is_file():
                 raise InputError(f"--schools {schools}: no such file.")
             school_data = pd.read_parquet(schools) if schools.suffix.lower() == ".parquet" else pd.read_csv(schools)
-        _run(store, out, lang, min_count, ruleset, year, school_data, permutations, bootstrap, seed, engine)
+        _run(store, out, lang, min_count, ruleset, year, school_data, permutations, bootstrap, seed, engine, goals)
 
     @app.command("demo")
     def demo(
@@ -119,11 +132,12 @@ def register(app: typer.Typer) -> None:
         data = synthesize(persons=persons, seed=seed)
         paths = write_synthetic(data, out / "demoby")
         load_into_store(paths, store)
+        _load_figures(store, data["persons"], seed, out / "demoby")
         _load_country(store, seed)
         _seed_registry(store, console)
         console.print(f"Loaded into {store}. Synthesising the national school data set ...", highlight=False)
         schools = school_panel_counts(seed=seed, municipalities=8, years=range(2013, 2019))
         # Kept beside the region's files, so `kvarter report --schools` can reuse it.
         schools.to_parquet(out / "demoby" / "school_counts.parquet", index=False)
-        _run(store, out, lang, None, ["dk-2024", "city-7"], None, schools, 200, 200, seed)
+        _run(store, out, lang, None, ["dk-2024", "city-7"], None, schools, 200, 200, seed, goals="copenhagen-2035")
         console.print(f"Demo finished in {time.perf_counter() - t0:.1f} s.", highlight=False)

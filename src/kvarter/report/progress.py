@@ -260,6 +260,9 @@ def _figure_blocks(tables, lang: str) -> list:
         d = float(wide.loc[year].get("designated", np.nan))
         r = float(wide.loc[year].get("rest", np.nan))
         text = sentences.gap_sentence(subj, year, d, r, lang, decimals=1)
+        if "designated" in wide and wide["designated"].notna().sum() > 1:
+            text = sentences.trend_sentence(f"{subj} ({label('designated_group', lang)})",
+                                            wide["designated"].to_dict(), lang) + " " + text
         sources = "; ".join(dict.fromkeys(part.loc[part["year"] == year, "source"].astype(str)))
         text += " " + _SOURCE[lang].format(s=sources, y=year)
         if part["synthetic"].astype(bool).any():
