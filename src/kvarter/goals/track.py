@@ -116,7 +116,7 @@ def track(series: Mapping[int, float], *, baseline_year: int, target_year: int, 
     >>> p = track({2021: 0.20, 2022: 0.19, 2023: 0.18, 2024: 0.17}, baseline_year=2022, target_year=2035,
     ...           target=0.10, better="lower")
     >>> p.status.value, round(p.projection.value, 3), p.projection.years, round(p.path_latest, 4)
-    ('on_track', 0.06, (2022, 2023, 2024), 0.1762)
+    ('on_track', 0.06, (2021, 2022, 2023, 2024), 0.1762)
     >>> track({2022: 0.19, 2024: 0.17}, baseline_year=2023, target_year=2035, target=0.1, better="lower").status.value
     'no_baseline'
     """
