@@ -146,3 +146,23 @@ def test_docs_are_generated_from_the_catalogue():
     text = path.read_text(encoding="utf-8")
     for ind_id in load_catalogue().ids:
         assert f"### `{ind_id}`" in text
+
+
+def test_every_variant_has_its_own_definition_sentence():
+    """Issue 9: a 2-year or ratio variant is not defined by its base's sentence word for word."""
+    from kvarter.indicators import load_catalogue
+
+    cat = load_catalogue()
+    variants = [i for i in cat if i.years > 1 or i.comparison == "ratio"]
+    assert len(variants) >= 20
+    bases = {i.id: i for i in cat if i.years == 1 and i.comparison is None}
+    for v in variants:
+        base = next(b for b_id, b in bases.items() if v.id.startswith(b_id) or b.numerator == v.numerator
+                    and b.population == v.population and b.unit == v.unit)
+        assert v.description != base.description, v.id
+        if v.years > 1:
+            assert f"Pooled over {v.years} years" in v.description or f"{v.years}-year value" in v.description, v.id
+        if v.comparison == "ratio":
+            assert f"{v.reference}" in v.description and "divided by" in v.description, v.id
+    assert cat["outside_labour_education_share_4y"].description.startswith(
+        "Pooled over 4 years: numerators and denominators of years t-3 to t are summed before dividing")

@@ -67,3 +67,29 @@ def test_missing_store(tmp_path):
 def test_help():
     result = CliRunner().invoke(app, ["indicators", "--help"])
     assert result.exit_code == 0 and "--engine" in result.output and "--catalogue" in result.output
+
+
+def test_the_printed_table_names_indicators_in_the_language_and_formats_values_by_unit(tmp_path):
+    """Issue 9: no scientific notation (5e+04), shares as percent, persons whole, labels translated."""
+    from kvarter.demo import synthesize
+    from kvarter.disclosure import DisclosurePolicy
+    from kvarter.publish.indicators import protect_indicators
+    from kvarter.report.i18n import format_number, format_percent
+
+    data = synthesize(persons=2_000, areas=20, schools=6, years=range(2023, 2025), seed=5)
+    path = tmp_path / "k.duckdb"
+    with Store(path) as s:
+        s.load_many({"areas": data["areas"], "persons": data["persons"]})
+    res = CliRunner(env={"COLUMNS": "250"}).invoke(app, ["indicators", "--store", str(path), "--lang", "da"])
+    assert res.exit_code == 0, res.output
+    assert "e+0" not in res.output
+    with Store(path) as s:
+        ind = s.read("indicators")
+    latest = ind[(ind["level"] == "country") & (ind["year"] == 2024)]
+    shown = protect_indicators(latest, DisclosurePolicy()).frame.set_index("indicator")["value"]
+    # An independent rendering of two rows: Danish label, id, the value in Danish format.
+    lines = {line.split("│")[2].strip(): line for line in res.output.splitlines() if line.count("│") >= 5}
+    assert "Beboere" in lines["residents"]
+    assert format_number(shown["residents"], "da", 0) in lines["residents"]
+    assert "." in format_number(shown["residents"], "da", 0)  # thousands grouped, not 2e+03
+    assert format_percent(shown["non_western_share"], "da", 1) in lines["non_western_share"]

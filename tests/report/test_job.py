@@ -160,16 +160,20 @@ def test_designations_are_kept_in_the_store_and_match_the_history_table(job):
 def test_workbook_never_shows_a_suppressed_value(job):
     openpyxl = pytest.importorskip("openpyxl")
     _, result = job
+    from kvarter.report.i18n import label
+
     wb = openpyxl.load_workbook(result.workbook, read_only=True)
+    # Headers are in the report's first language: "Value (status)" follows "Value".
+    status_suffix = f" ({label('status', LANGS[0]).lower()})"
     seen_suppressed = 0
-    for ws in wb.worksheets:
+    for ws in wb.worksheets[1:]:  # the first sheet explains the workbook
         rows = list(ws.iter_rows(values_only=True))
         if not rows:
             continue
         header = list(rows[0])
         for j, h in enumerate(header):
-            if isinstance(h, str) and h.endswith("_status") and h[: -len("_status")] in header:
-                v = header.index(h[: -len("_status")])
+            if isinstance(h, str) and h.endswith(status_suffix) and h[: -len(status_suffix)] == header[j - 1]:
+                v = j - 1
                 for r in rows[1:]:
                     if r[j] in ("primary", "secondary", "suppressed"):
                         seen_suppressed += 1

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from kvarter.cli.options import EngineOption, StoreOption, current_settings, open_store, parse_years, policy_of
+from kvarter.cli.options import EngineOption, LangOption, StoreOption, current_settings, open_store, parse_years, policy_of
 from kvarter.errors import InputError
 
 
@@ -16,6 +16,7 @@ def indicators(
     years: str = typer.Option(None, "--years", help="Years to report: 2020-2024, 2019,2021 or 2023 (default: all)."),
     catalogue: Path = typer.Option(None, "--catalogue", help="Indicator catalogue YAML (default: the built-in one)."),
     out: Path = typer.Option(None, "--out", help="Also write the table to FILE.csv or FILE.parquet."),
+    lang: str = LangOption,
 ) -> None:
     """Compute the indicator catalogue per area, municipality, region and country.
 
@@ -26,12 +27,15 @@ def indicators(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
+    from kvarter.indicators import load_catalogue
     from kvarter.jobs.indicators import refresh_indicators
+    from kvarter.report.i18n import check_lang, format_indicator_value
 
     if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
         raise InputError(f"--out must end in .csv or .parquet; got {str(out)!r}.")
     settings = current_settings()
     engine = engine or settings.engine
+    lang = check_lang((lang or settings.lang).split(",")[0].strip(), "kvarter indicators")
     console = Console()
     with open_store(store, settings) as st:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
@@ -47,16 +51,25 @@ def indicators(
 
     table = Table(title=f"Indicators ({len(result):,} rows stored as table 'indicators')")
     table.add_column("indicator", overflow="fold")
+    table.add_column("id", no_wrap=True, style="dim")  # ids go into rule sets: never broken
     for col in ("areas", "years", "country, latest year"):
         table.add_column(col, justify="right", no_wrap=True)
     # What is printed leaves the program too: the country figures shown pass
     # the same disclosure control as any file.
     shown = job.country.frame
     latest_of = dict(zip(shown["indicator"], shown["value"]))
+    cat = load_catalogue(catalogue)
     for ind_id, rows in result.groupby("indicator", sort=False):
         v = latest_of.get(ind_id)
-        latest = "" if ind_id not in latest_of else ("–" if pd.isna(v) else f"{v:.4g}")
-        table.add_row(ind_id, str(rows.loc[rows["level"] == "area", "unit_id"].nunique()),
+        try:
+            spec = cat[ind_id]
+        except KeyError:  # a table computed with another catalogue
+            name, unit, ratio = ind_id, "share", False
+        else:
+            name, unit, ratio = spec.label(lang), spec.unit, spec.comparison == "ratio"
+        latest = "" if ind_id not in latest_of else ("–" if pd.isna(v) else format_indicator_value(v, unit, lang,
+                                                                                                  ratio=ratio))
+        table.add_row(name, ind_id, str(rows.loc[rows["level"] == "area", "unit_id"].nunique()),
                       f"{rows['year'].min()}-{rows['year'].max()}", latest)
     console.print(table)
     for note in job.notes:

@@ -22,7 +22,7 @@ from kvarter.cli.options import (
 
 def _run(store_path: Path | None, out: Path | None, lang: str | None, min_count: int | None, rulesets: list[str],
          year: int | None, schools, permutations: int, bootstrap: int, seed: int, engine: str | None = None,
-         goals: str | None = None):
+         municipalities: list[str] | None = None, goals: str | None = None):
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -34,13 +34,37 @@ def _run(store_path: Path | None, out: Path | None, lang: str | None, min_count:
     engine = engine or settings.engine
     langs = [x.strip() for x in (lang or settings.lang).split(",") if x.strip()]
     policy = policy_of(settings, min_count)
+    # One report per --municipality (each in its own folder when there are several).
+    targets = list(dict.fromkeys(municipalities or [None]))
+    results = []
     with open_store(store_path, settings) as store, Progress(SpinnerColumn(), TextColumn("{task.description}"),
                                                              TimeElapsedColumn(), console=console,
                                                              transient=True) as progress:
         task = progress.add_task("report", total=None)
-        result = run_report(store, out, rulesets=rulesets, year=year, lang=langs, policy=policy, schools=schools, engine=engine,
-                            permutations=permutations, bootstrap=bootstrap, seed=seed, goals=goals,
-                            progress=lambda step: progress.update(task, description=f"report: {step}"))
+        for m in targets:
+            where = out / _folder(m) if len(targets) > 1 else out
+            results.append(run_report(
+                store, where, rulesets=rulesets, year=year, lang=langs, policy=policy, schools=schools,
+                engine=engine, permutations=permutations, bootstrap=bootstrap, seed=seed, municipality=m, goals=goals,
+                progress=lambda step, m=m: progress.update(task, description=f"report{' ' + m if m else ''}: {step}")))
+    for result in results:
+        _summary(console, result, out if len(results) == 1 else result.workbook.parent)
+    return results[-1]
+
+
+def _folder(name: str) -> str:
+    """A folder name for a municipality's report: ``København`` stays, ``Ål / Hol`` becomes ``Ål-Hol``.
+
+    >>> _folder("Ål / Hol"), _folder("Demoby")
+    ('Ål-Hol', 'Demoby')
+    """
+    import re
+
+    return re.sub(r"[^\w]+", "-", name, flags=re.UNICODE).strip("-") or "municipality"
+
+
+def _summary(console, result, out: Path) -> None:
+    console.print(f"{result.municipality} {result.year}:", highlight=False)
     for lg, page in result.pages.items():
         console.print(f"Report ({lg}): {page}", highlight=False)
     console.print(f"Workbook:    {result.workbook}", highlight=False)
@@ -49,7 +73,6 @@ def _run(store_path: Path | None, out: Path | None, lang: str | None, min_count:
         console.print(f"  {lid}: {len(ids)} area(s) in {result.year}", highlight=False)
     for note in result.notes:
         console.print(f"[yellow]Note:[/] {note}")
-    return result
 
 
 def _load_country(store_path: Path, seed: int) -> None:
@@ -95,6 +118,10 @@ def register(app: typer.Typer) -> None:
         bootstrap: int = typer.Option(200, "--bootstrap", help="Bootstrap replicates per segregation index."),
         seed: int = typer.Option(0, "--seed", help="Random seed for the segregation inference."),
         engine: str = EngineOption,
+        municipality: list[str] = typer.Option(
+            None, "--municipality",
+            help="Report on this municipality (profiles, trends, title); repeat for one report per municipality, "
+                 "each in OUT/<municipality>/. Default: the municipality with the most designated areas."),
         goals: str = typer.Option(None, "--goals", help="Goal file (YAML) to track in the progress section, or the built-in example copenhagen-2035."),
     ) -> None:
         """Run the main job over the store: report.html, kvarter.xlsx and tables, all behind disclosure control."""
@@ -107,7 +134,8 @@ def register(app: typer.Typer) -> None:
             if not schools.is_file():
                 raise InputError(f"--schools {schools}: no such file.")
             school_data = pd.read_parquet(schools) if schools.suffix.lower() == ".parquet" else pd.read_csv(schools)
-        _run(store, out, lang, min_count, ruleset, year, school_data, permutations, bootstrap, seed, engine, goals)
+        _run(store, out, lang, min_count, ruleset, year, school_data, permutations, bootstrap, seed, engine,
+             municipality or None, goals)
 
     @app.command("demo")
     def demo(

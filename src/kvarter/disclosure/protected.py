@@ -528,7 +528,9 @@ def read_published(path) -> PublishedView:
     if not desc_path.exists():
         raise DisclosureError(
             f"{path} has no disclosure description ({desc_path.name}); it was not written by "
-            "kvarter's Protected.to_csv/to_parquet, so nothing shows it passed disclosure control."
+            "kvarter's Protected.to_csv/to_parquet, so nothing shows it passed disclosure control. "
+            "To check a table made by hand, name its count columns: "
+            f"kvarter check-output {path.name} --counts COLUMN[,COLUMN...]."
         )
     try:
         d = json.loads(desc_path.read_text(encoding="utf-8"))

@@ -276,6 +276,8 @@ class Indicator(_Model):
             for key in ("years", "reference", "comparison"):
                 if getattr(v, key) is not None:
                     update[key] = getattr(v, key)
+            update["description"] = _variant_description(self, update.get("years", self.years),
+                                                          update.get("reference"))
             update["labels"] = v.labels or Labels(**{
                 lang: getattr(self.labels, lang) + _variant_suffix(update.get("years", self.years), update.get("reference"), lang)
                 for lang in LANGUAGES
@@ -291,6 +293,30 @@ _SUFFIX = {
     "region": {"en": "region", "da": "regionen", "no": "regionen", "nl": "regio"},
     "country": {"en": "country", "da": "hele landet", "no": "hele landet", "nl": "Nederland"},
 }
+
+
+def _variant_description(base: "Indicator", years: int, reference: str | None) -> str:
+    """A variant's own definition: what it changes, then the base's definition.
+
+    >>> ind = Indicator(id="x_share", labels={"en": "X", "da": "X", "no": "X", "nl": "X"},
+    ...                 description="Persons with X among residents.", numerator={"where": [{"field": "x", "eq": True}]},
+    ...                 unit="share")
+    >>> _variant_description(ind, 2, None)
+    'Pooled over 2 years: numerators and denominators of years t-1 and t are summed before dividing (persons with X among residents).'
+    >>> _variant_description(ind, 1, "municipality")
+    "The area's value divided by its municipality's value (1 = as in the municipality; 1.5 = half as high again), where the value is: persons with X among residents."
+    """
+    base_text = base.description.strip().rstrip(".")
+    base_text = base_text[:1].lower() + base_text[1:]
+    span = "t-1 and t" if years == 2 else f"t-{years - 1} to t"
+    pooled = f"numerators and denominators of years {span} are summed before dividing"
+    if reference is None:
+        return f"Pooled over {years} years: {pooled} ({base_text})." if years > 1 else base.description
+    whose = "the country's" if reference == "country" else f"its {reference}'s"
+    ratio = f"divided by {whose} value (1 = as in the {reference}; 1.5 = half as high again)"
+    if years > 1:
+        return f"The area's {years}-year value ({pooled}) {ratio}, where the value is: {base_text}."
+    return f"The area's value {ratio}, where the value is: {base_text}."
 
 
 def _variant_suffix(years: int, reference: str | None, lang: str) -> str:

@@ -23,6 +23,13 @@ def indicator_table(store, *, engine: str = "duckdb", recompute: bool = False, c
     """
     if store.has_table("indicators") and store.result_is_current("indicators") and not recompute:
         return store.read("indicators")
+    if not store.has_table("persons") and store.has_table("aggregates"):
+        # Published counts only (CBS): the indicators the aggregates support.
+        from kvarter.indicators.aggregates import aggregate_indicators
+
+        ind = aggregate_indicators(store.read("aggregates"), store_areas(store))
+        store.write_result("indicators", ind)
+        return ind
     if not store.has_table("persons"):
         raise InputError(
             "The store has no 'persons' table to compute indicators from; "
@@ -33,6 +40,55 @@ def indicator_table(store, *, engine: str = "duckdb", recompute: bool = False, c
     ind = compute(store, engine=engine, catalogue=catalogue)
     store.write_result("indicators", ind)
     return ind
+
+
+def uses_aggregates(store) -> bool:
+    """Whether the store's indicators come from published aggregates (no microdata loaded).
+
+    >>> from kvarter.store import Store
+    >>> st = Store(":memory:")
+    >>> st.write_result("aggregates", pd.DataFrame({"unit_id": ["BU1"], "count": [5]}))
+    >>> uses_aggregates(st)
+    True
+    """
+    return not store.has_table("persons") and store.has_table("aggregates")
+
+
+def store_areas(store) -> pd.DataFrame:
+    """The store's areas; for an aggregates-only store without an areas table, the aggregates' finest units.
+
+    >>> from kvarter.store import Store
+    >>> st = Store(":memory:")
+    >>> st.write_result("aggregates", pd.DataFrame({"unit_id": ["GM0518", "BU05180170"], "unit_name": None,
+    ...                                             "unit_kind": ["municipality", "neighbourhood"]}))
+    >>> store_areas(st)[["area_id", "municipality"]].values.tolist()
+    [['BU05180170', 'GM0518']]
+    """
+    if store.has_table("areas"):
+        return store.read("areas")
+    if store.has_table("aggregates"):
+        from kvarter.indicators.aggregates import areas_from_aggregates
+
+        return areas_from_aggregates(store.read("aggregates"))
+    return pd.DataFrame(columns=["area_id", "name", "municipality", "region"])
+
+
+def catalogue_for(store, catalogue=None):
+    """The catalogue in use: the caller's, else the aggregates' for an aggregates-only store, else the built-in.
+
+    >>> from kvarter.store import Store
+    >>> "education_low_share_15_74" in catalogue_for(Store(":memory:")).ids
+    False
+    """
+    from kvarter.indicators import load_catalogue
+
+    if catalogue is not None:
+        return catalogue if hasattr(catalogue, "structure") else load_catalogue(catalogue)
+    if uses_aggregates(store):
+        from kvarter.indicators.aggregates import aggregate_catalogue
+
+        return aggregate_catalogue()[0]
+    return load_catalogue()
 
 
 @dataclass(frozen=True)

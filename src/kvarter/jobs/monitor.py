@@ -19,8 +19,7 @@ import pandas as pd
 
 from kvarter.disclosure import DisclosurePolicy, Protected
 from kvarter.errors import InputError
-from kvarter.indicators import load_catalogue
-from kvarter.jobs.indicators import indicator_table
+from kvarter.jobs.indicators import catalogue_for, indicator_table, store_areas, uses_aggregates
 from kvarter.publish import Publication, SegregationPart
 from kvarter.publish.indicators import protect_store_indicators
 from kvarter.publish.links import hidden_cells
@@ -73,6 +72,24 @@ def _main_municipality(areas: pd.DataFrame, designated_ids: set[str]) -> str:
     return str(pool["municipality"].value_counts().index[0])
 
 
+def _chosen_municipality(areas: pd.DataFrame, name: str) -> str:
+    """``name`` as the areas spell it (case-insensitive), or an error listing the municipalities.
+
+    >>> _chosen_municipality(pd.DataFrame({"municipality": ["Demoby", "Nabokøbing"]}), "nabokøbing")
+    'Nabokøbing'
+    >>> _chosen_municipality(pd.DataFrame({"municipality": ["Demoby"]}), "Demby")
+    Traceback (most recent call last):
+    ...
+    kvarter.errors.InputError: --municipality 'Demby' is not a municipality of the store's areas; they are: Demoby.
+    """
+    known = sorted({str(m) for m in areas["municipality"].dropna()})
+    for m in known:
+        if m.casefold() == str(name).strip().casefold():
+            return m
+    raise InputError(f"--municipality {name!r} is not a municipality of the store's areas; they are: "
+                     f"{', '.join(known)}.")
+
+
 AREA_COLUMNS = ("area_id", "name", "municipality", "region", "kind", "parent_area", "social_housing", "geometry")
 
 
@@ -89,6 +106,7 @@ def monitor_publication(
     progress: Callable[[str], None] | None = None,
     engine: str = "duckdb",
     catalogue=None,
+    municipality: str | None = None,
     goals=None,
 ) -> Publication:
     """The monitor's publication over ``store``: indicators (computed when
@@ -119,12 +137,21 @@ def monitor_publication(
     # as loaded: nothing below reloads a user's rule set by its id.
     applied = {rs.id: rs for rs in (r if hasattr(r, "criteria") else load_ruleset(r) for r in rulesets)}
 
+    if municipality is not None and store.has_table("areas"):
+        # A mistyped name is refused before minutes of computing.
+        municipality = _chosen_municipality(store.read("areas"), municipality)
+
     say("indicators")
     # One catalogue for computing and for publishing: a user's catalogue
     # decides its own disclosure structure.
-    cat = load_catalogue(catalogue) if not hasattr(catalogue, "structure") else catalogue
+    cat = catalogue_for(store, catalogue)
     ind = indicator_table(store, engine=engine, catalogue=cat)
-    areas = store.read("areas") if store.has_table("areas") else pd.DataFrame(columns=["area_id", "name", "municipality", "region"])
+    # An aggregates-only store (CBS) reports what its counts support, said once.
+    from_aggregates = uses_aggregates(store)
+    if from_aggregates:
+        notes.append("Computed from published aggregates (no microdata): only the indicators the counts support; "
+                     + " ".join(ind.attrs.get("notes", [])))
+    areas = store_areas(store)
     areas["area_id"] = areas["area_id"].astype(str)
     years = sorted(int(y) for y in ind["year"].unique())
     year = int(year or years[-1])
@@ -132,6 +159,12 @@ def monitor_publication(
         raise InputError(f"No indicators for year {year}; the store has {years[0]}-{years[-1]}.")
 
     say("screening")
+    if "social_housing" not in areas.columns:
+        # The state's lists screen social housing areas; without that column they cannot be drawn up.
+        for rs_id in [r for r, rs in applied.items() if rs.population.social_housing]:
+            notes.append(f"{rs_id}: not screened, since it screens social housing areas and the areas have no "
+                         "social_housing column (load an areas table with one).")
+            del applied[rs_id]
     result = _screen_years(ind, areas, list(applied.values()), [y for y in years if y <= year])
     long = designations_long(result)
     store.write_result("designations", long)
@@ -142,7 +175,10 @@ def monitor_publication(
         notes.append("No area is designated in the latest year; profiles and trends show the social housing areas.")
         sh = areas[areas.get("social_housing", pd.Series(False, index=areas.index)).fillna(False).astype(bool)]
         designated_ids = set(sh["area_id"].astype(str))
-    municipality = _main_municipality(areas, designated_ids)
+    if municipality is None:
+        municipality = _main_municipality(areas, designated_ids)
+    else:
+        municipality = _chosen_municipality(areas, municipality)
     pooled_ids = designated_leaves(areas, designated_ids, municipality)
 
     say("disclosure control")
@@ -195,31 +231,41 @@ def monitor_publication(
 
     say("segregation")
     parts: list[SegregationPart] = []
-    from kvarter.segregation import analyse_segregation
-
     school_source = schools if schools is not None else (store if store.has_values("persons", "school_id") else None)
     if school_source is not None:
-        try:
-            a = analyse_segregation(school_source, units="school", permutations=permutations,
-                                    bootstrap=bootstrap, seed=seed)
-        except InputError as exc:
-            notes.append(f"Pupils across schools: {exc}")
-        else:
-            st = protect_segregation(a, policy, "schools")
-            tables.update(st)
-            parts.append(SegregationPart("segregation_schools", "schools", st, _size_order(a)))
-    persons = store.table("persons").execute()
-    a_res = analyse_segregation(persons, units="area", permutations=permutations, bootstrap=bootstrap, seed=seed,
-                                min_unit_size=0, min_municipality_size=0)
-    at = protect_segregation(a_res, policy, "areas")
-    tables.update(at)
-    parts.append(SegregationPart("segregation_areas", "areas", at, _size_order(a_res)))
+        _segregation_part(school_source, "school", "schools", policy, tables, parts, notes, "Pupils across schools",
+                          permutations=permutations, bootstrap=bootstrap, seed=seed)
+    if from_aggregates:
+        from kvarter.segregation.aggregates import counts_from_aggregates
+
+        kind = str(areas["kind"].iloc[0]) if "kind" in areas.columns and len(areas) else "neighbourhood"
+        residents_source = counts_from_aggregates(store.read("aggregates"), "origin", unit_kind=kind).counts
+    else:
+        residents_source = store.table("persons").execute()
+    _segregation_part(residents_source, "area", "areas", policy, tables, parts, notes, "Residents across areas",
+                      permutations=permutations, bootstrap=bootstrap, seed=seed, min_unit_size=0,
+                      min_municipality_size=0)
     return Publication(
         tables=tables, policy=policy, year=year, municipality=municipality,
         areas=areas[[c for c in AREA_COLUMNS if c in areas.columns]], designated=designated, shown=shown,
         profile=profile, trends=trends, segregation=tuple(parts), notes=tuple(notes),
         percent={p.name: p.percent for p in profile_panels(cat)},
     )
+
+
+def _segregation_part(source, units: str, prefix: str, policy, tables: dict, parts: list, notes: list, what: str,
+                      **options) -> None:
+    """Analyse segregation across ``units``, protect it and add it to the publication (or say why not)."""
+    from kvarter.segregation import analyse_segregation
+
+    try:
+        analysis = analyse_segregation(source, units=units, **options)
+    except InputError as exc:
+        notes.append(f"{what}: {exc}")
+        return
+    protected = protect_segregation(analysis, policy, prefix)
+    tables.update(protected)
+    parts.append(SegregationPart(f"segregation_{prefix}", prefix, protected, _size_order(analysis)))
 
 
 def _benchmarks(store, policy, ind, published_ind, areas, year, municipality, focus, catalogue, notes) -> dict:
@@ -266,7 +312,6 @@ def methods_of(store, rulesets, policy, catalogue=None):
     >>> m.sources, [r["rule_set"] for r in m.rule_sets], m.policy["min_count"]
     ([{'dataset': 'store', 'source': ':memory:'}], ['dk-2024'], 5)
     """
-    from kvarter.indicators import load_catalogue
     from kvarter.report.html import Methods
     from kvarter.screening import load_ruleset
 
@@ -275,7 +320,7 @@ def methods_of(store, rulesets, policy, catalogue=None):
         {k: str(v) for k, v in r.items() if k in ("table", "source", "rows", "sha256", "loaded_at")}
         for r in loads.to_dict("records")
     ]
-    cat = catalogue if hasattr(catalogue, "structure") else load_catalogue(catalogue)
+    cat = catalogue_for(store, catalogue)
     indicators = [{"indicator": i.id, "definition": getattr(i, "description", "") or ""} for i in cat.indicators]
     rs_rows = []
     for name in rulesets:
@@ -304,6 +349,7 @@ def run_report(
     progress: Callable[[str], None] | None = None,
     engine: str = "duckdb",
     catalogue=None,
+    municipality: str | None = None,
     goals=None,
 ) -> ReportResult:
     """Run the main job over ``store`` and write the report, the workbook and the tables.
@@ -336,10 +382,11 @@ def run_report(
     policy = policy or DisclosurePolicy()
     pub = monitor_publication(store, rulesets=rulesets, year=year, policy=policy, schools=schools,
                               permutations=permutations, bootstrap=bootstrap, seed=seed, progress=progress,
-                              engine=engine, catalogue=catalogue, goals=goals)
+                              engine=engine, catalogue=catalogue, municipality=municipality, goals=goals)
     (progress or (lambda msg: None))("writing")
     pages, workbook, paths = render_publication(pub, out, lang=langs, title=title,
-                                                methods=methods_of(store, rulesets, policy, catalogue))
+                                                methods=methods_of(store, rulesets, policy, catalogue),
+                                                catalogue=catalogue_for(store, catalogue))
     return ReportResult(html=pages[langs[0]], workbook=workbook, tables=paths, year=pub.year,
                         municipality=pub.municipality, designated=dict(pub.designated),
                         seconds=time.perf_counter() - t0, notes=list(pub.notes), pages=pages, publication=pub)

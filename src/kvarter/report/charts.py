@@ -411,3 +411,80 @@ def table_bars(
         f'<thead><tr><th scope="col">{esc(label(row_heading, lang))}</th>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
     )
+
+
+def status_grid(
+    on,
+    row_labels: Sequence[str],
+    col_labels: Sequence,
+    *,
+    title: str,
+    lang: str = "en",
+    reasons=None,
+    on_label: str,
+    off_label: str,
+    colour: str = "#b2182b",
+) -> str:
+    """A grid of yes/no cells (rows × columns): filled where ``on`` is true,
+    outlined where false, hatched where suppressed (``reasons``), blank where
+    there is no value (NaN). Used for list history: areas by years.
+
+    >>> svg = status_grid([[True, False], [float("nan"), True]], ["Nordparken", "Sydbyen"], [2023, 2024],
+    ...                   title="udsat", on_label="on the list", off_label="not on the list",
+    ...                   reasons=[[None, None], [None, "suppressed"]])
+    >>> svg.count('class="kv-cell kv-on"'), svg.count('class="kv-cell kv-off"'), svg.count("kv-suppressed")
+    (1, 1, 1)
+    >>> "<title>Nordparken, 2023: on the list</title>" in svg
+    True
+    """
+    check_lang(lang, "status_grid")
+    vals = np.asarray(on, dtype=float)
+    if vals.ndim != 2 or vals.shape != (len(row_labels), len(col_labels)):
+        raise InputError(
+            f"on passed to status_grid has shape {vals.shape} but there are "
+            f"{len(row_labels)} row labels and {len(col_labels)} column labels."
+        )
+    why = _as_reasons(reasons, vals.shape, "on", "status_grid")
+    hatch_id = uid("hatch", title, vals.tobytes())
+    cw, ch = 34.0, 18.0
+    left = 10 + max([_text_width(r) for r in row_labels] + [40])
+    top = 40.0
+    grid_h = ch * len(row_labels)
+    legend_top = top + grid_h + 16
+    parts = [el("defs", None, hatch_pattern(hatch_id)),
+             el("text", {"x": 0, "y": 16, "font-weight": 600, "font-size": 14}, esc(title))]
+    for j, col in enumerate(col_labels):
+        parts.append(el("text", {"x": left + cw * j + cw / 2, "y": top - 6, "text-anchor": "middle",
+                                  "class": "kv-collabel", "font-size": 11}, esc(col)))
+    for i, row in enumerate(row_labels):
+        y = top + ch * i
+        parts.append(el("text", {"x": left - 6, "y": y + ch / 2 + 4, "text-anchor": "end",
+                                  "class": "kv-rowlabel"}, esc(row)))
+        for j, col in enumerate(col_labels):
+            x = left + cw * j
+            rect = {"x": x, "y": y, "width": cw - 2, "height": ch - 2}
+            if why[i, j] is not None:
+                tip = f"{row}, {col}: {_suppressed_text(why[i, j], lang)}"
+                parts.append(el("g", {"class": "kv-cell kv-suppressed"}, el("title", None, esc(tip)),
+                                el("rect", {**rect, "fill": f"url(#{hatch_id})"})))
+            elif math.isnan(vals[i, j]):
+                continue
+            elif vals[i, j]:
+                parts.append(el("g", {"class": "kv-cell kv-on"}, el("title", None, esc(f"{row}, {col}: {on_label}")),
+                                el("rect", {**rect, "fill": colour})))
+            else:
+                parts.append(el("g", {"class": "kv-cell kv-off"},
+                                el("title", None, esc(f"{row}, {col}: {off_label}")),
+                                el("rect", {**rect, "fill": "#ffffff", "stroke": "#bbbbbb"})))
+    swatches = ((colour, on_label, None), ("#ffffff", off_label, "#bbbbbb"),
+                (f"url(#{hatch_id})", label("suppressed", lang), None))
+    x = 0.0
+    for fill, text, stroke in swatches:
+        attrs = {"x": x, "y": legend_top, "width": 14, "height": 14, "fill": fill}
+        if stroke:
+            attrs["stroke"] = stroke
+        parts.append(el("rect", attrs))
+        parts.append(el("text", {"x": x + 20, "y": legend_top + 12, "font-size": 11}, esc(text)))
+        x += 40 + _text_width(text, 11)
+    width = max(left + cw * len(col_labels) + 10, x, _text_width(title, 14) + 10)
+    return svg_root(width, legend_top + 24, title, "".join(parts), cls="kv-chart kv-status-grid")

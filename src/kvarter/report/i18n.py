@@ -57,6 +57,37 @@ _ROWS: dict[str, tuple[str, str, str, str]] = {
     "load_records": ("Load records", "Indlæsninger", "Innlastinger", "Laadregistraties"),
     "indicator_definitions": ("Indicator definitions", "Indikatordefinitioner", "Indikatordefinisjoner", "Indicatordefinities"),
     "rule_sets": ("Rule-set versions", "Regelsætversioner", "Regelsettversjoner", "Versies van regelsets"),
+    "notes": ("Notes on this report", "Bemærkninger til rapporten", "Merknader til rapporten",
+              "Opmerkingen bij dit rapport"),
+    "middle": ("middle", "mellem", "middels", "midden"),
+    "education": ("education", "uddannelse", "utdanning", "opleiding"),
+    "about_sheet": ("About", "Om", "Om", "Over"),
+    "about_title": ("About this workbook", "Om denne projektmappe", "Om denne arbeidsboken", "Over deze werkmap"),
+    "about_scope": ("Scope", "Omfang", "Omfang", "Reikwijdte"),
+    "about_sheets": ("Sheets and columns", "Ark og kolonner", "Ark og kolonner", "Bladen en kolommen"),
+    "about_suppressed": (
+        "An empty value with status 'suppressed' is hidden to protect the confidentiality of persons; it is never zero.",
+        "En tom værdi med status 'suppressed' er udeladt for at beskytte personers fortrolighed; den er aldrig nul.",
+        "En tom verdi med status 'suppressed' er skjult for å beskytte personers konfidensialitet; den er aldri null.",
+        "Een lege waarde met status 'suppressed' is onderdrukt om de vertrouwelijkheid van personen te beschermen; "
+        "ze is nooit nul.",
+    ),
+    "sheet": ("Sheet", "Ark", "Ark", "Blad"),
+    "header": ("Header", "Overskrift", "Overskrift", "Kop"),
+    "column_id": ("Column id (as in tables/)", "Kolonne-id (som i tables/)", "Kolonne-id (som i tables/)",
+                  "Kolom-id (zoals in tables/)"),
+    "indicator_name": ("Indicator name", "Indikatornavn", "Indikatornavn", "Naam indicator"),
+    "unit": ("Unit", "Enhed", "Enhet", "Eenheid"),
+    "unit_id": ("Area or unit id", "Område- eller enheds-id", "Område- eller enhets-id", "Gebied- of eenheid-id"),
+    "area_id": ("Area id", "Område-id", "Område-id", "Gebied-id"),
+    "persons": ("Persons", "Personer", "Personer", "Personen"),
+    "numerator": ("Numerator", "Tæller", "Teller", "Teller"),
+    "denominator": ("Denominator", "Nævner", "Nevner", "Noemer"),
+    "level": ("Level", "Niveau", "Nivå", "Niveau"),
+    "raw_value": ("Value before comparison", "Værdi før sammenligning", "Verdi før sammenligning",
+                  "Waarde vóór vergelijking"),
+    "reference_value": ("Reference value", "Referenceværdi", "Referanseverdi", "Referentiewaarde"),
+    "region": ("Region", "Region", "Region", "Regio"),
     "disclosure": ("What was suppressed and why", "Hvad der er udeladt og hvorfor", "Hva som er skjult og hvorfor", "Wat is onderdrukt en waarom"),
     "policy": ("Disclosure policy", "Diskretioneringsregler", "Regler for prikking", "Regels voor onthullingsbeheersing"),
     # column headings
@@ -217,8 +248,34 @@ def label(key: str, lang: str, default: str | None = None) -> str:
     check_lang(lang, "label")
     row = LABELS.get(key)
     if row is None:
+        composed = _composed_label(str(key), lang)
+        if composed is not None:
+            return composed
         return key if default is None else default
     return row[lang]
+
+
+def _composed_label(key: str, lang: str) -> str | None:
+    """A group pair (``native_vs_non_western``) or a theme's category
+    (``income_high``) in words, when every part has a label.
+
+    >>> _composed_label("native_vs_non_western", "en"), _composed_label("income_high_vs_income_low", "da")
+    ('native origin – non-western', 'indkomst høj – indkomst lav')
+    >>> _composed_label("Nord_vs_Syd", "en") is None
+    True
+    """
+    def part(x: str) -> str | None:
+        if x in LABELS:
+            return LABELS[x][lang]
+        head, _, tail = x.partition("_")
+        if tail and head in LABELS and tail in LABELS:
+            return f"{LABELS[head][lang]} {LABELS[tail][lang].lower()}"
+        return None
+
+    if "_vs_" in key:
+        parts = [part(x) for x in key.split("_vs_")]
+        return " – ".join(parts) if all(parts) else None
+    return None
 
 
 def _group_thousands(digits: str, sep: str) -> str:
@@ -290,3 +347,25 @@ def format_points(diff, lang: str, decimals: int = 1) -> str:
     check_lang(lang, "format_points")
     unit = {"en": "percentage points", "da": "procentpoint", "no": "prosentpoeng", "nl": "procentpunt"}[lang]
     return f"{format_number(abs(float(diff)) * 100, lang, decimals)} {unit}"
+
+
+def format_indicator_value(value, unit: str, lang: str, *, ratio: bool = False) -> str:
+    """An indicator's value for a reader: shares as percent, counts as whole
+    numbers, means in whole units, rates per 1,000 with one decimal, ratios
+    with two (never scientific notation).
+
+    >>> format_indicator_value(0.11266, "share", "en"), format_indicator_value(50000.0, "count", "en")
+    ('11.3%', '50,000')
+    >>> format_indicator_value(664812.4, "mean", "da"), format_indicator_value(12.634, "per_1000", "en")
+    ('664.812', '12.6')
+    >>> format_indicator_value(1.234, "share", "en", ratio=True), format_indicator_value(float("nan"), "share", "en")
+    ('1.23', '–')
+    """
+    if ratio:
+        return format_number(value, lang, 2)
+    if unit == "share":
+        return format_percent(value, lang, 1)
+    if unit in ("count", "mean"):
+        return format_number(value, lang, 0)
+    return format_number(value, lang, 1)
+

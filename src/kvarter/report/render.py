@@ -12,11 +12,49 @@ from kvarter.publish import Publication
 from kvarter.report.files import write_tables
 from kvarter.report.html import write_report
 from kvarter.report.sections import build_sections
-from kvarter.report.workbook import write_workbook
+from kvarter.report.i18n import label
+from kvarter.report.workbook import WorkbookGuide, write_workbook
+
+
+def workbook_guide(publication: Publication, lang: str, *, methods=None, catalogue=None,
+                   title: str | None = None) -> WorkbookGuide:
+    """The workbook's first sheet and readable columns, from the publication,
+    the methods (definitions, sources) and the catalogue in use (names, units).
+
+    >>> from kvarter.disclosure import DisclosurePolicy
+    >>> g = workbook_guide(Publication(tables={}, policy=DisclosurePolicy(), year=2024, municipality="Demoby"), "da")
+    >>> g.scope, g.policy["min_count"], g.names["residents"], g.units["non_western_share"]
+    (('Kommune: Demoby', 'År: 2024'), 5, 'Beboere', 'share')
+    """
+    from kvarter.indicators import load_catalogue
+
+    cat = catalogue if hasattr(catalogue, "structure") else load_catalogue(catalogue)
+    defined = {str(d["indicator"]): str(d.get("definition", "")) for d in getattr(methods, "indicators", ()) or ()}
+    definitions = tuple(
+        {"indicator": i.id, "name": i.label(lang), "unit": i.unit + (" (ratio)" if i.comparison == "ratio" else ""),
+         "definition": defined.get(i.id, i.description)}
+        for i in cat.indicators
+    )
+    areas = publication.areas
+    names = {}
+    if not areas.empty and {"area_id", "name"} <= set(areas.columns):
+        names = {str(a): str(n) for a, n in zip(areas["area_id"], areas["name"]) if isinstance(n, str) and n}
+    scope = []
+    if publication.municipality:
+        scope.append(f"{label('municipality', lang)}: {publication.municipality}")
+    if publication.year:
+        scope.append(f"{label('year', lang)}: {publication.year}")
+    scope.extend(publication.notes)
+    return WorkbookGuide(
+        lang=lang, title=title or f"kvarter — {publication.municipality or ''} {publication.year or ''}".strip(),
+        scope=tuple(scope), policy=publication.policy.to_dict(), definitions=definitions,
+        sources=tuple(getattr(methods, "sources", ()) or ()), area_names=names,
+        ratios=frozenset(i.id for i in cat.indicators if i.comparison == "ratio"),
+    )
 
 
 def render_publication(publication: Publication, out: str | Path, *, lang: Sequence[str] = ("en",), methods=None,
-                       title: str | None = None) -> tuple[dict[str, Path], Path, dict[str, Path]]:
+                       title: str | None = None, catalogue=None) -> tuple[dict[str, Path], Path, dict[str, Path]]:
     """Write a publication as report pages (one per language: the first as
     ``report.html``, the others as ``report.<lang>.html``), ``kvarter.xlsx``
     and ``tables/``; returns (pages, workbook, table paths). ``methods`` is
@@ -41,6 +79,8 @@ def render_publication(publication: Publication, out: str | Path, *, lang: Seque
         name = "report.html" if i == 0 else f"report.{lg}.html"
         pages[lg] = Path(write_report(out / name, sections, lang=lg, methods=methods,
                                       title=title or f"kvarter — {publication.municipality} {publication.year}"))
-    workbook = write_workbook(out / "kvarter.xlsx", publication.tables)
+    # The workbook is in the first language, with a first sheet that explains it.
+    guide = workbook_guide(publication, lang[0] if lang else "en", methods=methods, catalogue=catalogue, title=title)
+    workbook = write_workbook(out / "kvarter.xlsx", publication.tables, guide=guide)
     paths = write_tables(publication.tables, out / "tables")
     return pages, Path(workbook), paths

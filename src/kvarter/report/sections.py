@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 
 from kvarter.disclosure import Protected
@@ -80,7 +81,7 @@ def heatmap_blocks(protected_results: Protected, order, lang: str, index: str = 
     ...                                min_unit_size=0, min_municipality_size=0)
     >>> results = protect_segregation(analysis, DisclosurePolicy(), "school")["school_results"]
     >>> blocks = heatmap_blocks(results, ["M"], "en")
-    >>> len(blocks), blocks[0].svg.startswith("<svg"), "D — native_vs_western" in blocks[0].svg
+    >>> len(blocks), blocks[0].svg.startswith("<svg"), "D — native origin – western" in blocks[0].svg
     (1, True, True)
     """
     blocks = []
@@ -97,7 +98,7 @@ def heatmap_blocks(protected_results: Protected, order, lang: str, index: str = 
             values = [values[i] for i in idx]
             reasons = [reasons[i] for i in idx]
             rows = [rows[i] for i in idx]
-        blocks.append(Chart(charts.heatmap(values, rows, cols, title=f"D — {pair}", lang=lang, reasons=reasons)))
+        blocks.append(Chart(charts.heatmap(values, rows, cols, title=f"D — {label(pair, lang)}", lang=lang, reasons=reasons)))
     return blocks
 
 
@@ -158,13 +159,15 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
     ...                   designated={"udsat_boligomraade": ["A"]}, trends=trends)
     >>> sections = build_sections(pub, "en")
     >>> [(s.title_key, [type(b).__name__ for b in s.blocks]) for s in sections]
-    [('designations', []), ('history', ['Table']), ('trends', ['Chart', 'Paragraph', 'Paragraph'])]
+    [('designations', []), ('history', ['Chart']), ('trends', ['Chart', 'Paragraph', 'Paragraph'])]
     """
     tables, areas, year, municipality = publication.tables, publication.areas, publication.year, publication.municipality
     shown, profile, trends = publication.shown, publication.profile, publication.trends
     if "area_id" not in areas.columns:
         areas = pd.DataFrame(columns=["area_id", "name", "municipality"])
-    sections = []
+    # What the job could not do or had to assume (an aggregates-only store,
+    # rule sets left out, short panels) is said once, first.
+    sections = [Section("notes", [Paragraph(n) for n in publication.notes])] if publication.notes else []
     # Map: areas coloured by their strongest designation in the latest year.
     lists_of: dict[str, list[str]] = {}
     for lid, ids in publication.designated.items():
@@ -205,10 +208,10 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
         return (f"{f['properties']['name']}\n{label('residents', lang)}: {rtxt}\n"
                 f"{label('criteria_met', lang)}: {met}\n{label('designation', lang)}: {lists}")
 
-    # One map per municipality with designations (the main one first); leaf
-    # areas only, so a parent polygon never hides the areas inside it.
+    # One map per municipality (the report's own first); leaf areas only, so
+    # a parent polygon never hides the areas inside it.
     leaves = leaf_areas(areas)
-    munis = [municipality] + sorted({str(m) for m in areas.loc[areas["area_id"].astype(str).isin(lists_of), "municipality"]} - {municipality})
+    munis = [municipality] + sorted({str(m) for m in leaves["municipality"].dropna()} - {municipality})
     map_blocks = []
     for m in munis:
         features = []
@@ -230,8 +233,11 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
                                  formats={"value": "number:3", "threshold": "number:3", "margin": "number:3"}))
     sections.append(Section("designations", crit_blocks))
     if "history" in tables:
-        sections.append(Section("history", [Table(tables["history"], columns=["ruleset", "list", "name", "year",
-                                                                              "designated", "change"])]))
+        # A grid per list (areas by years) rather than one row per area-year;
+        # the file and the workbook keep the long table.
+        grids = history_grids(tables["history"], lang)
+        sections.append(Section("history", grids or [Table(tables["history"], columns=[
+            "ruleset", "list", "name", "year", "designated", "change"])]))
     prof_blocks = []
     for panel, p in profile.items():
         cats, groups, why = frames.series(p, x="category", by="group", value="value", lang=lang)
@@ -301,3 +307,45 @@ def _sibling_sections(publication: Publication, lang: str) -> list[Section]:
     from kvarter.report.initiatives import initiative_sections
 
     return initiative_sections(publication, lang) + housing_sections(publication, lang)
+
+
+_LIST_NAMES = {key: text for key, text, _ in MAP_CATEGORIES}
+_LIST_COLOURS = {key: colour for key, _, colour in MAP_CATEGORIES}
+
+
+def history_grids(history, lang: str) -> list[Chart]:
+    """One area × year grid per rule set and list of the published history table.
+
+    >>> from kvarter.disclosure import DisclosurePolicy
+    >>> from kvarter.publish.screening import protect_history
+    >>> long = pd.DataFrame({"ruleset": "dk-2024", "list": "udsat_boligomraade", "area_id": ["a", "a"],
+    ...     "name": ["Nordparken"] * 2, "year": [2023, 2024], "designated": [False, True],
+    ...     "change": ["not listed", "listed"]})
+    >>> residents = pd.DataFrame({"area_id": ["a", "a"], "year": [2023, 2024], "residents": [1200, 1250]})
+    >>> (grid,) = history_grids(protect_history(long, residents, DisclosurePolicy()), "en")
+    >>> grid.svg.count('class="kv-cell kv-on"'), "Nordparken, 2024: designated" in grid.svg
+    (1, True)
+    """
+    t = frames.published(history, "report history", lang)
+    f = t.frame.copy()
+    f["on_"] = f["designated"].map(lambda v: float(bool(v)) if isinstance(v, (bool, np.bool_)) or v in (0, 1)
+                                   else np.nan)
+    f["why_"] = pd.Series(t.reasons("designated"), index=f.index, dtype=object)  # None stays None
+    out = []
+    for (rs, lid), part in f.groupby(["ruleset", "list"], sort=True):
+        years = sorted(int(y) for y in part["year"].unique())
+        first = part[part["on_"] == 1].groupby("name")["year"].min()
+        names = sorted(part["name"].astype(str).unique(), key=lambda n: (first.get(n, 9999), n))
+        on = np.full((len(names), len(years)), np.nan)
+        why = [[None] * len(years) for _ in names]
+        for r in part.itertuples(index=False):
+            i, j = names.index(str(r.name)), years.index(int(r.year))
+            on[i, j] = r.on_ if not pd.isna(r.on_) else np.nan
+            why[i][j] = r.why_
+        title = f"{rs}: {_LIST_NAMES.get(str(lid), str(lid).replace('_', ' '))}"
+        out.append(Chart(charts.status_grid(on, names, years, title=title, lang=lang, reasons=why,
+                                            on_label=label("designated", lang).lower(),
+                                            off_label=label("not_designated", lang),
+                                            colour=_LIST_COLOURS.get(str(lid), "#b2182b"))))
+    return out
+

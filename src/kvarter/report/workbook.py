@@ -5,6 +5,13 @@ suppressed cell is an empty cell that says why — never a zero.
 Columns per sheet: the key columns, then for each value column ``v`` the
 three columns ``v``, ``v_status`` and ``v_reason``. The header row is frozen
 and filterable, and column widths fit the content.
+
+Given a :class:`WorkbookGuide` (as the report's renderer gives one), the
+workbook is one an analyst can hand on: a first sheet with the scope, the
+disclosure policy, what was suppressed, the definitions and the sources;
+headers in the report's language (the column ids of ``tables/`` listed on the
+first sheet); area and indicator names beside their ids; shares formatted as
+percent, counts as whole numbers.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +27,7 @@ import pandas as pd
 
 from kvarter.errors import InputError
 from kvarter.report.frames import SUPPRESSED, published, status_column
+from kvarter.report.i18n import label
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -45,13 +54,130 @@ def sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def _sheet_frame(obj, where: str) -> pd.DataFrame:
+@dataclass(frozen=True)
+class WorkbookGuide:
+    """What the first sheet says and the data sheets add.
+
+    ``scope`` lines (municipality, year, areas, population); ``policy`` the
+    disclosure settings; ``definitions`` rows of ``indicator, name, unit,
+    definition``; ``sources`` rows of ``dataset, source``; ``area_names`` maps
+    an area id to its name; ``ratios`` the indicators that are ratios to a
+    reference (formatted 0.00).
+    """
+
+    lang: str = "en"
+    title: str = ""
+    scope: tuple[str, ...] = ()
+    policy: Mapping = field(default_factory=dict)
+    definitions: tuple[Mapping, ...] = ()
+    sources: tuple[Mapping, ...] = ()
+    area_names: Mapping[str, str] = field(default_factory=dict)
+    ratios: frozenset = frozenset()
+
+    @property
+    def names(self) -> dict[str, str]:
+        return {str(d["indicator"]): str(d.get("name", d["indicator"])) for d in self.definitions}
+
+    @property
+    def units(self) -> dict[str, str]:
+        return {str(d["indicator"]): str(d.get("unit", "")) for d in self.definitions}
+
+
+#: Columns that hold numbers of persons (whole numbers in the workbook).
+COUNT_COLUMNS = frozenset({"n", "persons", "numerator", "denominator", "residents", "pupils", "cells", "treated",
+                           "control", "n_treated", "n_control", "households"})
+_EXCEL_FORMAT = {"share": "0.0%", "count": "#,##0", "mean": "#,##0", "per_1000": "0.0", "ratio": "0.00"}
+
+
+def _with_names(frame: pd.DataFrame, guide: WorkbookGuide) -> pd.DataFrame:
+    """Insert the area name after an area id column and the indicator name after ``indicator``."""
+    out = frame.copy()
+    for id_col in ("area_id", "unit_id", "area"):
+        if id_col in out.columns and guide.area_names and "area_name" not in out.columns:
+            names = out[id_col].astype(str).map(guide.area_names)
+            if names.notna().any():
+                out.insert(out.columns.get_loc(id_col) + 1, "area_name", names.fillna(""))
+            break
+    if "indicator" in out.columns and guide.definitions:
+        out.insert(out.columns.get_loc("indicator") + 1, "indicator_name",
+                   out["indicator"].astype(str).map(guide.names).fillna(out["indicator"].astype(str)))
+    return out
+
+
+def _header(col: str, lang: str) -> str:
+    """A column's header in ``lang``: ``share_status`` → "Share (status)".
+
+    >>> _header("value_status", "da"), _header("persons", "nl"), _header("my_column", "en")
+    ('Værdi (status)', 'Personen', 'my_column')
+    """
+    for part in ("status", "reason"):
+        if col.endswith(f"_{part}"):
+            base = col[: -len(part) - 1]
+            return f"{label(base, lang)} ({label(part, lang).lower()})"
+    return label(col, lang)
+
+
+def _number_format(col: str, row: Mapping, guide: WorkbookGuide) -> str | None:
+    """The Excel number format of one cell: by the row's indicator unit for ``value``, by name otherwise."""
+    if col in ("value", "raw_value", "reference_value") and "indicator" in row:
+        ind = str(row["indicator"])
+        if ind in guide.ratios and col == "value":
+            return _EXCEL_FORMAT["ratio"]
+        return _EXCEL_FORMAT.get(guide.units.get(ind, ""))
+    if col in COUNT_COLUMNS:
+        return _EXCEL_FORMAT["count"]
+    if col == "share" or col.endswith("_share"):
+        return _EXCEL_FORMAT["share"]
+    return None
+
+
+def _about_rows(guide: WorkbookGuide, sheets: Mapping[str, object], frames: Mapping[str, pd.DataFrame],
+                sheet_names: Mapping[str, str]) -> list[list]:
+    """The first sheet as rows of cells (a heading row is a one-cell row in bold)."""
+    lang = guide.lang
+    rows: list[list] = [[("h1", guide.title or label("about_title", lang))], []]
+    if guide.scope:
+        rows += [[("h2", label("about_scope", lang))], *[[line] for line in guide.scope], []]
+    rows += [[("h2", label("policy", lang))], [label("setting", lang), label("value", lang)]]
+    rows += [[str(k), v if isinstance(v, (int, float)) else str(v)] for k, v in guide.policy.items()]
+    rows += [[label("about_suppressed", lang)], []]
+    rows += [[("h2", label("disclosure", lang))],
+             [label("table", lang), label("column", lang), label("status", lang), label("reason", lang),
+              label("cells", lang)]]
+    any_suppressed = False
+    for name, obj in sheets.items():
+        summary = obj.suppression_summary(lang) if hasattr(obj, "suppression_summary") else pd.DataFrame()
+        for r in summary.itertuples(index=False):
+            any_suppressed = True
+            rows.append([sheet_names[name], _header(r.column, lang), r.status, r.reason, int(r.cells)])
+    if not any_suppressed:
+        rows.append([label("nothing_suppressed", lang)])
+    rows.append([])
+    if guide.definitions:
+        rows += [[("h2", label("definition", lang))],
+                 [label("indicator", lang), label("indicator_name", lang), label("unit", lang),
+                  label("definition", lang)]]
+        rows += [[d["indicator"], d.get("name", ""), d.get("unit", ""), d.get("definition", "")]
+                 for d in guide.definitions]
+        rows.append([])
+    if guide.sources:
+        rows += [[("h2", label("source", lang))]]
+        rows += [[str(d.get("dataset", "")), str(d.get("source", ""))] for d in guide.sources]
+        rows.append([])
+    rows += [[("h2", label("about_sheets", lang))],
+             [label("sheet", lang), label("header", lang), label("column_id", lang)]]
+    for name, frame in frames.items():
+        rows += [[sheet_names[name], _header(c, lang), c] for c in frame.columns]
+    return rows
+
+
+def _sheet_frame(obj, where: str, lang: str = "en") -> pd.DataFrame:
     """The frame written to one sheet: keys, then value, status and reason per
     value column (reason empty where the value is published).
 
     Only a protected table passes (see :func:`kvarter.report.frames.published`).
     """
-    table = published(obj, where)
+    table = published(obj, where, lang)
     f = table.frame
     out = {k: f[k] for k in table.keys}
     for col in table.value_columns:
@@ -62,9 +188,10 @@ def _sheet_frame(obj, where: str) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def write_workbook(path: str | Path, sheets: Mapping[str, object]) -> Path:
+def write_workbook(path: str | Path, sheets: Mapping[str, object], *, guide: WorkbookGuide | None = None) -> Path:
     """Write one sheet per protected table in ``sheets`` (sheet title → table)
-    to the Excel file ``path`` and return the path.
+    to the Excel file ``path`` and return the path; with a ``guide``, a first
+    sheet that explains the workbook and readable sheets (see the module text).
 
     Anything but a protected table raises
     :class:`~kvarter.errors.DisclosureError` before the file is created.
@@ -77,7 +204,10 @@ def write_workbook(path: str | Path, sheets: Mapping[str, object]) -> Path:
     """
     if not sheets:
         raise InputError("sheets passed to write_workbook is empty; give at least one protected table.")
-    frames = {name: _sheet_frame(obj, f"workbook sheet {name!r}") for name, obj in sheets.items()}
+    lang = guide.lang if guide else "en"
+    frames = {name: _sheet_frame(obj, f"workbook sheet {name!r}", lang) for name, obj in sheets.items()}
+    if guide is not None:
+        frames = {name: _with_names(f, guide) for name, f in frames.items()}
     import xlsxwriter
 
     path = Path(path)
@@ -86,25 +216,57 @@ def write_workbook(path: str | Path, sheets: Mapping[str, object]) -> Path:
     with xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": False}) as book:
         header = book.add_format({"bold": True, "bottom": 1, "bg_color": "#E8ECF2", "text_wrap": False})
         suppressed = book.add_format({"bg_color": "#E0E0E0"})
+        formats: dict[tuple[str | None, bool], object] = {}
+
+        def cell_format(number_format: str | None, grey: bool):
+            if (number_format, grey) not in formats:
+                spec = {"bg_color": "#E0E0E0"} if grey else {}
+                if number_format:
+                    spec["num_format"] = number_format
+                formats[(number_format, grey)] = book.add_format(spec) if spec else None
+            return formats[(number_format, grey)]
+
+        about = book.add_worksheet(sheet_name(label("about_sheet", lang), taken)) if guide is not None else None
+        sheet_names = {}
         for name, frame in frames.items():
             ws = book.add_worksheet(sheet_name(name, taken))
+            sheet_names[name] = ws.get_name()
             columns = list(frame.columns)
-            widths = [len(str(c)) for c in columns]
-            for j, col in enumerate(columns):
-                ws.write_string(0, j, str(col), header)
+            heads = [_header(c, lang) for c in columns] if guide is not None else [str(c) for c in columns]
+            widths = [len(h) for h in heads]
+            for j, h in enumerate(heads):
+                ws.write_string(0, j, h, header)
             status_cols = {c: status_column(c) for c in columns if status_column(c) in frame.columns}
             for i, row in enumerate(frame.itertuples(index=False), start=1):
+                record = dict(zip(columns, row))
                 for j, (col, value) in enumerate(zip(columns, row)):
-                    fmt = None
-                    if col in status_cols and frame[status_cols[col]].iat[i - 1] in SUPPRESSED:
-                        fmt = suppressed
+                    grey = col in status_cols and frame[status_cols[col]].iat[i - 1] in SUPPRESSED
+                    number_format = _number_format(col, record, guide) if guide is not None else None
+                    fmt = cell_format(number_format, grey) if (grey or number_format) else None
                     text = _write(ws, i, j, value, fmt)
                     widths[j] = max(widths[j], len(text))
             for j, w in enumerate(widths):
                 ws.set_column(j, j, min(max(w + 2, 8), 60))
             ws.freeze_panes(1, 0)
             ws.autofilter(0, 0, max(len(frame), 1), max(len(columns) - 1, 0))
+        if about is not None:
+            _write_about(book, about, _about_rows(guide, sheets, frames, sheet_names))
     return path
+
+
+def _write_about(book, ws, rows: list[list]) -> None:
+    h1 = book.add_format({"bold": True, "font_size": 14})
+    h2 = book.add_format({"bold": True, "font_size": 12})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            if isinstance(value, tuple):
+                ws.write_string(i, j, value[1], h1 if value[0] == "h1" else h2)
+            else:
+                _write(ws, i, j, value, wrap if j == 3 else None)
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, 2, 28)
+    ws.set_column(3, 3, 90)
 
 
 def _write(ws, i: int, j: int, value, fmt) -> str:
