@@ -81,7 +81,16 @@ def synthetic_persons(n_households: int = 450, seed: int = 7) -> pd.DataFrame:
                 })
     df = pd.DataFrame(rows)
     df["household_size"] = df.groupby(["household_id", "year"])["person_id"].transform("size").astype("int64")
-    for col in ("education", "labour_status", "tenure", "school_id", "parents_education"):
+    # Benefit status and deaths (persons contract v2), from their own generator so the rest stays as it was.
+    extra = np.random.default_rng(seed + 1)
+    benefits = ["none", "unemployment_benefit", "cash_benefit", "education_benefit", "integration_benefit",
+                "sickness_benefit", "resource_course", "flexjob", "disability_pension", "state_pension", None]
+    df["public_benefit"] = extra.choice(np.array(benefits, dtype=object), size=len(df),
+                                        p=[0.6, 0.06, 0.06, 0.03, 0.02, 0.03, 0.02, 0.03, 0.05, 0.06, 0.04])
+    on_cash = df["public_benefit"].isin(["cash_benefit", "education_benefit", "integration_benefit"])
+    df["activity_ready"] = on_cash & (extra.random(len(df)) < 0.6)
+    df["died"] = extra.random(len(df)) < 0.01
+    for col in ("education", "labour_status", "tenure", "school_id", "parents_education", "public_benefit"):
         df[col] = df[col].astype(object).where(df[col].notna(), None)
     return df
 

@@ -86,6 +86,14 @@ BASE = {
         pop=both(is_("household_type", "single_with_children", "couple_with_children"), known("rooms"), known("dwelling_m2")),
         num=lambda d: (d["rooms"] < d["household_size"]) & (d["dwelling_m2"] / d["household_size"] < 25)),
     "renting_share": dict(pop=known("tenure"), num=is_("tenure", "social_rent", "municipal_rent", "private_rent")),
+    "temporary_public_support_share": dict(
+        pop=both(band(16, 64), known("public_benefit")),
+        num=is_("public_benefit", "unemployment_benefit", "cash_benefit", "education_benefit", "integration_benefit",
+                "sickness_benefit", "resource_course", "job_clarification", "flexjob_benefit", "rehabilitation")),
+    "activity_ready_cash_benefit_share": dict(
+        pop=both(band(18, 64), known("public_benefit")),
+        num=both(is_("public_benefit", "cash_benefit", "education_benefit", "integration_benefit"),
+                 true("activity_ready"))),
 }
 
 # id -> (base id, years pooled, reference level)
@@ -102,7 +110,8 @@ VARIANTS = {
         "non_western_share", "outside_labour_education_share", "basic_education_share", "no_youth_education_share",
         "child_poverty_share", "chronic_condition_share", "charged_per_1000", "charges_per_1000",
         "convicted_per_1000", "employed_share_18_64", "unemployed_share_18_64", "outside_labour_force_share_18_64",
-        "singles_share", "household_income_mean")},
+        "singles_share", "household_income_mean", "temporary_public_support_share",
+        "activity_ready_cash_benefit_share")},
 }
 ORACLE_IDS = sorted(set(BASE) | set(VARIANTS))
 RANK = {"area": 0, "municipality": 1, "region": 2, "country": 3}

@@ -19,7 +19,7 @@ REQUIRED_IDS = [
     "convicted_ratio_to_national", "convicted_ratio_to_national_2y", "basic_education_share", "income_ratio_to_region",
     # Copenhagen
     "income_ratio_to_municipality", "no_youth_education_share", "child_poverty_share", "chronic_condition_share",
-    "charged_per_1000",
+    "charged_per_1000", "temporary_public_support_share", "activity_ready_cash_benefit_share",
     # Gentofte
     "employed_share_18_64", "unemployed_share_18_64", "outside_labour_force_share_18_64", "singles_share",
     "household_single_no_children_share", "household_single_with_children_share",
@@ -42,7 +42,7 @@ def raw():
 def test_builtin_has_every_required_id():
     ids = load_catalogue().ids
     assert [i for i in REQUIRED_IDS if i not in ids] == []
-    assert len(ids) == len(set(ids)) == 53
+    assert len(ids) == len(set(ids)) == 57
 
 
 def test_every_indicator_has_four_nonempty_labels_and_a_description():

@@ -22,7 +22,7 @@ from kvarter.cli.options import (
 
 def _run(store_path: Path | None, out: Path | None, lang: str | None, min_count: int | None, rulesets: list[str],
          year: int | None, schools, permutations: int, bootstrap: int, seed: int, engine: str | None = None,
-         municipalities: list[str] | None = None):
+         municipalities: list[str] | None = None, goals: str | None = None):
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -45,7 +45,7 @@ def _run(store_path: Path | None, out: Path | None, lang: str | None, min_count:
             where = out / _folder(m) if len(targets) > 1 else out
             results.append(run_report(
                 store, where, rulesets=rulesets, year=year, lang=langs, policy=policy, schools=schools,
-                engine=engine, permutations=permutations, bootstrap=bootstrap, seed=seed, municipality=m,
+                engine=engine, permutations=permutations, bootstrap=bootstrap, seed=seed, municipality=m, goals=goals,
                 progress=lambda step, m=m: progress.update(task, description=f"report{' ' + m if m else ''}: {step}")))
     for result in results:
         _summary(console, result, out if len(results) == 1 else result.workbook.parent)
@@ -82,6 +82,17 @@ def _load_country(store_path: Path, seed: int) -> None:
 
     with Store(store_path) as st:
         st.load_many({"aggregates": synthesize_country(seed=seed)}, replace=True)
+
+
+def _load_figures(store_path: Path, persons, seed: int, folder: Path) -> None:
+    """The demo's example figures from outside the registers (marked synthetic), written and loaded (issue 13)."""
+    from kvarter.demo.figures import synthetic_figures
+    from kvarter.store import Store
+
+    path = folder / "area_figures.csv"
+    synthetic_figures(persons, seed=seed).to_csv(path, index=False)
+    with Store(store_path) as st:
+        st.load(path, table="area_figures", replace=True)
 
 
 def _seed_registry(store: Path, console) -> None:
@@ -133,6 +144,7 @@ def register(app: typer.Typer) -> None:
             None, "--municipality",
             help="Report on this municipality (profiles, trends, title); repeat for one report per municipality, "
                  "each in OUT/<municipality>/. Default: the municipality with the most designated areas."),
+        goals: str = typer.Option(None, "--goals", help="Goal file (YAML) to track in the progress section, or the built-in example copenhagen-2035."),
     ) -> None:
         """Run the main job over the store: report.html, kvarter.xlsx and tables, all behind disclosure control."""
         from kvarter.errors import InputError
@@ -145,7 +157,7 @@ def register(app: typer.Typer) -> None:
                 raise InputError(f"--schools {schools}: no such file.")
             school_data = pd.read_parquet(schools) if schools.suffix.lower() == ".parquet" else pd.read_csv(schools)
         _run(store, out, lang, min_count, ruleset, year, school_data, permutations, bootstrap, seed, engine,
-             municipality or None)
+             municipality or None, goals)
 
     @app.command("demo")
     def demo(
@@ -170,6 +182,7 @@ def register(app: typer.Typer) -> None:
         data = synthesize(persons=persons, seed=seed)
         paths = write_synthetic(data, out / "demoby")
         load_into_store(paths, store)
+        _load_figures(store, data["persons"], seed, out / "demoby")
         _load_country(store, seed)
         _seed_registry(store, console)
         _load_spells(store, out, seed, console)
@@ -177,7 +190,7 @@ def register(app: typer.Typer) -> None:
         schools = school_panel_counts(seed=seed, municipalities=8, years=range(2013, 2019))
         # Kept beside the region's files, so `kvarter report --schools` can reuse it.
         schools.to_parquet(out / "demoby" / "school_counts.parquet", index=False)
-        _run(store, out, lang, None, ["dk-2024", "city-7"], None, schools, 200, 200, seed)
+        _run(store, out, lang, None, ["dk-2024", "city-7"], None, schools, 200, 200, seed, goals="copenhagen-2035")
         console.print(f"Demo finished in {time.perf_counter() - t0:.1f} s.", highlight=False)
         console.print(f"Explore it in the web app: kvarter serve --store {store}  (then open http://127.0.0.1:8000/)",
                       highlight=False)

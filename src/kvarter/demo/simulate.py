@@ -86,6 +86,16 @@ def snapshot(ctx: Context, P: dict, H: dict, year: int, first: int, last: int, r
     )
 
 
+def death_probability(age, s) -> np.ndarray:
+    """Probability of dying within the year at ``age`` (Gompertz, lower for a
+    household of higher standing ``s``), capped at 0.6.
+
+    >>> death_probability(np.array([40, 80]), np.zeros(2)).round(4).tolist()  # exp(-10.3 + 0.093 · age)
+    [0.0014, 0.0573]
+    """
+    return np.minimum(np.exp(-10.3 + 0.093 * np.asarray(age) - 0.25 * np.asarray(s)), 0.6)
+
+
 def _fix_heads(P: dict, n_hh: int) -> None:
     """Give every household a head again after deaths and departures: the
     partner if there is one, else the oldest member."""
@@ -114,7 +124,8 @@ def _advance(ctx: Context, P: dict, H: dict, year: int, target: int, next_pid: i
     context :func:`simulate` prepares (see it for an example)."""
     age = year + 1 - P["birth"]
     s = H["s"][P["hh"]]
-    dies = rng.random(len(age)) < np.minimum(np.exp(-10.3 + 0.093 * age - 0.25 * s), 0.6)
+    dies = rng.random(len(age)) < death_probability(age, s)
+    dead = P["pid"][dies]
     leaves = rng.random(len(H["area"])) < np.array([0.006, 0.05, 0.025])[H["origin"]]
     P = _take(P, ~dies & ~leaves[P["hh"]])
     age = year + 1 - P["birth"]
@@ -184,16 +195,24 @@ def _advance(ctx: Context, P: dict, H: dict, year: int, target: int, next_pid: i
         P, H, next_pid = _add(P, H, Pn, _take(Hn, keep), next_pid)
 
     P["z"] = AR_RHO * P["z"] + np.sqrt(1 - AR_RHO**2) * 0.6 * rng.standard_normal(len(P["z"]))
-    return P, H, next_pid
+    return P, H, next_pid, dead
 
 
 def simulate(ctx: Context, persons_per_area: np.ndarray, years: list[int], rng: np.random.Generator):
     """A snapshot (dict of arrays) for every year in ``years``, in order.
 
+    Each snapshot's ``died`` marks the persons who die before 1 January of
+    the next year (the deaths of the year, at the age of the snapshot); in
+    the last year they are drawn from the same hazard with a generator
+    spawned from ``rng`` after the panel is complete, so the other columns
+    do not depend on it.
+
     >>> from kvarter.demo.panel import example_context
     >>> frames = simulate(example_context(), np.full(16, 40), [2020, 2021], np.random.default_rng(0))
     >>> [int(f["year"][0]) for f in frames], len(frames[0]["person"])
     ([2020, 2021], 640)
+    >>> bool(np.isin(frames[0]["person"][frames[0]["died"]], frames[1]["person"]).any())
+    False
     """
     first, last = years[0], years[-1]
     H, P = initial_population(ctx, persons_per_area, first, rng)
@@ -204,8 +223,15 @@ def simulate(ctx: Context, persons_per_area: np.ndarray, years: list[int], rng: 
     target, next_pid = len(P["hh"]), len(P["hh"])
     frames = []
     for year in range(first, last + 1):
-        if year in years:
-            frames.append(snapshot(ctx, P, H, year, first, last, rng))
+        current = snapshot(ctx, P, H, year, first, last, rng) if year in years else None
+        if current is not None:
+            frames.append(current)
         if year < last:
-            P, H, next_pid = _advance(ctx, P, H, year, target, next_pid, rng)
+            P, H, next_pid, dead = _advance(ctx, P, H, year, target, next_pid, rng)
+            if current is not None:
+                current["died"] = np.isin(current["person"], dead)
+        elif current is not None:
+            late = rng.spawn(1)[0]
+            p = death_probability(year + 1 - P["birth"], H["s"][P["hh"]])
+            current["died"] = late.random(len(p)) < p
     return frames

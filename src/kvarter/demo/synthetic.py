@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kvarter.demo.benefits import benefit_status
 from kvarter.demo.geography import build_geography
 from kvarter.demo.panel import Context
 from kvarter.demo.profiles import (
@@ -36,6 +37,8 @@ PERSON_COLUMNS = (
     "household_type", "household_size", "education", "in_education", "labour_status", "income_gross",
     "household_disposable_income", "convicted", "charged", "charges", "chronic_condition", "school_id",
     "in_youth_education", "parents_education", "tenure", "rooms", "dwelling_m2",
+    # synthetic benefit status and deaths (issue 13): kvarter.demo.benefits, kvarter.demo.simulate
+    "public_benefit", "activity_ready", "died",
 )
 AREA_COLUMNS = ("area_id", "name", "municipality", "region", "kind", "parent_area", "social_housing", "geometry")
 SCHOOL_COLUMNS = ("school_id", "name", "municipality", "area_id")
@@ -92,6 +95,7 @@ def _persons_frame(frames: list[dict], area_ids, area_munis, school_ids) -> pd.D
         "tenure": _labels(cols["tenure"], TENURES),
         "rooms": cols["rooms"].astype(np.int64),
         "dwelling_m2": cols["dwelling_m2"].astype(float),
+        "died": cols["died"].astype(bool),
     })
     return out.sort_values(["year", "person_id"], kind="stable", ignore_index=True)
 
@@ -139,9 +143,13 @@ def synthesize(
     ctx = Context.from_residential(geo.residential, geo.school_municipality)
     frames = simulate(ctx, geo.residential["persons"].to_numpy(), year_list, rng)
     res = geo.residential
+    persons_frame = _persons_frame(frames, res["area_id"].tolist(), res["municipality"].tolist(),
+                                   geo.schools["school_id"].tolist())
+    # Benefit status from its own generator, so the other columns stay as they were.
+    benefits = benefit_status(persons_frame, np.random.default_rng([seed, 13]))
+    persons_frame = pd.concat([persons_frame, benefits], axis=1)[list(PERSON_COLUMNS)]
     data = {
-        "persons": _persons_frame(frames, res["area_id"].tolist(), res["municipality"].tolist(),
-                                  geo.schools["school_id"].tolist()),
+        "persons": persons_frame,
         "areas": geo.areas[list(AREA_COLUMNS)].reset_index(drop=True),
         "schools": geo.schools[list(SCHOOL_COLUMNS)].reset_index(drop=True),
     }

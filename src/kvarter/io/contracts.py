@@ -32,6 +32,8 @@ TABLES: tuple[str, ...] = (
     # the housing analyses' tables (kvarter.housing)
     "dwellings", "households", "housing_applications", "start_loans", "instrument_use",
     "settlement_requests", "housing_market", "social_housing_stock",
+    # figures from outside the registers (surveys, club membership, noise maps, elections)
+    "area_figures",
 )
 
 ColumnType = Literal["string", "integer", "number", "boolean"]

@@ -453,9 +453,36 @@ def _applications_dates(frame: pd.DataFrame, raw: pd.DataFrame, present: Mapping
              lambda v: f"date {_fmt(v)} does not lie in the application's year")
 
 
+def _figures_rules(frame: pd.DataFrame, raw: pd.DataFrame, present: Mapping[str, str], out: _Collector) -> None:
+    """A figure id is a lowercase identifier; a numerator is at most its
+    denominator; a suppressed row has no numerator, and a missing status follows it."""
+    ids = frame["figure"].astype("str")
+    bad_id = frame["figure"].notna().to_numpy() & ~ids.str.fullmatch(r"[a-z][a-z0-9_]*").fillna(False).to_numpy(dtype=bool)
+    out.mask(bad_id, "figure", raw[present["figure"]] if "figure" in present else frame["figure"], Reason.not_allowed,
+             lambda v: f"figure {_fmt(v)} is not a lowercase id (letters, digits, _; e.g. turnout_share)")
+    num = frame["numerator"].astype("float64").to_numpy(na_value=np.nan)
+    den = frame["denominator"].astype("float64").to_numpy(na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        above = num > den
+    if "numerator" in present:
+        out.mask(above, "numerator", raw[present["numerator"]], Reason.inconsistent,
+                 lambda v: f"numerator {_fmt(v)} is more than the row's denominator; a figure counts a part of its denominator")
+    status = frame["status"]
+    derived = pd.Series(np.where(np.isnan(num), "suppressed", "published"), index=frame.index, dtype="str")
+    if "status" in present:
+        hidden = (status == "suppressed").fillna(False).to_numpy() & ~np.isnan(num)
+        out.mask(hidden, "status", raw[present["status"]], Reason.inconsistent,
+                 lambda v: "status is 'suppressed' but a numerator is given; leave it empty or mark it published")
+        shown = (status == "published").fillna(False).to_numpy() & np.isnan(num)
+        out.mask(shown, "status", raw[present["status"]], Reason.inconsistent,
+                 lambda v: "status is 'published' but the numerator is empty; give it or mark it suppressed")
+    frame["status"] = status.where(status.notna(), derived)
+
+
 #: Cross-column rules per table, run after the column checks.
 TABLE_RULES: dict[str, Callable] = {
     "aggregates": _aggregates_rules,
+    "area_figures": _figures_rules,
     "households": _households_consistent,
     "housing_applications": _applications_dates,
 }

@@ -106,12 +106,17 @@ def monitor_publication(
     engine: str = "duckdb",
     catalogue=None,
     municipality: str | None = None,
+    goals=None,
 ) -> Publication:
     """The monitor's publication over ``store``: indicators (computed when
     missing or stale), designations year by year under the law then in
     force (kept in the store), profiles and trends of the designated areas
     against the rest of the municipality, and segregation — every table
     protected, derived tables linked to the indicator table.
+
+    ``goals`` (a goal file, a built-in name such as ``copenhagen-2035`` or a
+    :class:`~kvarter.goals.GoalSet`) adds the goals table to Copenhagen's
+    progress tables (:func:`kvarter.jobs.progress.progress_tables`).
 
     ``schools`` is the pupil data for the school-segregation part (pupil
     microdata or counts per school); by default the store's pupils.
@@ -215,6 +220,9 @@ def monitor_publication(
                               leaves=leaves, hidden_counts=counts_hidden)
     tables.update({f"trend_{k}": v for k, v in trends.items()})
     tables.update({f"profile_{k}": v for k, v in profile.items()})
+    # Copenhagen's progress monitor (issue 13): every indicator of the policy, life expectancy, figures, goals.
+    tables.update(_progress(store, ind, hidden, areas, [y for y in years if y <= year], pooled_ids, municipality,
+                            policy, tables, goals, notes))
     # Benchmarks (issue 16): the city's areas against the city, municipalities against their size class.
     tables.update(_benchmarks(store, policy, ind, published_ind, areas, year, municipality, pooled_ids, catalogue, notes))
     tables.update(_sibling_tables(store, ind, hidden, areas, year, policy, catalogue, say))
@@ -269,6 +277,14 @@ def _benchmarks(store, policy, ind, published_ind, areas, year, municipality, fo
 
     return monitor_benchmarks(store, policy, ind=ind, published=published_ind, areas=areas, year=year,
                               municipality=municipality, focus_areas=focus, catalogue=catalogue, notes=notes)
+
+
+def _progress(store, ind, hidden, areas, years, pooled_ids, municipality, policy, tables, goals, notes) -> dict:
+    """Copenhagen's progress tables (:func:`kvarter.jobs.progress.progress_tables`)."""
+    from kvarter.jobs.progress import progress_tables
+
+    return progress_tables(store, ind, hidden, areas, years, pooled_ids, municipality, policy, dict(tables),
+                           goals=goals, notes=notes)
 
 
 def _sibling_tables(store, ind, hidden, areas, year, policy, catalogue, say) -> dict[str, Protected]:
@@ -347,6 +363,7 @@ def run_report(
     engine: str = "duckdb",
     catalogue=None,
     municipality: str | None = None,
+    goals=None,
 ) -> ReportResult:
     """Run the main job over ``store`` and write the report, the workbook and the tables.
 
@@ -378,7 +395,7 @@ def run_report(
     policy = policy or DisclosurePolicy()
     pub = monitor_publication(store, rulesets=rulesets, year=year, policy=policy, schools=schools,
                               permutations=permutations, bootstrap=bootstrap, seed=seed, progress=progress,
-                              engine=engine, catalogue=catalogue, municipality=municipality)
+                              engine=engine, catalogue=catalogue, municipality=municipality, goals=goals)
     (progress or (lambda msg: None))("writing")
     pages, workbook, paths = render_publication(pub, out, lang=langs, title=title,
                                                 methods=methods_of(store, rulesets, policy, catalogue, pub),

@@ -193,13 +193,15 @@ def _links_on(t, indicator, area_ids, municipality, hidden, other, leaves) -> li
 
 
 def protect_trends(ind, area_ids, municipality, years, policy, hidden: set | None = None,
-                   leaves: set[str] | None = None, hidden_counts: set | None = None) -> dict[str, Protected]:
+                   leaves: set[str] | None = None, hidden_counts: set | None = None,
+                   indicators: tuple[str, ...] = TREND_INDICATORS) -> dict[str, Protected]:
     """Designated areas pooled against the rest of the municipality per year,
-    one protected table per trend indicator (linked to the indicator table
-    through ``hidden``; ``leaves``, the municipality's leaf areas, tell when
-    a group's complement gives it back, and ``hidden_counts``, the cells
-    whose persons count is hidden, when its count comes back although its
-    value does not, see :func:`_group_links`).
+    one protected table per trend indicator (``indicators``, by default
+    :data:`TREND_INDICATORS`; linked to the indicator table through
+    ``hidden``; ``leaves``, the municipality's leaf areas, tell when a
+    group's complement gives it back, and ``hidden_counts``, the cells whose
+    persons count is hidden, when its count comes back although its value
+    does not, see :func:`_group_links`).
 
     >>> from kvarter.disclosure import DisclosurePolicy
     >>> ind = pd.DataFrame({"indicator": "non_western_share", "level": ["area", "area", "municipality"],
@@ -212,7 +214,7 @@ def protect_trends(ind, area_ids, municipality, years, policy, hidden: set | Non
     [{'group': 'designated', 'value': 0.5, 'persons': 40}, {'group': 'rest', 'value': 0.1, 'persons': 60}]
     """
     out = {}
-    for indicator in TREND_INDICATORS:
+    for indicator in indicators:
         if indicator not in set(ind["indicator"]):
             continue
         t = _group_table(ind, indicator, area_ids, municipality, years, rest=True)

@@ -244,6 +244,10 @@ from kvarter.report.i18n_registry import ROWS as _REGISTRY_ROWS  # noqa: E402
 for _key, _texts in {**_REGISTRY_ROWS, **_HOUSING_ROWS, **_EFFECTS_ROWS}.items():
     _ROWS.setdefault(_key, _texts)
 # --- end of the registry and housing labels
+from kvarter.report.i18n_progress import ROWS as _PROGRESS_ROWS  # noqa: E402  (issue 13's progress section)
+
+for _key, _texts in _PROGRESS_ROWS.items():
+    _ROWS.setdefault(_key, _texts)
 
 LABELS: dict[str, dict[str, str]] = {
     key: dict(zip(LANGUAGES, texts, strict=True)) for key, texts in _ROWS.items()

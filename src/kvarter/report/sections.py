@@ -268,6 +268,7 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
                                            "change": "percent:0"}))
     if trend_blocks:
         sections.append(Section("trends", trend_blocks))
+    sections += _progress_sections(publication, lang)
     for part in publication.segregation:
         key, st, prefix = part.key, part.tables, part.prefix
         blocks = []
@@ -290,6 +291,13 @@ def _benchmark_sections(publication: Publication, lang: str) -> list[Section]:
     from kvarter.report.benchmarks import benchmark_sections
 
     return benchmark_sections(publication, lang)
+
+
+def _progress_sections(publication: Publication, lang: str) -> list[Section]:
+    """Copenhagen's "Progress" section (issue 13; :mod:`kvarter.report.progress`)."""
+    from kvarter.report.progress import progress_sections
+
+    return progress_sections(publication, lang)
 
 
 def _sibling_sections(publication: Publication, lang: str) -> list[Section]:
