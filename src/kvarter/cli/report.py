@@ -13,15 +13,18 @@ from kvarter.cli.options import (
     LangOption,
     MinCountOption,
     OutOption,
+    SparkMasterOption,
     StoreOption,
     current_settings,
+    engine_of,
     open_store,
     policy_of,
 )
 
 
 def _run(store_path: Path | None, out: Path | None, lang: str | None, min_count: int | None, rulesets: list[str],
-         year: int | None, schools, permutations: int, bootstrap: int, seed: int, engine: str | None = None):
+         year: int | None, schools, permutations: int, bootstrap: int, seed: int, engine: str | None = None,
+         spark_master: str | None = None):
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -30,7 +33,7 @@ def _run(store_path: Path | None, out: Path | None, lang: str | None, min_count:
     console = Console()
     settings = current_settings()
     out = Path(out or settings.out)
-    engine = engine or settings.engine
+    engine = engine_of(settings, engine, spark_master)
     langs = [x.strip() for x in (lang or settings.lang).split(",") if x.strip()]
     policy = policy_of(settings, min_count)
     with open_store(store_path, settings) as store, Progress(SpinnerColumn(), TextColumn("{task.description}"),
@@ -83,6 +86,7 @@ def register(app: typer.Typer) -> None:
         bootstrap: int = typer.Option(200, "--bootstrap", help="Bootstrap replicates per segregation index."),
         seed: int = typer.Option(0, "--seed", help="Random seed for the segregation inference."),
         engine: str = EngineOption,
+        spark_master: str = SparkMasterOption,
     ) -> None:
         """Run the main job over the store: report.html, kvarter.xlsx and tables, all behind disclosure control."""
         from kvarter.errors import InputError
@@ -94,7 +98,7 @@ def register(app: typer.Typer) -> None:
             if not schools.is_file():
                 raise InputError(f"--schools {schools}: no such file.")
             school_data = pd.read_parquet(schools) if schools.suffix.lower() == ".parquet" else pd.read_csv(schools)
-        _run(store, out, lang, min_count, ruleset, year, school_data, permutations, bootstrap, seed, engine)
+        _run(store, out, lang, min_count, ruleset, year, school_data, permutations, bootstrap, seed, engine, spark_master)
 
     @app.command("demo")
     def demo(

@@ -193,7 +193,7 @@ def monitor_publication(
     if school_source is not None:
         try:
             a = analyse_segregation(school_source, units="school", permutations=permutations,
-                                    bootstrap=bootstrap, seed=seed)
+                                    bootstrap=bootstrap, seed=seed, engine=engine)
         except InputError as exc:
             notes.append(f"Pupils across schools: {exc}")
         else:
