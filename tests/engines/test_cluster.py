@@ -79,3 +79,59 @@ def test_a_parquet_source_without_the_keys_is_named(tmp_path, areas):
         compute(store, source=f"parquet:{tmp_path / 'p.parquet'}")
     with pytest.raises(InputError, match="does not exist"):
         compute(store, source=f"parquet:{tmp_path / 'nothing'}")
+
+
+@pytest.mark.slow
+@pytest.mark.spark
+def test_indicators_command_on_the_cluster_from_parquet(spark_cluster, parquet_persons, areas, duckdb_result, tmp_path):
+    from typer.testing import CliRunner
+
+    from kvarter.cli.main import app
+
+    db = tmp_path / "areas-only.duckdb"
+    with Store(db) as st:
+        st.write_result("areas", areas)
+    res = CliRunner().invoke(app, ["indicators", "--store", str(db), "--engine", "spark",
+                                   "--spark-master", spark_cluster.master, "--source", f"parquet:{parquet_persons}"])
+    assert res.exit_code == 0, res.output + repr(res.exception)
+    with Store(db) as st:
+        stored = st.read("indicators")
+        assert not st.has_table("persons")
+    got, want = _sorted(stored), duckdb_result
+    text = ["indicator", "level", "unit_id", "municipality", "region"]
+    assert got[text].fillna("-").astype(str).values.tolist() == want[text].fillna("-").astype(str).values.tolist()
+    pd.testing.assert_frame_equal(got.drop(columns=text), want.drop(columns=text), check_exact=False, rtol=1e-9,
+                                  atol=1e-9, check_dtype=False)
+
+
+def test_the_command_refuses_a_master_that_is_no_url(tmp_path, areas):
+    from typer.testing import CliRunner
+
+    from kvarter.cli.main import app
+
+    db = tmp_path / "s.duckdb"
+    with Store(db) as st:
+        st.write_result("areas", areas)
+    res = CliRunner().invoke(app, ["indicators", "--store", str(db), "--engine", "spark", "--spark-master", "host:7077"])
+    assert res.exit_code != 0
+    assert "The Spark master 'host:7077' is not a master URL; expected spark://HOST:PORT" in str(res.exception)
+    res = CliRunner().invoke(app, ["indicators", "--store", str(db), "--spark-master", "spark://h:7077"])
+    assert res.exit_code != 0 and "was given with the duckdb engine" in str(res.exception)
+
+
+def test_published_from_parquet_equals_published_from_the_store(parquet_persons, persons, areas):
+    """The dominance rule reads the Parquet persons too: nothing is published that the store path hides."""
+    from kvarter.disclosure import DisclosurePolicy
+    from kvarter.jobs.indicators import refresh_indicators
+
+    full, files = Store(":memory:"), Store(":memory:")
+    full.write_result("persons", persons)
+    for st in (full, files):
+        st.write_result("areas", areas)
+    policy = DisclosurePolicy(min_count=5)
+    want = refresh_indicators(full, policy, publish=True).published.frame
+    got = refresh_indicators(files, policy, publish=True, source=f"parquet:{parquet_persons}").published.frame
+    key = ["indicator", "level", "unit_id", "year"]
+    want, got = want.sort_values(key).reset_index(drop=True), got.sort_values(key).reset_index(drop=True)
+    assert (want["value_status"] != "published").any()
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-9, atol=1e-9)

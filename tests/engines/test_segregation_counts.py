@@ -21,8 +21,10 @@ from kvarter.store.engines import Engine, store_tables
 
 ENGINES = [
     pytest.param("duckdb", id="duckdb"),
-    pytest.param("spark", id="spark", marks=[pytest.mark.slow, pytest.mark.spark]),
+    # The cluster before local mode: the suite before this one ends on the cluster, and
+    # every change of master restarts the Spark context.
     pytest.param("spark_cluster", id="spark-cluster", marks=[pytest.mark.slow, pytest.mark.spark]),
+    pytest.param("spark", id="spark", marks=[pytest.mark.slow, pytest.mark.spark]),
 ]
 
 
@@ -66,6 +68,36 @@ def test_the_data_has_equal_incomes_at_a_quintile_boundary(pupils):
     assert any(inc[c - 1] == inc[c] for c in cuts)
 
 
+@pytest.mark.slow
+@pytest.mark.spark
+def test_segregation_command_counts_parquet_pupils_on_the_cluster(spark_cluster, pupils, pupil_store, tmp_path):
+    from typer.testing import CliRunner
+
+    from kvarter.cli.main import app
+
+    folder = tmp_path / "pupils"
+    folder.mkdir()
+    plain = pupils.astype({c: str for c in ("municipality", "area_id", "school_id")})
+    for year, rows in plain.groupby("year"):
+        rows.to_parquet(folder / f"pupils-{year}.parquet", index=False)
+    db = tmp_path / "empty.duckdb"
+    Store(db).close()
+    args = ["--permutations", "0", "--bootstrap", "0", "--min-municipality-size", "1000", "--no-charts"]
+    res = CliRunner().invoke(app, ["segregation", "--store", str(db), "--out", str(tmp_path / "out"), *args,
+                                   "--engine", "spark", "--spark-master", spark_cluster.master,
+                                   "--source", f"parquet:{folder}"])
+    assert res.exit_code == 0, res.output + repr(res.exception)
+    want = analyse_segregation(pupil_store, permutations=0, bootstrap=0, min_municipality_size=1000)
+    with Store(db) as st:
+        assert not st.has_table("persons")
+        got = st.read("segregation_results")
+    key = ["municipality", "year", "pair", "index"]
+    got = got.sort_values(key).reset_index(drop=True)
+    exp = want.results.sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got[key + ["estimate", "n_a", "n_b", "units"]],
+                                  exp[key + ["estimate", "n_a", "n_b", "units"]], check_dtype=False)
+
+
 @pytest.mark.parametrize("name", ENGINES)
 def test_engine_counts_equal_the_pandas_counting(request, name, pupil_store, expected):
     persons = store_tables(pupil_store, _engine(request, name), ("persons",))["persons"]
@@ -83,3 +115,4 @@ def test_store_analysis_counts_on_the_engine_and_equals_the_frame_analysis(pupil
     from_frame = analyse_segregation(ordered, **kw)
     pd.testing.assert_frame_equal(from_store.results, from_frame.results, check_dtype=False)
     pd.testing.assert_frame_equal(from_store.table1, from_frame.table1, check_dtype=False)
+

@@ -65,7 +65,7 @@ def refresh_indicators(store, policy: DisclosurePolicy, *, engine="duckdb", cata
     from kvarter.indicators import compute, load_catalogue
     from kvarter.publish.indicators import protect_indicators, protect_store_indicators
 
-    from kvarter.store.engines import parse_source
+    from kvarter.store.engines import parse_source, store_tables
 
     if not store.has_table("persons") and parse_source(source).kind == "store":
         indicator_table(store)  # raises the one message for a store without persons
@@ -74,7 +74,12 @@ def refresh_indicators(store, policy: DisclosurePolicy, *, engine="duckdb", cata
     # A table for some years only is kept, but marked partial: the main job
     # recomputes rather than report on it.
     store.write_result("indicators", result, complete=years is None)
-    published = protect_store_indicators(store, result, policy, catalogue=cat)[0] if publish else None
+    published = None
+    if publish:
+        # Persons read in place are read again for the dominance rule's top contributions.
+        persons = (store_tables(store, engine, ("persons",), source=source)["persons"]
+                   if parse_source(source).kind != "store" else None)
+        published = protect_store_indicators(store, result, policy, catalogue=cat, persons=persons)[0]
     latest = result[(result["level"] == "country") & (result["year"] == result["year"].max())]
     country = protect_indicators(latest, policy, catalogue=cat)
     notes = tuple(result.attrs.get("skipped", {}).values())
