@@ -1,8 +1,8 @@
 """The counting step on the engine: persons per unit x group x year as one Ibis expression.
 
 The indices need only small counts (a few numbers per unit and year), so the
-counting runs where the microdata lie (DuckDB or a Spark cluster) and only
-its result comes back to NumPy. The groups are those of
+counting runs on the engine where the microdata lie (see
+:mod:`kvarter.store.engines`) and only its result comes back to NumPy. The groups are those of
 :func:`kvarter.segregation.groups.assign_groups`:
 
 * a categorical theme maps the field's values to groups (anything else is in
@@ -12,7 +12,8 @@ its result comes back to NumPy. The groups are those of
   the 0-based rank r among the n persons of the year with a value. A table
   has no row order, so equal values are ranked by municipality, then unit:
   persons who agree on value, municipality and unit are interchangeable for
-  every count, so the counts are the same on every engine and in every run.
+  every count, so the counts are the same on every engine and in every run
+(strings compare by code point on both engines).
   :func:`~kvarter.segregation.pipeline.counts_from_microdata` on a frame
   sorted by (value, municipality, unit) gives exactly these counts.
 """
