@@ -148,6 +148,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: receive SIGTERM when the parent (pytest) dies (Linux prctl)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: stop() still stops the cluster
+        pass
+
+
 def _spark_class() -> Path:
     import pyspark
 
@@ -182,9 +192,11 @@ class StandaloneCluster:
     def _start(self, name: str, *args: str) -> None:
         log = open(self.root / f"{name}.log", "wb")
         # spark-class ends in exec, so the process id is the JVM's; its own
-        # process group lets stop() reach an executor the worker started.
+        # process group lets stop() reach an executor the worker started, and
+        # the parent-death signal stops it should pytest itself be killed.
         self.procs.append(subprocess.Popen([str(_spark_class()), *args], stdout=log, stderr=subprocess.STDOUT,
-                                           env=self.env, cwd=self.root, start_new_session=True))
+                                           env=self.env, cwd=self.root, start_new_session=True,
+                                           preexec_fn=_die_with_parent))
         log.close()
 
     def logs(self) -> str:
