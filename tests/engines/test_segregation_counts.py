@@ -70,32 +70,20 @@ def test_the_data_has_equal_incomes_at_a_quintile_boundary(pupils):
 
 @pytest.mark.slow
 @pytest.mark.spark
-def test_segregation_command_counts_parquet_pupils_on_the_cluster(spark_cluster, pupils, pupil_store, tmp_path):
-    from typer.testing import CliRunner
-
-    from kvarter.cli.main import app
-
+def test_cluster_counts_parquet_pupils_in_place(spark_cluster, pupils, pupil_store, tmp_path):
     folder = tmp_path / "pupils"
     folder.mkdir()
     plain = pupils.astype({c: str for c in ("municipality", "area_id", "school_id")})
     for year, rows in plain.groupby("year"):
         rows.to_parquet(folder / f"pupils-{year}.parquet", index=False)
-    db = tmp_path / "empty.duckdb"
-    Store(db).close()
-    args = ["--permutations", "0", "--bootstrap", "0", "--min-municipality-size", "1000", "--no-charts"]
-    res = CliRunner().invoke(app, ["segregation", "--store", str(db), "--out", str(tmp_path / "out"), *args,
-                                   "--engine", "spark", "--spark-master", spark_cluster.master,
-                                   "--source", f"parquet:{folder}"])
-    assert res.exit_code == 0, res.output + repr(res.exception)
-    want = analyse_segregation(pupil_store, permutations=0, bootstrap=0, min_municipality_size=1000)
-    with Store(db) as st:
-        assert not st.has_table("persons")
-        got = st.read("segregation_results")
-    key = ["municipality", "year", "pair", "index"]
-    got = got.sort_values(key).reset_index(drop=True)
-    exp = want.results.sort_values(key).reset_index(drop=True)
-    pd.testing.assert_frame_equal(got[key + ["estimate", "n_a", "n_b", "units"]],
-                                  exp[key + ["estimate", "n_a", "n_b", "units"]], check_dtype=False)
+    empty = Store(":memory:")  # the pupils never enter a store
+    kw = dict(permutations=0, bootstrap=0, min_municipality_size=1000)
+    got = analyse_segregation(empty, engine=Engine("spark", spark_cluster.master),
+                              persons_source=f"parquet:{folder}", **kw)
+    want = analyse_segregation(pupil_store, **kw)
+    assert not empty.has_table("persons")
+    pd.testing.assert_frame_equal(got.results, want.results, check_dtype=False)
+    pd.testing.assert_frame_equal(got.table1, want.table1, check_dtype=False)
 
 
 @pytest.mark.parametrize("name", ENGINES)
@@ -116,3 +104,27 @@ def test_store_analysis_counts_on_the_engine_and_equals_the_frame_analysis(pupil
     pd.testing.assert_frame_equal(from_store.results, from_frame.results, check_dtype=False)
     pd.testing.assert_frame_equal(from_store.table1, from_frame.table1, check_dtype=False)
 
+
+
+def test_segregation_command_reads_parquet_pupils_in_place(pupils, pupil_store, tmp_path):
+    from typer.testing import CliRunner
+
+    from kvarter.cli.main import app
+
+    folder = tmp_path / "pupils"
+    folder.mkdir()
+    pupils.astype({c: str for c in ("municipality", "area_id", "school_id")}).to_parquet(folder / "p.parquet")
+    db = tmp_path / "empty.duckdb"
+    Store(db).close()
+    res = CliRunner().invoke(app, ["segregation", "--store", str(db), "--out", str(tmp_path / "out"),
+                                   "--permutations", "0", "--bootstrap", "0", "--min-municipality-size", "1000",
+                                   "--no-charts", "--source", f"parquet:{folder}"])
+    assert res.exit_code == 0, res.output + repr(res.exception)
+    want = analyse_segregation(pupil_store, permutations=0, bootstrap=0, min_municipality_size=1000).results
+    with Store(db) as st:
+        assert not st.has_table("persons")
+        got = st.read("segregation_results")
+    key = ["municipality", "year", "pair", "index"]
+    cols = key + ["estimate", "n_a", "n_b", "units"]
+    pd.testing.assert_frame_equal(got.sort_values(key)[cols].reset_index(drop=True),
+                                  want.sort_values(key)[cols].reset_index(drop=True), check_dtype=False)
