@@ -13,7 +13,7 @@ else
   PYTEST_MARK :=
 endif
 
-.PHONY: demo test install browser pysal bench lint clean
+.PHONY: demo test install browser java pysal bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,16 @@ browser:
 	  else echo "warning: /usr/bin/chromium missing and not root; browser tests will be skipped"; fi; \
 	fi
 
+# A Java runtime for the Spark suites (local mode and the loopback cluster the
+# engine tests start from PySpark's own spark-class).
+java:
+	@if ! command -v java >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null) \
+	      || echo "warning: could not install Java; the Spark tests will be skipped"; \
+	  else echo "warning: java missing and not root; the Spark tests will be skipped"; fi; \
+	fi
+
 # PySAL's segregation package wants pandas<3: it gets its own environment (esda, the
 # empirical-Bayes oracle of tests/benchmark, lives there too).
 $(PYSAL_VENV)/.installed:
@@ -45,7 +55,7 @@ pysal: $(PYSAL_VENV)/.installed
 demo: $(STAMP)
 	$(VENV)/bin/kvarter demo
 
-test: $(STAMP) browser pysal
+test: $(STAMP) browser java pysal
 	$(PY) -m pytest -q $(PYTEST_MARK) $(PYTEST_ARGS)
 
 bench: $(STAMP) pysal

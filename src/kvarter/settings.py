@@ -26,6 +26,12 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("store", "kvarter.duckdb", "Path of the DuckDB store file."),
     Setting("engine", "duckdb", "Compute engine for microdata: duckdb or spark."),
+    Setting(
+        "spark_master",
+        "local[2]",
+        "Spark master the spark engine connects to: local[N] (this machine) or spark://HOST:PORT "
+        "(a standalone cluster; also yarn, k8s://URL). See docs/spark.md.",
+    ),
     Setting("out", "out", "Folder that reports, workbooks and tables are written to."),
     Setting("lang", "en", "Language of labels and number formats: en, da, no, nl."),
     Setting(
@@ -69,6 +75,7 @@ class Settings(BaseModel):
 
     store: Path = Path("kvarter.duckdb")
     engine: Literal["duckdb", "spark"] = "duckdb"
+    spark_master: str = Field("local[2]", min_length=1)
     out: Path = Path("out")
     lang: Literal["en", "da", "no", "nl"] = "en"
     min_cell_count: int = Field(5, ge=1)

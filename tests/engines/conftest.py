@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -106,14 +114,22 @@ def areas() -> pd.DataFrame:
 
 
 def spark_available() -> str | None:
-    """Why Spark cannot run here, or None when it can."""
+    """Why Spark cannot run here, or None when it can.
+
+    CI (``.ci/run``) installs Java and sets ``KVARTER_TEST_REQUIRE_SPARK=1``:
+    there a missing Java or PySpark fails the Spark suites instead of skipping them.
+    """
+    reason = None
     if shutil.which("java") is None:
-        return "java is not installed"
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        return "pyspark is not installed"
-    return None
+        reason = "java is not installed"
+    else:
+        try:
+            import pyspark  # noqa: F401
+        except ImportError:
+            reason = "pyspark is not installed"
+    if reason and os.environ.get("KVARTER_TEST_REQUIRE_SPARK") == "1":
+        pytest.fail(f"KVARTER_TEST_REQUIRE_SPARK=1 but {reason}", pytrace=False)
+    return reason
 
 
 @pytest.fixture(scope="session")
@@ -125,3 +141,124 @@ def spark_session():
     from kvarter.store.engines import spark_session as make
 
     return make()
+
+
+# --- a standalone Spark cluster on loopback -------------------------------------
+
+#: Worker size: one core and 1 GiB each (an executor's default memory is 1 GiB),
+#: so two workers fit a two-core machine beside the driver.
+WORKER_CORES, WORKER_MEMORY = 1, "1g"
+CLUSTER_TIMEOUT = 180  # seconds for the master and both workers to come up on a loaded machine
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: receive SIGTERM when the parent (pytest) dies (Linux prctl)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: stop() still stops the cluster
+        pass
+
+
+def _spark_class() -> Path:
+    import pyspark
+
+    return Path(pyspark.__file__).parent / "bin" / "spark-class"
+
+
+def _master_state(ui_port: int) -> dict | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{ui_port}/json/", timeout=2) as r:
+            return json.loads(r.read().decode())
+    except (OSError, ValueError):
+        return None
+
+
+class StandaloneCluster:
+    """One master and two workers started from PySpark's own ``spark-class``,
+    on free loopback ports, each its own process (``pids``) with its log in ``logs``."""
+
+    def __init__(self, root: Path, workers: int = 2):
+        self.root, self.n_workers = root, workers
+        self.port, self.ui_port = free_port(), free_port()
+        self.master = f"spark://127.0.0.1:{self.port}"
+        self.procs: list[subprocess.Popen] = []
+        self.env = {**os.environ, "SPARK_HOME": str(_spark_class().parents[1]), "SPARK_LOCAL_IP": "127.0.0.1",
+                    "SPARK_DAEMON_MEMORY": "256m", "SPARK_LOG_DIR": str(root / "logs"),
+                    "SPARK_LOCAL_DIRS": str(root / "local"), "SPARK_NO_DAEMONIZE": "1"}
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.procs]
+
+    def _start(self, name: str, *args: str) -> None:
+        log = open(self.root / f"{name}.log", "wb")
+        # spark-class ends in exec, so the process id is the JVM's; its own
+        # process group lets stop() reach an executor the worker started, and
+        # the parent-death signal stops it should pytest itself be killed.
+        self.procs.append(subprocess.Popen([str(_spark_class()), *args], stdout=log, stderr=subprocess.STDOUT,
+                                           env=self.env, cwd=self.root, start_new_session=True,
+                                           preexec_fn=_die_with_parent))
+        log.close()
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name}\n" + p.read_text(errors="replace")[-3000:] for p in sorted(self.root.glob("*.log")))
+
+    def start(self) -> StandaloneCluster:
+        self._start("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+                    "--port", str(self.port), "--webui-port", str(self.ui_port))
+        for i in range(self.n_workers):
+            work = self.root / f"worker{i}"
+            work.mkdir()
+            self._start(f"worker{i}", "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
+                        "--webui-port", str(free_port()), "--cores", str(WORKER_CORES), "--memory", WORKER_MEMORY,
+                        "--work-dir", str(work), self.master)
+        deadline = time.monotonic() + CLUSTER_TIMEOUT
+        while time.monotonic() < deadline:
+            dead = [p for p in self.procs if p.poll() is not None]
+            if dead:
+                raise RuntimeError(f"a cluster process exited with {dead[0].returncode}:\n{self.logs()}")
+            state = _master_state(self.ui_port)
+            if state and sum(w.get("state") == "ALIVE" for w in state.get("workers", [])) == self.n_workers:
+                return self
+            time.sleep(1)
+        raise RuntimeError(f"the cluster did not come up in {CLUSTER_TIMEOUT} s:\n{self.logs()}")
+
+    def alive_workers(self) -> int:
+        state = _master_state(self.ui_port) or {}
+        return sum(w.get("state") == "ALIVE" for w in state.get("workers", []))
+
+    def stop(self) -> None:
+        """Stop every process this cluster started, by its id (workers first), then wait for them."""
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in reversed(self.procs):
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory):
+    """A standalone cluster (one master, two workers) on loopback for the session, stopped afterwards."""
+    reason = spark_available()
+    if reason:
+        pytest.skip(f"Spark engine not available: {reason}")
+    cluster = StandaloneCluster(tmp_path_factory.mktemp("spark-cluster"))
+    try:
+        yield cluster.start()
+    finally:
+        from kvarter.store.engines import stop_spark
+
+        stop_spark()  # the driver leaves the cluster first, so the workers stop idle
+        cluster.stop()

@@ -1,4 +1,6 @@
-"""Every catalogue indicator on DuckDB and on Spark, against a plain pandas oracle.
+"""Every catalogue indicator on DuckDB, on Spark in local mode and on a
+standalone Spark cluster (one master, two workers on loopback), against a
+plain pandas oracle.
 
 The oracle below is written from the definitions in docs/indicators.md, not
 from the compiler: one mask per population and numerator, a groupby per
@@ -17,6 +19,7 @@ from kvarter.store import Store
 ENGINE_PARAMS = [
     pytest.param("duckdb", id="duckdb"),
     pytest.param("spark", id="spark", marks=[pytest.mark.slow, pytest.mark.spark]),
+    pytest.param("spark_cluster", id="spark-cluster", marks=[pytest.mark.slow, pytest.mark.spark]),
 ]
 
 # --- the oracle's definitions -------------------------------------------------
@@ -210,6 +213,10 @@ def engine_result(request, persons, areas):
     engine = request.param
     if engine == "spark":
         request.getfixturevalue("spark_session")
+    if engine == "spark_cluster":
+        from kvarter.store.engines import Engine
+
+        engine = Engine("spark", request.getfixturevalue("spark_cluster").master)
     store = Store(":memory:")
     store.write_result("persons", persons)
     store.write_result("areas", areas)

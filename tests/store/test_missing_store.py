@@ -73,7 +73,8 @@ def test_a_store_without_persons_says_how_to_load_them():
     with pytest.raises(MissingFieldError) as err:
         compute(Store(":memory:"))
     assert str(err.value) == ("The store :memory: has no persons table; load person-year data first: "
-                              "kvarter load FILE --table persons --store :memory:.")
+                              "kvarter load FILE --table persons --store :memory: "
+                              "(or read Parquet files in place: --source parquet:PATH).")
 
 
 def test_a_wide_format_into_another_table_says_which_table(tmp_path):

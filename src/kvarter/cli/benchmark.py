@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from kvarter.cli.options import MinCountOption, StoreOption, current_settings, open_store, policy_of
+from kvarter.cli.options import MinCountOption, StoreOption, current_settings, engine_of, open_store, policy_of
 
 GROUP_HELP = ("Reference group: size-class, region, municipality (areas against their city, the area included), "
               "country, kostra (with --mapping), nearest:K (the K nearest on standardised indicators), "
@@ -37,7 +37,7 @@ def benchmark(
     console = Console()
     with open_store(store, settings) as st:
         pub = benchmark_job(st, policy_of(settings, min_count), indicator=list(indicator), group=group, level=level,
-                            year=year, bands=bands, mapping=mapping, engine=settings.engine)
+                            year=year, bands=bands, mapping=mapping, engine=engine_of(settings))
     # Everything printed or written below has passed disclosure control.
     comp = pub["benchmark_comparison"].frame
     fun = pub["benchmark_funnel"].frame

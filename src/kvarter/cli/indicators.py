@@ -6,13 +6,26 @@ from pathlib import Path
 
 import typer
 
-from kvarter.cli.options import EngineOption, LangOption, StoreOption, current_settings, open_store, parse_years, policy_of
+from kvarter.cli.options import (
+    EngineOption,
+    LangOption,
+    SourceOption,
+    SparkMasterOption,
+    StoreOption,
+    current_settings,
+    engine_of,
+    open_store,
+    parse_years,
+    policy_of,
+)
 from kvarter.errors import InputError
 
 
 def indicators(
     store: Path = StoreOption,
     engine: str = EngineOption,
+    spark_master: str = SparkMasterOption,
+    source: str = SourceOption,
     years: str = typer.Option(None, "--years", help="Years to report: 2020-2024, 2019,2021 or 2023 (default: all)."),
     catalogue: Path = typer.Option(None, "--catalogue", help="Indicator catalogue YAML (default: the built-in one)."),
     out: Path = typer.Option(None, "--out", help="Also write the table to FILE.csv or FILE.parquet."),
@@ -21,6 +34,8 @@ def indicators(
     """Compute the indicator catalogue per area, municipality, region and country.
 
     The result is stored in the store as table ``indicators``; a summary is printed.
+    With ``--source parquet:PATH`` the person-year rows are read from Parquet files in
+    place (the store gives the areas and keeps the result).
     """
     import pandas as pd
     from rich.console import Console
@@ -34,15 +49,18 @@ def indicators(
     if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
         raise InputError(f"--out must end in .csv or .parquet; got {str(out)!r}.")
     settings = current_settings()
-    engine = engine or settings.engine
+    engine = engine_of(settings, engine, spark_master)
     lang = check_lang((lang or settings.lang).split(",")[0].strip(), "kvarter indicators")
+    from kvarter.store.engines import parse_source
+
+    src = parse_source(source)
     console = Console()
     with open_store(store, settings) as st:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=console, transient=True) as progress:
             progress.add_task(f"Computing indicators on {engine}", total=None)
             job = refresh_indicators(st, policy_of(settings), engine=engine, catalogue=catalogue,
-                                     years=parse_years(years), publish=out is not None)
+                                     years=parse_years(years), publish=out is not None, source=src)
     result = job.table
     if out is not None:
         # The file leaves the program: only the protected table may be written.

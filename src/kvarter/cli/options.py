@@ -56,6 +56,16 @@ StoreOption = typer.Option(
     "the other commands need an existing one."
 )
 EngineOption = typer.Option(None, "--engine", help="Compute engine: duckdb or spark (default from settings: duckdb).")
+SparkMasterOption = typer.Option(
+    None, "--spark-master",
+    help="With --engine spark: the master to connect to, spark://HOST:PORT for a cluster or local[N] "
+    "(default from settings: local[2]).",
+)
+SourceOption = typer.Option(
+    None, "--source",
+    help="Where the person-year rows come from: store (default) or parquet:PATH, Parquet files the engine "
+    "reads in place (on a cluster: a path every executor can read).",
+)
 OutOption = typer.Option(None, "--out", help="Folder to write outputs to (default from settings: out).")
 LangOption = typer.Option(
     None, "--lang", help="Language: en, da, no or nl; several separated by commas (en,da) (default from settings: en)."
@@ -88,6 +98,22 @@ def current_settings():
     if "settings" not in _resolved:
         use_settings(None)
     return _resolved["settings"]
+
+
+def engine_of(settings, engine: str | None = None, spark_master: str | None = None):
+    """The engine of this run: ``--engine`` and ``--spark-master`` over the settings.
+
+    >>> from kvarter.settings import Settings
+    >>> engine_of(Settings(), "spark", "spark://127.0.0.1:7077")
+    Engine(name='spark', master='spark://127.0.0.1:7077')
+    >>> engine_of(Settings(engine="spark", spark_master="spark://h:7077")), engine_of(Settings(spark_master="spark://h:7077"))
+    (Engine(name='spark', master='spark://h:7077'), Engine(name='duckdb', master=None))
+    """
+    from kvarter.store.engines import engine_of as make
+
+    name = engine or settings.engine
+    master = spark_master or (settings.spark_master if name == "spark" else None)
+    return make(name, master)
 
 
 def policy_of(settings, min_count: int | None = None):

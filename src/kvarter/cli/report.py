@@ -13,8 +13,10 @@ from kvarter.cli.options import (
     LangOption,
     MinCountOption,
     OutOption,
+    SparkMasterOption,
     StoreOption,
     current_settings,
+    engine_of,
     open_store,
     policy_of,
 )
@@ -22,7 +24,7 @@ from kvarter.cli.options import (
 
 def _run(store_path: Path | None, out: Path | None, lang: str | None, min_count: int | None, rulesets: list[str],
          year: int | None, schools, permutations: int, bootstrap: int, seed: int, engine: str | None = None,
-         municipalities: list[str] | None = None, goals: str | None = None):
+         municipalities: list[str] | None = None, goals: str | None = None, spark_master: str | None = None):
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -31,7 +33,7 @@ def _run(store_path: Path | None, out: Path | None, lang: str | None, min_count:
     console = Console()
     settings = current_settings()
     out = Path(out or settings.out)
-    engine = engine or settings.engine
+    engine = engine_of(settings, engine, spark_master)
     langs = [x.strip() for x in (lang or settings.lang).split(",") if x.strip()]
     policy = policy_of(settings, min_count)
     # One report per --municipality (each in its own folder when there are several).
@@ -145,6 +147,7 @@ def register(app: typer.Typer) -> None:
             help="Report on this municipality (profiles, trends, title); repeat for one report per municipality, "
                  "each in OUT/<municipality>/. Default: the municipality with the most designated areas."),
         goals: str = typer.Option(None, "--goals", help="Goal file (YAML) to track in the progress section, or the built-in example copenhagen-2035."),
+        spark_master: str = SparkMasterOption,
     ) -> None:
         """Run the main job over the store: report.html, kvarter.xlsx and tables, all behind disclosure control."""
         from kvarter.errors import InputError
@@ -157,7 +160,7 @@ def register(app: typer.Typer) -> None:
                 raise InputError(f"--schools {schools}: no such file.")
             school_data = pd.read_parquet(schools) if schools.suffix.lower() == ".parquet" else pd.read_csv(schools)
         _run(store, out, lang, min_count, ruleset, year, school_data, permutations, bootstrap, seed, engine,
-             municipality or None, goals)
+             municipality or None, goals, spark_master)
 
     @app.command("demo")
     def demo(

@@ -6,7 +6,17 @@ from pathlib import Path
 
 import typer
 
-from kvarter.cli.options import OutOption, StoreOption, current_settings, open_store, policy_of
+from kvarter.cli.options import (
+    EngineOption,
+    OutOption,
+    SourceOption,
+    SparkMasterOption,
+    StoreOption,
+    current_settings,
+    engine_of,
+    open_store,
+    policy_of,
+)
 
 
 def segregation(
@@ -21,8 +31,14 @@ def segregation(
     min_municipality_size: int = typer.Option(None, "--min-municipality-size", min=0, help="Drop municipality-years with fewer persons (default from settings: 10000)."),
     aggregates: str = typer.Option(None, "--aggregates", help="Use the store's aggregates instead of microdata: the variable whose categories are the groups (e.g. origin)."),
     unit_kind: str = typer.Option("neighbourhood", "--unit-kind", help="With --aggregates: the kind of unit to compare (e.g. neighbourhood, district)."),
+    engine: str = EngineOption,
+    spark_master: str = SparkMasterOption,
+    source: str = SourceOption,
 ) -> None:
-    """Segregation indices per municipality, year and group pair, with Table 1, trends and heat-maps."""
+    """Segregation indices per municipality, year and group pair, with Table 1, trends and heat-maps.
+
+    The persons are counted per unit and group on the engine; only the counts come back.
+    """
     from rich.console import Console
     from rich.progress import Progress
     from rich.table import Table
@@ -30,9 +46,12 @@ def segregation(
     from kvarter.jobs.segregation import segregation_job
     from kvarter.report.files import write_segregation
 
+    from kvarter.store.engines import parse_source
+
     console = Console()
     settings = current_settings()
     out = out or settings.out
+    eng, src = engine_of(settings, engine, spark_master), parse_source(source)
     # The size filters apply to pupils across schools; areas keep every unit
     # unless asked (as the library's own defaults do).
     schools = units == "school" and aggregates is None
@@ -45,7 +64,7 @@ def segregation(
         job = segregation_job(
             st, policy_of(settings), units=units, permutations=permutations, bootstrap=bootstrap, seed=seed,
             min_unit_size=min_unit_size, min_municipality_size=min_municipality_size,
-            aggregates=aggregates, unit_kind=unit_kind,
+            aggregates=aggregates, unit_kind=unit_kind, engine=eng, source=src,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     if len(job.left_out):

@@ -383,11 +383,14 @@ def _years(years) -> list[int] | None:
     return sorted(int(y) for y in years)
 
 
-def compute(store, engine: str = "duckdb", catalogue=None, years=None, *, indicators=None) -> pd.DataFrame:
+def compute(store, engine="duckdb", catalogue=None, years=None, *, indicators=None, source=None) -> pd.DataFrame:
     """Compute the indicator catalogue over a store's ``persons`` (and ``areas``) tables.
 
-    ``engine`` is ``"duckdb"`` (the store's own connection) or ``"spark"``
-    (PySpark local mode); ``catalogue`` is a :class:`Catalogue`, a YAML path
+    ``engine`` is ``"duckdb"`` (the store's own connection), ``"spark"``
+    (PySpark local mode) or a :class:`kvarter.store.engines.Engine` naming a
+    Spark master (a cluster); ``source="parquet:PATH"`` reads the person-year
+    rows from Parquet files in place instead of the store's ``persons`` (the
+    store still gives the areas); ``catalogue`` is a :class:`Catalogue`, a YAML path
     or None for the built-in one; ``years`` limits the output years (earlier
     years are still read for pooled values); ``indicators`` names the ids to
     compute (asking for one whose fields are missing raises
@@ -407,5 +410,5 @@ def compute(store, engine: str = "duckdb", catalogue=None, years=None, *, indica
     """
     from kvarter.store.engines import store_tables
 
-    tables = store_tables(store, engine, ("persons", "areas"))
+    tables = store_tables(store, engine, ("persons", "areas"), source=source)
     return compute_tables(tables["persons"], tables.get("areas"), catalogue, years, indicators=indicators)

@@ -104,11 +104,13 @@ class IndicatorsJob:
     notes: tuple[str, ...] = ()
 
 
-def refresh_indicators(store, policy: DisclosurePolicy, *, engine: str = "duckdb", catalogue=None,
-                       years=None, publish: bool = False) -> IndicatorsJob:
+def refresh_indicators(store, policy: DisclosurePolicy, *, engine="duckdb", catalogue=None,
+                       years=None, publish: bool = False, source=None) -> IndicatorsJob:
     """Compute the catalogue over ``store`` for ``years`` (default: all), keep
     the table in the store (marked partial when some years only) and return
-    it with its protected views.
+    it with its protected views. ``engine`` is a name or a
+    :class:`kvarter.store.engines.Engine`; ``source="parquet:PATH"`` reads the
+    persons from Parquet files in place (the store gives the areas).
 
     >>> from kvarter.store import Store
     >>> refresh_indicators(Store(":memory:"), DisclosurePolicy())
@@ -119,14 +121,21 @@ def refresh_indicators(store, policy: DisclosurePolicy, *, engine: str = "duckdb
     from kvarter.indicators import compute, load_catalogue
     from kvarter.publish.indicators import protect_indicators, protect_store_indicators
 
-    if not store.has_table("persons"):
+    from kvarter.store.engines import parse_source, store_tables
+
+    if not store.has_table("persons") and parse_source(source).kind == "store":
         indicator_table(store)  # raises the one message for a store without persons
     cat = load_catalogue(catalogue) if isinstance(catalogue, (str, Path)) else catalogue
-    result = compute(store, engine=engine, catalogue=cat, years=years)
+    result = compute(store, engine=engine, catalogue=cat, years=years, source=source)
     # A table for some years only is kept, but marked partial: the main job
     # recomputes rather than report on it.
     store.write_result("indicators", result, complete=years is None)
-    published = protect_store_indicators(store, result, policy, catalogue=cat)[0] if publish else None
+    published = None
+    if publish:
+        # Persons read in place are read again for the dominance rule's top contributions.
+        persons = (store_tables(store, engine, ("persons",), source=source)["persons"]
+                   if parse_source(source).kind != "store" else None)
+        published = protect_store_indicators(store, result, policy, catalogue=cat, persons=persons)[0]
     latest = result[(result["level"] == "country") & (result["year"] == result["year"].max())]
     country = protect_indicators(latest, policy, catalogue=cat)
     notes = tuple(result.attrs.get("skipped", {}).values())

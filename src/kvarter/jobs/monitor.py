@@ -237,7 +237,7 @@ def monitor_publication(
     school_source = schools if schools is not None else (store if store.has_values("persons", "school_id") else None)
     if school_source is not None:
         _segregation_part(school_source, "school", "schools", policy, tables, parts, notes, "Pupils across schools",
-                          permutations=permutations, bootstrap=bootstrap, seed=seed)
+                          permutations=permutations, bootstrap=bootstrap, seed=seed, engine=engine)
     if from_aggregates:
         from kvarter.segregation.aggregates import counts_from_aggregates
 

@@ -28,10 +28,14 @@ def segregation_job(store, policy: DisclosurePolicy, *, units: str = "school", p
                     bootstrap: int = 1000, seed: int = 0, min_unit_size: int | None = None,
                     min_municipality_size: int | None = None, aggregates: str | None = None,
                     unit_kind: str = "neighbourhood",
-                    progress: Callable[[int, int], None] | None = None) -> SegregationJob:
+                    progress: Callable[[int, int], None] | None = None,
+                    engine="duckdb", source=None) -> SegregationJob:
     """Analyse the store's microdata (or, with ``aggregates``, its published
     counts by that variable), keep the analysis in the store and publish it
-    (:func:`kvarter.publish.segregation.protect_segregation_files`).
+    (:func:`kvarter.publish.segregation.protect_segregation_files`). The
+    microdata are counted on ``engine`` (a name or a
+    :class:`kvarter.store.engines.Engine`), from the store's persons or, with
+    ``source="parquet:PATH"``, from Parquet files read in place.
 
     >>> from kvarter.store import Store
     >>> segregation_job(Store(":memory:"), DisclosurePolicy(), aggregates="origin")
@@ -43,7 +47,7 @@ def segregation_job(store, policy: DisclosurePolicy, *, units: str = "school", p
     from kvarter.segregation.export import store_analysis
     from kvarter.segregation.pipeline import analyse_segregation
 
-    source, left_out = store, pd.DataFrame(columns=["unit"])
+    data, left_out = store, pd.DataFrame(columns=["unit"])
     if aggregates is not None:
         from kvarter.segregation.aggregates import counts_from_aggregates
 
@@ -51,10 +55,10 @@ def segregation_job(store, policy: DisclosurePolicy, *, units: str = "school", p
             raise MissingFieldError(
                 f"The store {store.path} has no aggregates; load them with kvarter load FILE --table aggregates.")
         got = counts_from_aggregates(store.read("aggregates"), aggregates, unit_kind=unit_kind)
-        source, units, left_out = got.counts, "area", got.left_out
-    analysis = analyse_segregation(source, units=units, permutations=permutations, bootstrap=bootstrap, seed=seed,
+        data, units, left_out = got.counts, "area", got.left_out
+    analysis = analyse_segregation(data, units=units, permutations=permutations, bootstrap=bootstrap, seed=seed,
                                    min_unit_size=min_unit_size, min_municipality_size=min_municipality_size,
-                                   progress=progress)
+                                   progress=progress, engine=engine, persons_source=source)
     stored = tuple(store_analysis(analysis, store))
     tables = protect_segregation_files(analysis, policy)
     t1 = analysis.table1

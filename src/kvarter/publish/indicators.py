@@ -141,10 +141,11 @@ def with_dominance(t: pd.DataFrame, dominance: pd.DataFrame | None, keys: list[s
 
 
 def protect_store_indicators(store, ind: pd.DataFrame, policy, *, years=None,
-                             catalogue=None) -> tuple[Protected, pd.DataFrame | None]:
+                             catalogue=None, persons=None) -> tuple[Protected, pd.DataFrame | None]:
     """The store's indicator table protected with its geography and the
-    dominance rule (top contributions read from the store's persons); returns
-    the protected table and the contributions (None without persons).
+    dominance rule (top contributions read from the store's persons, or from
+    ``persons``, an Ibis table, when they are read elsewhere: Parquet files in
+    place); returns the protected table and the contributions (None without persons).
 
     >>> from kvarter.store import Store
     >>> from kvarter.disclosure import DisclosurePolicy
@@ -157,11 +158,12 @@ def protect_store_indicators(store, ind: pd.DataFrame, policy, *, years=None,
     """
     areas = store.read("areas") if store.has_table("areas") else None
     dominance = None
-    if store.has_table("persons"):
+    if persons is not None or store.has_table("persons"):
         from kvarter.indicators import top_contributions
 
         a = store.table("areas") if store.has_table("areas") else None
-        dominance = top_contributions(store.table("persons"), a, n=policy.dominance_n)
+        dominance = top_contributions(persons if persons is not None else store.table("persons"), a,
+                                      n=policy.dominance_n)
     return protect_indicators(ind, policy, areas=areas, years=years, dominance=dominance,
                               catalogue=catalogue), dominance
 

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from kvarter.errors import InputError, MissingFieldError
+from kvarter.segregation.counting import UNIT_COLUMNS, counts_on_engine, no_rows_message
 from kvarter.segregation.dissimilarity import CLASS_BOUNDS, CLASS_LABELS, classify
 from kvarter.segregation.groups import ThemeSet, assign_groups, load_themes, pair_id
 from kvarter.segregation.inference import summarise_tables
@@ -27,7 +28,6 @@ from kvarter.segregation.registry import INDICES
 from kvarter.settings import Settings
 from kvarter.validation import check_columns, check_scalar
 
-UNIT_COLUMNS = {"school": "school_id", "area": "area_id"}
 # The report's lead measure and the three it checks D against.
 REPORT_INDICES = ("dissimilarity", "standardised_dissimilarity", "theil_h", "correlation_ratio")
 RESULT_COLUMNS = [
@@ -70,11 +70,7 @@ def counts_from_microdata(persons: pd.DataFrame, themes: ThemeSet, units: str = 
     p = persons[needed]
     p = p[p[unit_col].notna()]
     if len(p) == 0:
-        what = "pupils (rows with a school_id)" if units == "school" else "persons with an area_id"
-        fix = ("load persons with a school_id column, or compare residents across areas instead "
-               "(units='area', kvarter segregation --units area)" if units == "school"
-               else "load persons with an area_id column")
-        raise MissingFieldError(f"The persons table holds no {what}; there is nothing to analyse: {fix}.")
+        raise MissingFieldError(no_rows_message(units))
     keys = pd.DataFrame({
         "municipality": p["municipality"].astype(str).to_numpy(),
         "year": pd.to_numeric(p["year"]).astype("int64").to_numpy(),
@@ -124,25 +120,21 @@ def counts_from_table(counts: pd.DataFrame) -> UnitCounts:
     return UnitCounts(c[~is_total].reset_index(drop=True), sizes)
 
 
-def _source_frame(source, themes: ThemeSet, units: str) -> pd.DataFrame:
-    """A DataFrame from a DataFrame, an Ibis table or a Store (its ``persons`` table)."""
-    if isinstance(source, pd.DataFrame):
-        return source
+def _engine_table(source, engine, persons_source):
+    """The persons as an Ibis table on their engine: an Ibis table as it is, or a Store's ``persons``
+    (or the Parquet files of ``persons_source``) on ``engine``."""
     if hasattr(source, "has_table") and hasattr(source, "table"):
-        if not source.has_table("persons"):
+        from kvarter.store.engines import parse_source, store_tables
+
+        if parse_source(persons_source).kind == "store" and not source.has_table("persons"):
             raise MissingFieldError(
                 f"The store {getattr(source, 'path', '')} has no persons table; load pupil microdata "
                 f"(persons with a school_id) first: kvarter load FILE --table persons --store "
                 f"{getattr(source, 'path', 'kvarter.duckdb')}."
             )
-        source = source.table("persons")
+        return store_tables(source, engine, ("persons",), source=persons_source)["persons"]
     if hasattr(source, "select") and hasattr(source, "to_pandas"):
-        unit_col = UNIT_COLUMNS[units]
-        cols = ["year", "municipality", unit_col] + [t.field for t in themes.themes]
-        check_columns(list(source.columns), cols, "persons", "analyse_segregation")
-        table = source.select(*dict.fromkeys(cols))
-        table = table.filter(table[unit_col].notnull())
-        return table.to_pandas()
+        return source
     raise InputError(
         f"analyse_segregation needs a DataFrame, an Ibis table or a Store; got {type(source).__name__}."
     )
@@ -504,6 +496,8 @@ def analyse_segregation(
     min_unit_size: int | None = None,
     min_municipality_size: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    engine="duckdb",
+    persons_source=None,
 ) -> SegregationAnalysis:
     """Run the school-segregation report's analysis on microdata or counts.
 
@@ -511,7 +505,11 @@ def analyse_segregation(
     :class:`~kvarter.store.Store` (its ``persons`` table) or a counts
     DataFrame (``municipality, year, unit, group, n``). ``units`` is
     ``"school"`` (pupils per ``school_id``) or ``"area"`` (residents per
-    ``area_id``). The filters default to the settings
+    ``area_id``). From a store or an Ibis table the counting runs on the
+    engine (:func:`~kvarter.segregation.counting.counts_on_engine`; ``engine``
+    names it for a store, ``persons_source="parquet:PATH"`` reads the persons
+    from Parquet files in place), so only the counts come back; a persons
+    DataFrame is counted here. The filters default to the settings
     ``min_school_pupils`` (50) and ``min_municipality_pupils`` (10,000) for
     schools and to no filter for areas.
 
@@ -539,8 +537,10 @@ def analyse_segregation(
         min_municipality_size = settings.min_municipality_pupils if units == "school" else 0
     if isinstance(source, pd.DataFrame) and _is_counts_frame(source):
         uc = counts_from_table(source)
+    elif isinstance(source, pd.DataFrame):
+        uc = counts_from_microdata(source, ts, units)
     else:
-        uc = counts_from_microdata(_source_frame(source, ts, units), ts, units)
+        uc = UnitCounts(*counts_on_engine(_engine_table(source, engine, persons_source), ts, units))
     kept, dropped = apply_filters(uc, min_unit_size, min_municipality_size)
     if kept.sizes.empty:
         raise InputError(nothing_left_message(uc, units, min_unit_size, min_municipality_size))
