@@ -369,14 +369,30 @@ def has_unknowns(k: Knowledge, rows, rels) -> bool:
     return bool(k.count_hidden[rows].any() or k.stat_hidden[rows].any()) or any(not k.relations[r][3] for r in rels)
 
 
-def assess_component(k: Knowledge, policy, rows: list[int], rels: list[int]) -> list[Finding]:
+def widens(k: Knowledge, where: str, i: int, quantity: str) -> bool:
+    """Whether a quantity's recovery can only go away when the intruder knows less.
+
+    Hiding cells whose numerator and sum the intruder already had to reckon
+    with replaces known values by unknowns in the same constraints (a
+    relaxation), so every interval widens. A count (persons, numerator,
+    complement) or an undominated sum is recovered when its interval is
+    narrow or its upper bound low — never by widening; a remainder
+    (``1 <= upper``) and a dominated sum (a share of the upper bound) can be.
+    """
+    return where == "row" and (quantity != "sum" or not k.dominance[i])
+
+
+def assess_component(k: Knowledge, policy, rows: list[int], rels: list[int], skip=frozenset()) -> list[Finding]:
     """The findings of :func:`assess` for one component (``rows``, ``rels``) of
-    :meth:`Knowledge.components`, after refreshing those rows."""
+    :meth:`Knowledge.components`, after refreshing those rows; targets
+    ``(where, index, quantity)`` in ``skip`` are left out, unsolved."""
     k.refresh_rows(rows)
     found: list[Finding] = []
     if has_unknowns(k, rows, rels):
         model = _Model(k, rows, rels)
         for where, i, quantity, (coef, const) in _targets(k, model, rows, rels, policy.protect_complement):
+            if (where, i, quantity) in skip:
+                continue
             lo, hi = model.interval(coef, const)
             bad, why = _judge(where, i, quantity, lo, hi, k, policy)
             found.append(Finding(where, i, quantity, lo, hi, bad, why))

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from kvarter.disclosure.status import SUPPRESSED, CellStatus, Reason
-from kvarter.disclosure.attack import Finding, Knowledge, assess_component, has_unknowns
+from kvarter.disclosure.attack import Finding, Knowledge, assess_component, has_unknowns, widens
 from kvarter.disclosure.dominance import dominated
 from kvarter.disclosure.policy import DisclosurePolicy
 from kvarter.disclosure.protected import Protected, _mint, reason_text, resolve_relations
@@ -296,10 +296,17 @@ def _component_fixed_point(k: Knowledge, policy, rows, rels, rel_of_row, is_tota
     Each round hides at least one more count or statistic of the component,
     so it ends within twice its rows' rounds.
     """
+    safe: frozenset = frozenset()
     for _ in range(2 * len(rows) + 2):
-        exposed = [f for f in assess_component(k, policy, rows, rels) if f.recovered]
+        found = assess_component(k, policy, rows, rels, skip=safe)
+        exposed = [f for f in found if f.recovered]
         if not exposed:
             return None
+        # Targets safe now stay safe if this round only relaxes the intruder's
+        # system (see attack.widens): then they need no new programmes.
+        safe = safe | {(f.where, f.index, f.quantity) for f in found if not f.recovered and widens(k, f.where, f.index, f.quantity)}
+        defined = (k.x_defined.copy(), k.s_defined.copy())
+        chosen: list[int] = []
         touched: set[int] = set()
         progress = False
         for f in exposed:
@@ -319,9 +326,15 @@ def _component_fixed_point(k: Knowledge, policy, rows, rels, rel_of_row, is_tota
             k.stat_hidden[row] = True
             params[row] = {"relation": k.relations[rel][0]}
             touched.update(rel_of_row[row])
+            chosen.append(row)
             progress = True
         if not progress:
             break
+        x_before, s_before = defined
+        if any((k.has_x and not x_before[r]) or (k.has_s and not s_before[r]) for r in chosen):
+            # A newly hidden row brings a numerator or sum the intruder did not
+            # have to reckon with: new equations, which can tighten anything.
+            safe = frozenset()
     exposed = [f for f in assess_component(k, policy, rows, rels) if f.recovered]
     return exposed[0] if exposed else None
 
@@ -358,7 +371,7 @@ def _remember(memo_key, k: Knowledge, rows, rels, before, count_codes, stat_code
         lost = (failure.where, local, failure.quantity, failure.problem)
     done = (changes, lost)
     if len(_MEMO) >= _MEMO_SIZE:
-        del _MEMO[next(iter(_MEMO))]
+        _MEMO.pop(next(iter(_MEMO), None), None)
     _MEMO[memo_key] = done
     return done
 
