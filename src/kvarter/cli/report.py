@@ -22,9 +22,30 @@ from kvarter.cli.options import (
 )
 
 
+class _Stages:
+    """Wall-clock seconds per stage, for ``--timings``: each mark ends the running stage."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, float]] = []
+        self._name, self._t = None, time.perf_counter()
+
+    def mark(self, name: str | None) -> None:
+        now = time.perf_counter()
+        if self._name is not None:
+            self.rows.append((self._name, now - self._t))
+        self._name, self._t = name, now
+
+    def print(self, console) -> None:
+        self.mark(None)
+        total = sum(sec for _, sec in self.rows)
+        console.print("Stage times: " + ", ".join(f"{n} {sec:.1f} s" for n, sec in self.rows)
+                      + f" (total {total:.1f} s)", highlight=False)
+
+
 def _run(store_path: Path | None, out: Path | None, lang: str | None, min_count: int | None, rulesets: list[str],
          year: int | None, schools, permutations: int, bootstrap: int, seed: int, engine: str | None = None,
-         municipalities: list[str] | None = None, goals: str | None = None, spark_master: str | None = None):
+         municipalities: list[str] | None = None, goals: str | None = None, spark_master: str | None = None,
+         stages: _Stages | None = None):
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -48,7 +69,9 @@ def _run(store_path: Path | None, out: Path | None, lang: str | None, min_count:
             results.append(run_report(
                 store, where, rulesets=rulesets, year=year, lang=langs, policy=policy, schools=schools,
                 engine=engine, permutations=permutations, bootstrap=bootstrap, seed=seed, municipality=m, goals=goals,
-                progress=lambda step, m=m: progress.update(task, description=f"report{' ' + m if m else ''}: {step}")))
+                progress=lambda step, m=m: (
+                    progress.update(task, description=f"report{' ' + m if m else ''}: {step}"),
+                    stages and stages.mark(f"report{' ' + m if m else ''}: {step}"))))
     for result in results:
         _summary(console, result, out if len(results) == 1 else result.workbook.parent)
     return results[-1]
@@ -169,6 +192,7 @@ def register(app: typer.Typer) -> None:
         lang: str = LangOption,
         persons: int = typer.Option(50_000, "--persons", help="Residents of the synthetic region in the first year."),
         seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same demo."),
+        timings: bool = typer.Option(False, "--timings", help="Print the seconds each stage took."),
     ) -> None:
         """Synthesise Demoby and a national school data set, load them, and run the main job."""
         from rich.console import Console
@@ -178,22 +202,30 @@ def register(app: typer.Typer) -> None:
         from kvarter.demo.school_panel import school_panel_counts
 
         t0 = time.perf_counter()
+        stages = _Stages()
         console = Console()
         settings = current_settings()
         store, out = Path(store or settings.store), Path(out or settings.out)
         console.print(f"Synthesising Demoby ({persons:,} persons, 2015-2024) ...", highlight=False)
+        stages.mark("synthesise")
         data = synthesize(persons=persons, seed=seed)
         paths = write_synthetic(data, out / "demoby")
+        stages.mark("load")
         load_into_store(paths, store)
         _load_figures(store, data["persons"], seed, out / "demoby")
         _load_country(store, seed)
         _seed_registry(store, console)
         _load_spells(store, out, seed, console)
         console.print(f"Loaded into {store}. Synthesising the national school data set ...", highlight=False)
+        stages.mark("school data")
         schools = school_panel_counts(seed=seed, municipalities=8, years=range(2013, 2019))
         # Kept beside the region's files, so `kvarter report --schools` can reuse it.
         schools.to_parquet(out / "demoby" / "school_counts.parquet", index=False)
-        _run(store, out, lang, None, ["dk-2024", "city-7"], None, schools, 200, 200, seed, goals="copenhagen-2035")
+        stages.mark("report: start")
+        _run(store, out, lang, None, ["dk-2024", "city-7"], None, schools, 200, 200, seed, goals="copenhagen-2035",
+             stages=stages if timings else None)
+        if timings:
+            stages.print(console)
         console.print(f"Demo finished in {time.perf_counter() - t0:.1f} s.", highlight=False)
         console.print(f"Explore it in the web app: kvarter serve --store {store}  (then open http://127.0.0.1:8000/)",
                       highlight=False)

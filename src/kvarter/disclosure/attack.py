@@ -6,7 +6,9 @@ numerator never exceeds its count. For every suppressed cell (and every
 unpublished remainder of an overlap) the tightest interval follows from two
 linear programmes, min and max of the cell subject to those facts (Hundepool
 et al. 2012, *Statistical Disclosure Control*, section 5.4; sdcTable's
-``attack()``), solved with :func:`scipy.optimize.linprog` (HiGHS).
+``attack()``), solved with HiGHS (Huangfu and Hall 2018) through ``highspy``:
+one model per component, only the objective changing between bounds, so each
+solve starts from the previous optimal basis.
 
 A suppressed cell is *recovered* when
 
@@ -26,9 +28,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 
 from kvarter.disclosure.status import SUPPRESSED
 from kvarter.errors import DisclosureError, InputError
@@ -73,6 +75,17 @@ class Knowledge:
         """
         self.x_defined = (~np.isnan(self.x) | self.stat_hidden) if self.has_x else np.zeros(len(self.n), bool)
         self.s_defined = (~np.isnan(self.s) | self.stat_hidden) if self.has_s else np.zeros(len(self.n), bool)
+
+    def refresh_rows(self, rows) -> None:
+        """:meth:`refresh` for some rows only (those of one component)."""
+        if not hasattr(self, "x_defined"):
+            self.refresh()
+            return
+        rows = np.asarray(rows)
+        if self.has_x:
+            self.x_defined[rows] = ~np.isnan(self.x[rows]) | self.stat_hidden[rows]
+        if self.has_s:
+            self.s_defined[rows] = ~np.isnan(self.s[rows]) | self.stat_hidden[rows]
 
     def components(self) -> list[tuple[list[int], list[int]]]:
         """Connected groups of rows (rows, relation indices), each attacked on its own."""
@@ -205,30 +218,65 @@ class _Model:
         values = {"n": self.k.n, "x": self.k.x, "s": self.k.s}[m]
         return {}, float(values[i])
 
+    def _solver(self) -> "highspy.Highs":
+        """The component's system in HiGHS, checked feasible once; objectives change per bound."""
+        if getattr(self, "_highs", None) is not None:
+            return self._highs
+        nv = len(self.lb)
+        inf = highspy.kHighsInf
+        blocks = [(a, b, b) for a, b in ((self.A_eq, self.b_eq),) if a is not None]
+        blocks += [(a, np.full(len(b), -inf), b) for a, b in ((self.A_ub, self.b_ub),) if a is not None]
+        a = np.vstack([blk[0] for blk in blocks]) if blocks else np.zeros((0, nv))
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = nv, a.shape[0]
+        lp.col_cost_ = np.zeros(nv)
+        lp.col_lower_ = np.array([-inf if v is None else v for v in self.lb], dtype=float)
+        lp.col_upper_ = np.full(nv, inf)
+        lp.row_lower_ = np.concatenate([blk[1] for blk in blocks]) if blocks else np.zeros(0)
+        lp.row_upper_ = np.concatenate([blk[2] for blk in blocks]) if blocks else np.zeros(0)
+        col_of, row_of = np.nonzero(a.T)  # column-wise: the non-zeros of each column in turn
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.searchsorted(col_of, np.arange(nv + 1)).astype(np.int32)
+        lp.a_matrix_.index_ = row_of.astype(np.int32)
+        lp.a_matrix_.value_ = a[row_of, col_of].astype(float)
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        # Small systems solved many times with one cost vector after another:
+        # presolve would throw away the basis each solve starts from.
+        h.setOptionValue("presolve", "off")
+        h.passModel(lp)
+        h.run()
+        status = h.getModelStatus()
+        if status == highspy.HighsModelStatus.kInfeasible:
+            raise InputError(
+                "The published values contradict their relations (the intruder's system is "
+                "infeasible); check that every total equals the sum of its parts."
+            )
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise DisclosureError(f"The attack's linear programme failed: {h.modelStatusToString(status)}")
+        self._highs, self._cols = h, np.arange(nv, dtype=np.int32)
+        return h
+
     def interval(self, coef: dict[int, float], const: float) -> tuple[float, float]:
         if not coef:
             return const, const
+        h = self._solver()
         nv = len(self.lb)
         c = np.zeros(nv)
         for v, a in coef.items():
             c[v] += a
         out = []
         for sign in (1.0, -1.0):
-            res = linprog(
-                sign * c, A_ub=self.A_ub, b_ub=self.b_ub, A_eq=self.A_eq, b_eq=self.b_eq,
-                bounds=self.bounds, method="highs",
-            )
-            if res.status == 3:
+            h.changeColsCost(nv, self._cols, sign * c)
+            h.run()
+            status = h.getModelStatus()
+            if status == highspy.HighsModelStatus.kOptimal:
+                out.append(sign * h.getInfo().objective_function_value + const)
+            elif status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+                # The system is feasible (checked in _solver): "or infeasible" is unbounded here.
                 out.append(-np.inf if sign > 0 else np.inf)
-            elif res.status == 2:
-                raise InputError(
-                    "The published values contradict their relations (the intruder's system is "
-                    "infeasible); check that every total equals the sum of its parts."
-                )
-            elif res.status != 0:
-                raise DisclosureError(f"The attack's linear programme failed: {res.message}")
             else:
-                out.append(sign * res.fun + const)
+                raise DisclosureError(f"The attack's linear programme failed: {h.modelStatusToString(status)}")
         return out[0], out[1]
 
 
@@ -309,19 +357,46 @@ def assess(k: Knowledge, policy, cache: dict | None = None) -> list[Finding]:
         if cache is not None and cache.get(ci, (None,))[0] == sig:
             out.extend(cache[ci][1])
             continue
-        found: list[Finding] = []
-        if k.count_hidden[rows].any() or k.stat_hidden[rows].any() or any(
-            not k.relations[r][3] for r in rels
-        ):
-            model = _Model(k, rows, rels)
-            for where, i, quantity, (coef, const) in _targets(k, model, rows, rels, policy.protect_complement):
-                lo, hi = model.interval(coef, const)
-                bad, why = _judge(where, i, quantity, lo, hi, k, policy)
-                found.append(Finding(where, i, quantity, lo, hi, bad, why))
+        found = assess_component(k, policy, rows, rels)
         if cache is not None:
             cache[ci] = (sig, found)
         out.extend(found)
     return out
+
+
+def has_unknowns(k: Knowledge, rows, rels) -> bool:
+    """Whether a component has anything to attack: a suppressed cell or an unpublished remainder."""
+    return bool(k.count_hidden[rows].any() or k.stat_hidden[rows].any()) or any(not k.relations[r][3] for r in rels)
+
+
+def widens(k: Knowledge, where: str, i: int, quantity: str) -> bool:
+    """Whether a quantity's recovery can only go away when the intruder knows less.
+
+    Hiding cells whose numerator and sum the intruder already had to reckon
+    with replaces known values by unknowns in the same constraints (a
+    relaxation), so every interval widens. A count (persons, numerator,
+    complement) or an undominated sum is recovered when its interval is
+    narrow or its upper bound low — never by widening; a remainder
+    (``1 <= upper``) and a dominated sum (a share of the upper bound) can be.
+    """
+    return where == "row" and (quantity != "sum" or not k.dominance[i])
+
+
+def assess_component(k: Knowledge, policy, rows: list[int], rels: list[int], skip=frozenset()) -> list[Finding]:
+    """The findings of :func:`assess` for one component (``rows``, ``rels``) of
+    :meth:`Knowledge.components`, after refreshing those rows; targets
+    ``(where, index, quantity)`` in ``skip`` are left out, unsolved."""
+    k.refresh_rows(rows)
+    found: list[Finding] = []
+    if has_unknowns(k, rows, rels):
+        model = _Model(k, rows, rels)
+        for where, i, quantity, (coef, const) in _targets(k, model, rows, rels, policy.protect_complement):
+            if (where, i, quantity) in skip:
+                continue
+            lo, hi = model.interval(coef, const)
+            bad, why = _judge(where, i, quantity, lo, hi, k, policy)
+            found.append(Finding(where, i, quantity, lo, hi, bad, why))
+    return found
 
 
 def findings_frame(k: Knowledge, findings: list[Finding], key: list[str]) -> pd.DataFrame:

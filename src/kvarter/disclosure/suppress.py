@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from kvarter.disclosure.status import SUPPRESSED, CellStatus, Reason
-from kvarter.disclosure.attack import Knowledge, assess
+from kvarter.disclosure.attack import Finding, Knowledge, assess_component, has_unknowns, widens
 from kvarter.disclosure.dominance import dominated
 from kvarter.disclosure.policy import DisclosurePolicy
 from kvarter.disclosure.protected import Protected, _mint, reason_text, resolve_relations
@@ -280,20 +280,69 @@ def protect(
 
 
 def _secondary(k: Knowledge, policy, count_codes, stat_codes, params, source) -> None:
-    """Suppress complementary cells until no suppressed quantity can be recovered."""
+    """Suppress complementary cells until no suppressed quantity can be recovered.
+
+    Relations never cross a component of :meth:`Knowledge.components`, so
+    each component reaches its fixed point on its own, and only it is
+    re-attacked after its suppressions change. A component's fixed point
+    depends only on what the component holds, so it is remembered by content
+    (:data:`_MEMO`): protecting a table again with a few more cells linked
+    (as :func:`kvarter.publish.indicators.protect_indicators` does) re-solves
+    only the components those cells are in.
+    """
     rel_of_row = k.relations_of_row()
-    cache: dict = {}
-    for _ in range(10 * len(k.n) + 10):
-        exposed = [f for f in assess(k, policy, cache) if f.recovered]
+    is_total = np.zeros(len(k.n), bool)
+    is_total[[t for _, t, _, _ in k.relations]] = True
+    k.refresh()
+    failures = []
+    for rows, rels in k.components():
+        if not has_unknowns(k, rows, rels):
+            continue
+        memo_key = _component_key(k, policy, rows, rels, count_codes, stat_codes, is_total)
+        done = _MEMO.get(memo_key)
+        if done is None:
+            before = (k.count_hidden[rows].copy(), k.stat_hidden[rows].copy())
+            failure = _component_fixed_point(k, policy, rows, rels, rel_of_row, is_total,
+                                             count_codes, stat_codes, params)
+            done = _remember(memo_key, k, rows, rels, before, count_codes, stat_codes, params, failure)
+        else:
+            _replay(done, k, rows, count_codes, stat_codes, params)
+        if done[-1] is not None:
+            failures.append((rows, rels, done[-1]))
+    if failures:
+        rows, rels, (where, local, quantity, problem) = failures[0]
+        label = k.labels[rows[local]] if where == "row" else k.relations[rels[local]][0]
+        raise DisclosureError(
+            f"Cannot protect {source}: the {quantity} of {label!r} stays recoverable ({problem}) "
+            "even with every related cell suppressed; check the relations."
+        )
+
+
+def _component_fixed_point(k: Knowledge, policy, rows, rels, rel_of_row, is_total,
+                           count_codes, stat_codes, params) -> Finding | None:
+    """One component's suppressions to a fixed point; the finding still recovered, if any.
+
+    Each round hides at least one more count or statistic of the component,
+    so it ends within twice its rows' rounds.
+    """
+    safe: frozenset = frozenset()
+    for _ in range(2 * len(rows) + 2):
+        found = assess_component(k, policy, rows, rels, skip=safe)
+        exposed = [f for f in found if f.recovered]
         if not exposed:
-            return
+            return None
+        # Targets safe now stay safe if this round only relaxes the intruder's
+        # system (see attack.widens): then they need no new programmes.
+        safe = safe | {(f.where, f.index, f.quantity) for f in found if not f.recovered and widens(k, f.where, f.index, f.quantity)}
+        defined = (k.x_defined.copy(), k.s_defined.copy())
+        chosen: list[int] = []
         touched: set[int] = set()
         progress = False
         for f in exposed:
             start = rel_of_row[f.index] if f.where == "row" else [f.index]
             if touched & set(start):
                 continue
-            choice = _choose(k, f, start, rel_of_row)
+            choice = _choose(k, f, start, rel_of_row, is_total)
             if choice is None:
                 continue
             row, rel, hide_count = choice
@@ -306,25 +355,68 @@ def _secondary(k: Knowledge, policy, count_codes, stat_codes, params, source) ->
             k.stat_hidden[row] = True
             params[row] = {"relation": k.relations[rel][0]}
             touched.update(rel_of_row[row])
+            chosen.append(row)
             progress = True
         if not progress:
             break
-    exposed = [f for f in assess(k, policy, cache) if f.recovered]
-    if exposed:
-        f = exposed[0]
-        label = k.labels[f.index] if f.where == "row" else k.relations[f.index][0]
-        raise DisclosureError(
-            f"Cannot protect {source}: the {f.quantity} of {label!r} stays recoverable ({f.problem}) "
-            "even with every related cell suppressed; check the relations."
-        )
+        x_before, s_before = defined
+        if any((k.has_x and not x_before[r]) or (k.has_s and not s_before[r]) for r in chosen):
+            # A newly hidden row brings a numerator or sum the intruder did not
+            # have to reckon with: new equations, which can tighten anything.
+            safe = frozenset()
+    exposed = [f for f in assess_component(k, policy, rows, rels) if f.recovered]
+    return exposed[0] if exposed else None
 
 
-def _choose(k: Knowledge, f, start: list[int], rel_of_row) -> tuple[int, int, bool] | None:
+#: Fixed points of components already solved, by content (see :func:`_component_key`);
+#: bounded, oldest dropped first. A cache of a pure function: results never depend on it.
+_MEMO: dict = {}
+_MEMO_SIZE = 50_000
+
+
+def _component_key(k: Knowledge, policy, rows, rels, count_codes, stat_codes, is_total) -> tuple:
+    """Everything a component's fixed point depends on, positions made local."""
+    r = np.asarray(rows)
+    local = {g: i for i, g in enumerate(rows)}
+    structure = tuple(
+        (name, local[t], tuple(local[q] for q in parts), complete)
+        for name, t, parts, complete in (k.relations[j] for j in rels)
+    )
+    arrays = b"".join(a[r].tobytes() for a in (k.n, k.x, k.s, k.dominance, k.count_hidden, k.stat_hidden, is_total))
+    codes = tuple(count_codes[i] for i in rows) + tuple(stat_codes[i] for i in rows)
+    return (policy, k.has_x, k.has_s, k.s_nonneg, len(rows), structure, arrays, codes)
+
+
+def _remember(memo_key, k: Knowledge, rows, rels, before, count_codes, stat_codes, params, failure) -> tuple:
+    count_before, stat_before = before
+    changed = np.flatnonzero((k.count_hidden[rows] != count_before) | (k.stat_hidden[rows] != stat_before))
+    changes = tuple(
+        (int(i), bool(k.count_hidden[rows[i]]), count_codes[rows[i]], stat_codes[rows[i]], params[rows[i]].get("relation"))
+        for i in changed
+    )
+    lost = None
+    if failure is not None:
+        local = (rows if failure.where == "row" else rels).index(failure.index)
+        lost = (failure.where, local, failure.quantity, failure.problem)
+    done = (changes, lost)
+    if len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.pop(next(iter(_MEMO), None), None)
+    _MEMO[memo_key] = done
+    return done
+
+
+def _replay(done: tuple, k: Knowledge, rows, count_codes, stat_codes, params) -> None:
+    for i, count_hidden, count_code, stat_code, relation in done[0]:
+        row = rows[i]
+        k.count_hidden[row] = count_hidden
+        k.stat_hidden[row] = True
+        count_codes[row], stat_codes[row] = count_code, stat_code
+        params[row] = {"relation": relation}
+
+
+def _choose(k: Knowledge, f, start: list[int], rel_of_row, is_total) -> tuple[int, int, bool] | None:
     """The complementary cell for one exposed quantity: (row, relation, hide its count?)."""
     own = f.index if f.where == "row" else -1
-    is_total = np.zeros(len(k.n), bool)
-    for _, t, _, _ in k.relations:
-        is_total[t] = True
     needs_count = f.quantity == "persons"
     seen_rel: set[int] = set()
     frontier = list(start)

@@ -22,6 +22,8 @@ every id in :attr:`Catalogue.indicators` is a complete definition.
 
 from __future__ import annotations
 
+import copy
+
 import json
 
 from importlib import resources
@@ -545,12 +547,27 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     """
     path = Path(path) if path is not None else builtin_catalogue_path()
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = copy.deepcopy(_read_yaml(path))
     except OSError as exc:
         raise RuleError(f"Cannot read indicator catalogue {path}: {exc.strerror or exc}.") from None
     except yaml.YAMLError as exc:
         raise RuleError(f"Indicator catalogue {path} is not valid YAML: {exc}") from None
     return parse_catalogue(raw, source=str(path))
+
+
+#: Parsed catalogue files by (path, modification time, size): the job loads
+#: the catalogue dozens of times, and parsing the YAML was a tenth of the demo.
+_PARSED: dict[tuple, object] = {}
+
+
+def _read_yaml(path: Path):
+    st = path.stat()
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    if key not in _PARSED:
+        if len(_PARSED) > 64:
+            _PARSED.clear()
+        _PARSED[key] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return _PARSED[key]
 
 
 def parse_catalogue(raw: object, source: str = "catalogue") -> Catalogue:
