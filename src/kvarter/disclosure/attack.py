@@ -365,7 +365,16 @@ def assess(k: Knowledge, policy, cache: dict | None = None) -> list[Finding]:
 
 
 def has_unknowns(k: Knowledge, rows, rels) -> bool:
-    """Whether a component has anything to attack: a suppressed cell or an unpublished remainder."""
+    """Whether a component has anything to attack: a suppressed cell or an unpublished remainder.
+
+    >>> import numpy as np
+    >>> k = Knowledge(labels=[("Demoby",), ("A",), ("B",)], n=np.array([20.0, np.nan, np.nan]),
+    ...               x=np.full(3, np.nan), s=np.full(3, np.nan), has_x=False, has_s=False,
+    ...               count_hidden=np.array([False, True, True]), stat_hidden=np.zeros(3, bool),
+    ...               dominance=np.zeros(3, bool), relations=[("Demoby", 0, [1, 2], True)])
+    >>> has_unknowns(k, [0, 1, 2], [0])
+    True
+    """
     return bool(k.count_hidden[rows].any() or k.stat_hidden[rows].any()) or any(not k.relations[r][3] for r in rels)
 
 
@@ -378,6 +387,14 @@ def widens(k: Knowledge, where: str, i: int, quantity: str) -> bool:
     complement) or an undominated sum is recovered when its interval is
     narrow or its upper bound low — never by widening; a remainder
     (``1 <= upper``) and a dominated sum (a share of the upper bound) can be.
+
+    >>> import numpy as np
+    >>> k = Knowledge(labels=[("Demoby",), ("A",), ("B",)], n=np.array([20.0, np.nan, np.nan]),
+    ...               x=np.full(3, np.nan), s=np.full(3, np.nan), has_x=False, has_s=False,
+    ...               count_hidden=np.array([False, True, True]), stat_hidden=np.zeros(3, bool),
+    ...               dominance=np.zeros(3, bool), relations=[("Demoby", 0, [1, 2], True)])
+    >>> widens(k, "row", 1, "persons"), widens(k, "remainder", 0, "persons")
+    (True, False)
     """
     return where == "row" and (quantity != "sum" or not k.dominance[i])
 
@@ -385,7 +402,19 @@ def widens(k: Knowledge, where: str, i: int, quantity: str) -> bool:
 def assess_component(k: Knowledge, policy, rows: list[int], rels: list[int], skip=frozenset()) -> list[Finding]:
     """The findings of :func:`assess` for one component (``rows``, ``rels``) of
     :meth:`Knowledge.components`, after refreshing those rows; targets
-    ``(where, index, quantity)`` in ``skip`` are left out, unsolved."""
+    ``(where, index, quantity)`` in ``skip`` are left out, unsolved.
+
+    A and B, both hidden, share 20 persons: each lies in [0, 20], neither recovered.
+
+    >>> import numpy as np
+    >>> k = Knowledge(labels=[("Demoby",), ("A",), ("B",)], n=np.array([20.0, np.nan, np.nan]),
+    ...               x=np.full(3, np.nan), s=np.full(3, np.nan), has_x=False, has_s=False,
+    ...               count_hidden=np.array([False, True, True]), stat_hidden=np.zeros(3, bool),
+    ...               dominance=np.zeros(3, bool), relations=[("Demoby", 0, [1, 2], True)])
+    >>> from kvarter.disclosure import DisclosurePolicy
+    >>> [(f.index, f.lower, f.upper, f.recovered) for f in assess_component(k, DisclosurePolicy(), [0, 1, 2], [0])]
+    [(1, 0.0, 20.0, False), (2, 0.0, 20.0, False)]
+    """
     k.refresh_rows(rows)
     found: list[Finding] = []
     if has_unknowns(k, rows, rels):
@@ -441,7 +470,8 @@ def attack(protected, relations=None) -> pd.DataFrame:
     labelled by the outer row. ``recovered`` marks a disclosure.
 
     >>> import pandas as pd
-    >>> from kvarter.disclosure import DisclosurePolicy, protect, partition, attack
+    >>> from kvarter.disclosure import DisclosurePolicy, protect, partition
+    >>> from kvarter.disclosure.attack import attack  # the function, whatever the package attribute holds
     >>> t = pd.DataFrame({"area": ["Demoby", "A", "B", "C"], "persons": [40, 3, 17, 20]})
     >>> p = protect(t, DisclosurePolicy(), key=["area"], value_columns=["persons"],
     ...             count_column="persons",
