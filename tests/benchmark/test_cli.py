@@ -31,7 +31,9 @@ def demo_store(tmp_path_factory):
     from kvarter.store import Store
 
     d = tmp_path_factory.mktemp("demo")
-    data = synthesize(persons=8_000, areas=20, schools=6, years=range(2023, 2025), seed=2)
+    # 20,000 persons: in a smaller region the equal-population links of issue 8 hide whole
+    # municipalities' labour-market cells, and Demoby would have no neighbours to rank.
+    data = synthesize(persons=20_000, areas=20, schools=6, years=range(2023, 2025), seed=2)
     with Store(d / "k.duckdb") as st:
         st.load_many({t: data[t] for t in ("areas", "schools", "persons")}, replace=True)
         st.load_many({"aggregates": synthesize_country(years=[2023, 2024], seed=2)}, replace=True)

@@ -40,7 +40,17 @@ def progress_tables(store, ind: pd.DataFrame, hidden: set, areas: pd.DataFrame, 
     out: dict[str, Protected] = {}
     if not years or not len(ind):
         return out
-    out.update(protect_progress(ind, set(area_ids), municipality, years, policy, hidden))
+    # The same routes as the monitor's trends: the municipality's leaf areas
+    # tell when a pool's complement gives it back (issue 8), so a pool is
+    # hidden only when no published route does.
+    from kvarter.publish.links import hidden_cells
+    from kvarter.publish.profiles import leaf_areas
+
+    leaves = leaf_areas(areas)
+    leaves = set(leaves.loc[leaves["municipality"].astype(str) == str(municipality), "area_id"].astype(str))
+    counts_hidden = hidden_cells(published["indicators"], "persons") if "indicators" in published else None
+    out.update(protect_progress(ind, set(area_ids), municipality, years, policy, hidden, leaves=leaves,
+                                hidden_counts=counts_hidden))
     if store.has_values("persons", "died"):
         t = store.table("persons")
         t = t.filter(t.year <= years[-1])

@@ -53,9 +53,11 @@ PROGRESS_INDICATORS: tuple[str, ...] = (
 MAX_POOLED_YEARS = 5
 
 
-def protect_progress(ind, area_ids, municipality, years, policy, hidden: set | None = None) -> dict[str, Protected]:
+def protect_progress(ind, area_ids, municipality, years, policy, hidden: set | None = None, *,
+                     leaves: set[str] | None = None, hidden_counts: set | None = None) -> dict[str, Protected]:
     """The register indicators for the designated areas against the rest, per
-    year: ``{"progress_<indicator>": Protected}`` (see :func:`protect_trends`).
+    year: ``{"progress_<indicator>": Protected}`` (see :func:`protect_trends`,
+    which ``leaves`` and ``hidden_counts`` are passed to).
 
     >>> from kvarter.disclosure import DisclosurePolicy
     >>> ind = pd.DataFrame({"indicator": "temporary_public_support_share", "level": ["area", "area", "municipality"],
@@ -66,7 +68,8 @@ def protect_progress(ind, area_ids, municipality, years, policy, hidden: set | N
     >>> t["progress_temporary_public_support_share"].frame[["group", "value"]].to_dict("records")
     [{'group': 'designated', 'value': 0.113}, {'group': 'rest', 'value': 0.067}]
     """
-    out = protect_trends(ind, area_ids, municipality, years, policy, hidden, indicators=PROGRESS_INDICATORS)
+    out = protect_trends(ind, area_ids, municipality, years, policy, hidden, leaves, hidden_counts,
+                         indicators=PROGRESS_INDICATORS)
     return {f"progress_{k}": v for k, v in out.items()}
 
 
