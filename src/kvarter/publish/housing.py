@@ -239,8 +239,10 @@ def protect_categories(table: pd.DataFrame, policy, *, name: str, areas: pd.Data
         f = p.frame
         hidden_total = f[(f["category"] == TOTAL) & f["count_status"].isin(SUPPRESSED)]
         gone = set(zip(hidden_total["measure"], hidden_total["level"], hidden_total["unit_id"], hidden_total["year"]))
+        # A category nobody is in (a structural zero) says nothing of the total beside it.
         now = np.array([k in gone for k in zip(f["measure"], f["level"], f["unit_id"], f["year"])]) \
-            & ~f["share_status"].isin(SUPPRESSED).to_numpy() & (f["category"] != TOTAL).to_numpy()
+            & ~f["share_status"].isin(SUPPRESSED).to_numpy() & (f["category"] != TOTAL).to_numpy() \
+            & (f["count_status"] != "structural_zero").to_numpy()
         if not now.any():
             return p
         exposed |= now
