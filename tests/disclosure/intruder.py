@@ -420,3 +420,25 @@ def _score_unknowns(system: System, score: Score, m: int) -> None:
                 score.small_pinned += 1
                 if len(score.examples) < 20:
                     score.examples.append(("small pinned", system.names[v], truth, lo, hi))
+
+
+def catalogue_with_aged_15_64():
+    """The built-in catalogue with the 15-64 identity declared as one population.
+
+    The built-in catalogue leaves it out: hiding the four counts together cut
+    the demo's published area cells of outside_labour_education_share from
+    86 % to 58 % and hid whole municipalities' cells in small regions (issue 8
+    keeps a cheaper, LP-checked rule open); a catalogue that declares it gets
+    this protection, which the outside attack checks.
+    """
+    from kvarter.indicators import load_catalogue
+    from kvarter.indicators.catalogue import parse_catalogue
+
+    raw = load_catalogue().model_dump(by_alias=True, exclude_none=True)
+    raw["structure"]["populations"].append({
+        "name": "aged_15_64",
+        "members": ["education_basic_share_15_64", "outside_labour_education_share", "charged_per_1000",
+                    "convicted_share"],
+        "why": "15-64 = 18-64 + (15+ - 18+)"})
+    return parse_catalogue(raw, "with aged_15_64")
+

@@ -165,7 +165,8 @@ def test_the_demo_keeps_the_suppression_pattern_of_the_old_fixed_point():
         "with the old algorithm: python tests/disclosure/test_incremental.py (a few minutes)."
     )
     p, _ = protect_store_indicators(store, ind, DisclosurePolicy(), catalogue=cat)
-    pd.testing.assert_frame_equal(pattern_of(p.frame), expected)
+    # Compared as text: the file read back and the frame differ only in string dtypes.
+    pd.testing.assert_frame_equal(pattern_of(p.frame).astype(str), expected.astype(str))
 
 
 def demo_indicators():

@@ -208,24 +208,17 @@ def test_a_hidden_count_is_not_published_under_an_indicator_counting_the_same_pe
 
 
 def _with_aged_15_64():
-    """The built-in catalogue with the 15-64 identity declared as one population.
+    """:func:`catalogue_with_aged_15_64` of ``tests/disclosure/intruder.py``."""
+    import importlib.util
+    import sys
+    from pathlib import Path
 
-    The built-in catalogue leaves it out: hiding the four counts together cut
-    the demo's published area cells of outside_labour_education_share from
-    86 % to 58 % and hid whole municipalities' cells in small regions (issue 8
-    keeps a cheaper, LP-checked rule open); a catalogue that declares it gets
-    this protection.
-    """
-    from kvarter.indicators import load_catalogue
-    from kvarter.indicators.catalogue import parse_catalogue
-
-    raw = load_catalogue().model_dump(by_alias=True, exclude_none=True)
-    raw["structure"]["populations"].append({
-        "name": "aged_15_64",
-        "members": ["education_basic_share_15_64", "outside_labour_education_share", "charged_per_1000",
-                    "convicted_share"],
-        "why": "15-64 = 18-64 + (15+ - 18+)"})
-    return parse_catalogue(raw, "with aged_15_64")
+    path = Path(__file__).parents[1] / "disclosure" / "intruder.py"
+    spec = importlib.util.spec_from_file_location("kvarter_test_intruder_leaks", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod.catalogue_with_aged_15_64()
 
 
 def test_a_hidden_15_64_count_is_not_the_18_64_count_plus_the_15_17_year_olds():
