@@ -10,7 +10,7 @@ import pandas as pd
 import typer
 
 from kvarter.cli.exitcodes import ExitCode
-from kvarter.cli.options import MinCountOption, current_settings
+from kvarter.cli.options import MinCountOption, current_settings, policy_of
 
 
 def check_output_command(
@@ -51,7 +51,7 @@ def check_output_command(
     if counts:
         frames = [
             check_plain_file(f, counts=_names(counts), key=_names(key) if key else None,
-                             total_label=total_label, min_count=minimum)
+                             total_label=total_label, policy=policy_of(current_settings(), minimum))
             for f in files
         ]
         problems = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)

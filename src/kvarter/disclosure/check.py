@@ -79,13 +79,13 @@ def _cell(label) -> str:
     return ", ".join(str(v) for v in label)
 
 
-def check_plain_file(path, *, counts, key=None, total_label: str | None = None,
-                     min_count: int | None = None) -> pd.DataFrame:
+def check_plain_file(path, *, counts, key=None, total_label: str | None = None, policy=None) -> pd.DataFrame:
     """:func:`~kvarter.disclosure.handmade.check_plain_table` on a file made by hand (CSV, Excel, Parquet).
 
     No disclosure description is needed: the count columns (and, if not
     every other column, the key) are named by the caller, as
-    ``kvarter check-output table.csv --counts persons`` does.
+    ``kvarter check-output table.csv --counts persons`` does; ``policy`` is
+    the caller's resolved disclosure policy (default: the documented one).
 
     >>> import tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "mine.csv")
@@ -101,6 +101,6 @@ def check_plain_file(path, *, counts, key=None, total_label: str | None = None,
     frame = table.frame.astype(object).where(table.frame.notna(), "").astype(str)
     # CSV rows are numbered below the header; a person reads the file's line numbers.
     lines = [int(r) + 1 for r in table.rows] if table.format == "csv" else [int(r) for r in table.rows]
-    policy = DisclosurePolicy(min_count=min_count) if min_count else DisclosurePolicy()
+    policy = policy or DisclosurePolicy()
     return check_plain_table(frame, counts=counts, key=key, total_label=total_label, policy=policy,
                              source=str(path), rows=lines)
