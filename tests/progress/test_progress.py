@@ -117,7 +117,7 @@ def test_goals_use_only_published_values_and_the_report_says_it_in_words():
     pub = Publication(tables=tables, policy=POLICY)
     (section,) = progress_sections(pub, "en")
     texts = [b.text for b in section.blocks if type(b).__name__ == "Paragraph"]
-    assert ("The share of 18-64-year-olds without labour-market attachment (designated areas) fell from 28% (2020) "
+    assert ("The share of 18-64-year-olds without labour-market attachment (designated areas) fell from 28.0% (2020) "
             "to 17.3% (2023).") in texts
     assert any(t.startswith("In 2023 the share of 18-64-year-olds without labour-market attachment was 17.3% in the "
-                            "designated areas against 10% in the rest") for t in texts)
+                            "designated areas against 10.0% in the rest") for t in texts)

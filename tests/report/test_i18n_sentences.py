@@ -43,10 +43,10 @@ def test_unknown_language_is_refused():
 
 
 @pytest.mark.parametrize("lang, expected", [
-    ("en", "The share without labour-market attachment fell from 28% (2000) to 17.3% (2023)."),
-    ("da", f"Andelen uden tilknytning faldt fra 28{NB}% (2000) til 17,3{NB}% (2023)."),
-    ("no", f"Andelen uten tilknytning falt fra 28{NB}% (2000) til 17,3{NB}% (2023)."),
-    ("nl", f"Het aandeel zonder werk daalde van 28{NB}% (2000) naar 17,3{NB}% (2023)."),
+    ("en", "The share without labour-market attachment fell from 28.0% (2000) to 17.3% (2023)."),
+    ("da", f"Andelen uden tilknytning faldt fra 28,0{NB}% (2000) til 17,3{NB}% (2023)."),
+    ("no", f"Andelen uten tilknytning falt fra 28,0{NB}% (2000) til 17,3{NB}% (2023)."),
+    ("nl", f"Het aandeel zonder werk daalde van 28,0{NB}% (2000) naar 17,3{NB}% (2023)."),
 ])
 def test_copenhagen_sentence_in_each_language(lang, expected):
     subject = {"en": "the share without labour-market attachment", "da": "andelen uden tilknytning",
@@ -56,8 +56,8 @@ def test_copenhagen_sentence_in_each_language(lang, expected):
 
 def test_rise_unchanged_and_counts():
     assert trend_sentence("the rate", {2023: 4.0, 2019: 2.5}, "en", percent=False) == \
-        "The rate rose from 2.5 (2019) to 4 (2023)."
-    assert trend_sentence("the share", {2019: 0.1001, 2023: 0.0999}, "en") == "The share was 10% in both 2019 and 2023."
+        "The rate rose from 2.5 (2019) to 4.0 (2023)."
+    assert trend_sentence("the share", {2019: 0.1001, 2023: 0.0999}, "en") == "The share was 10.0% in both 2019 and 2023."
     assert gap_sentence("the share of crime", 2023, 12.0, 2.0, "nl", percent=False, group="Tingbjerg",
                         reference_group="de gemeente") == \
-        "In 2023 was the share of crime 12 in Tingbjerg tegenover 2 in de gemeente (10,0 hoger)."
+        "In 2023 was the share of crime 12,0 in Tingbjerg tegenover 2,0 in de gemeente (10,0 hoger)."

@@ -433,3 +433,65 @@ def format_indicator_value(value, unit: str, lang: str, *, ratio: bool = False) 
         return format_number(value, lang, 0)
     return format_number(value, lang, 1)
 
+
+
+# --- one precision rule for numbers in sentences and tables ---------------
+#: Decimals of a share shown as percent, and of any other value, wherever a
+#: figure is written out: tables, chart labels and generated sentences. A
+#: sentence that gives two figures gives both with these decimals, so it never
+#: reads "fell from 57.1 % to 57 %".
+PERCENT_DECIMALS = 1
+NUMBER_DECIMALS = 1
+
+
+def format_value(value, lang: str, *, percent: bool = True, decimals: int | None = None) -> str:
+    """A figure as tables and sentences show it: a share as percent with
+    :data:`PERCENT_DECIMALS` decimals, anything else with
+    :data:`NUMBER_DECIMALS`; never trimmed, so two figures in one sentence
+    have the same decimals.
+
+    >>> format_value(0.571, "en"), format_value(0.57, "en")
+    ('57.1%', '57.0%')
+    >>> format_value(4.0, "da", percent=False), format_value(float("nan"), "en")
+    ('4,0', '–')
+    """
+    if decimals is None:
+        decimals = PERCENT_DECIMALS if percent else NUMBER_DECIMALS
+    return format_percent(value, lang, decimals) if percent else format_number(value, lang, decimals)
+
+
+_PER_YEAR = {
+    "en": ("{x} percentage points a year", "{x} a year"),
+    "da": ("{x} procentpoint om året", "{x} om året"),
+    "no": ("{x} prosentpoeng i året", "{x} i året"),
+    "nl": ("{x} procentpunt per jaar", "{x} per jaar"),
+}
+
+
+def slope_decimals(per_year: float) -> int:
+    """Decimals for a change per year: one, or as many as give two
+    significant digits when one decimal would show a small slope as 0.0
+    (at most four).
+
+    >>> slope_decimals(0.4123456), slope_decimals(12.3), slope_decimals(0.0123), slope_decimals(0.0)
+    (1, 1, 3, 1)
+    """
+    a = abs(float(per_year))
+    if not math.isfinite(a) or a == 0 or a >= 0.05:
+        return 1
+    return min(4, max(1, 1 - math.floor(math.log10(a))))
+
+
+def format_slope(per_year, lang: str, *, percent: bool = True) -> str:
+    """A change per year (a share's slope in percentage points, else in the
+    value's units), unsigned, with :func:`slope_decimals` decimals.
+
+    >>> format_slope(0.004123456, "en")
+    '0.4 percentage points a year'
+    >>> print(format_slope(-0.0123, "da", percent=False))
+    0,012 om året
+    """
+    check_lang(lang, "format_slope")
+    x = abs(float(per_year)) * (100 if percent else 1)
+    template = _PER_YEAR[lang][0 if percent else 1]
+    return template.format(x=format_number(x, lang, slope_decimals(x)))

@@ -18,7 +18,7 @@ import numpy as np
 from kvarter.publish import Publication
 from kvarter.report import charts, frames, sentences
 from kvarter.report.html import Chart, Heading, Paragraph, Section, Table
-from kvarter.report.i18n import format_number, format_percent, label
+from kvarter.report.i18n import format_number, format_percent, format_value, label
 from kvarter.report.svg import esc
 
 #: The subject of each register indicator's sentence, as a noun phrase.
@@ -116,13 +116,13 @@ def le_sentence(period: str, group: float, rest: float, diff: float, low: float,
     >>> le_sentence("2020-2024", 77.2, 80.7, -3.5, -4.9, -2.1, "en")
     'In 2020-2024 life expectancy at birth was 77.2 years in the designated areas against 80.7 in the rest of the municipality: 3.5 years shorter (95 % interval 2.1 to 4.9 years).'
     >>> print(le_sentence("2024", 81.0, 80.0, 1.0, 0.2, 1.8, "da").replace("\\u00a0", " "))
-    I 2024 var middellevetiden ved fødslen 81 år i de udpegede områder mod 80 i resten af kommunen: 1 år længere (95 %-interval 0,2 til 1,8 år).
+    I 2024 var middellevetiden ved fødslen 81,0 år i de udpegede områder mod 80,0 i resten af kommunen: 1,0 år længere (95 %-interval 0,2 til 1,8 år).
     """
     if not all(math.isfinite(float(v)) for v in (group, rest, diff)):
         return _LE_NONE[lang].format(p=period)
     template, shorter, longer = _LE[lang]
     a, b = (sorted((abs(low), abs(high))) if diff < 0 else (low, high))
-    fmt = lambda v: format_number(v, lang, 1, trim=True)  # noqa: E731
+    fmt = lambda v: format_value(v, lang, percent=False)  # noqa: E731  (the one precision rule)
     return template.format(p=period, a=fmt(group), b=fmt(rest), d=fmt(abs(diff)), w=shorter if diff < 0 else longer,
                            lo=fmt(a), hi=fmt(b))
 

@@ -254,7 +254,8 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
                                                     lang=lang, reasons=_named(why, lang))))
         if "designated" in series:
             trend_blocks.append(Paragraph(sentences.trend_sentence(
-                f"{subj} ({GROUP_LABELS['designated'][lang]})", dict(zip(xs, series["designated"])), lang)))
+                f"{subj} ({GROUP_LABELS['designated'][lang]})", dict(zip(xs, series["designated"])), lang,
+                per_year=True)))
         if "designated" in series and "rest" in series:
             trend_blocks.append(Paragraph(sentences.gap_sentence(
                 subj, xs[-1], series["designated"][-1], series["rest"][-1], lang)))

@@ -15,7 +15,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from kvarter.report.i18n import check_lang, format_number, format_percent, format_points
+from kvarter.report.i18n import (
+    PERCENT_DECIMALS,
+    check_lang,
+    format_number,
+    format_percent,
+    format_points,
+    format_slope,
+    format_value,
+)
 
 _TREND = {
     "en": ("{s} fell from {a} ({y0}) to {b} ({y1}).", "{s} rose from {a} ({y0}) to {b} ({y1}).",
@@ -51,10 +59,13 @@ def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _show(value: float, lang: str, percent: bool, decimals: int) -> str:
-    if percent:
-        return format_percent(value, lang, decimals, trim=True)
-    return format_number(value, lang, decimals, trim=True)
+def _show(value: float, lang: str, percent: bool, decimals: int | None) -> str:
+    # The one precision rule (kvarter.report.i18n.format_value): never trimmed,
+    # so "from 57.1 % to 57.0 %", not "to 57 %".
+    return format_value(value, lang, percent=percent, decimals=decimals)
+
+
+_ON_AVERAGE = {"en": "on average {x}", "da": "i gennemsnit {x}", "no": "i gjennomsnitt {x}", "nl": "gemiddeld {x}"}
 
 
 def trend_sentence(
@@ -63,17 +74,23 @@ def trend_sentence(
     lang: str,
     *,
     percent: bool = True,
-    decimals: int = 1,
+    decimals: int | None = None,
+    per_year: bool = False,
 ) -> str:
     """Describe the change of ``values`` (year → value) from the first to the
-    last published year.
+    last published year; both figures with the same decimals (the table's,
+    :func:`kvarter.report.i18n.format_value`). ``per_year`` adds the average
+    change a year, ``(v₁ − v₀) / (y₁ − y₀)``, in percentage points for a share
+    (:func:`kvarter.report.i18n.format_slope`).
 
     >>> trend_sentence("the share without labour-market attachment", {2000: 0.28, 2010: 0.22, 2023: 0.173}, "en")
-    'The share without labour-market attachment fell from 28% (2000) to 17.3% (2023).'
+    'The share without labour-market attachment fell from 28.0% (2000) to 17.3% (2023).'
     >>> print(trend_sentence("andelen med kun grundskole", {2000: 0.362, 2023: 0.184}, "da").replace("\\u00a0", " "))
     Andelen med kun grundskole faldt fra 36,2 % (2000) til 18,4 % (2023).
     >>> trend_sentence("het aandeel", {2020: 0.10, 2021: float("nan"), 2022: 0.1004}, "nl")
-    'Het aandeel was 10\\xa0% in zowel 2020 als 2022.'
+    'Het aandeel was 10,0\\xa0% in zowel 2020 als 2022.'
+    >>> trend_sentence("the share", {2016: 0.571, 2024: 0.5698}, "en", per_year=True)
+    'The share fell from 57.1% (2016) to 57.0% (2024), on average 0.015 percentage points a year.'
     >>> trend_sentence("the mean income", {2022: float("nan")}, "en", percent=False)
     'The mean income: too few published figures to describe a trend.'
     """
@@ -88,7 +105,11 @@ def trend_sentence(
         template = same
     else:
         template = fell if v1 < v0 else rose
-    return _capitalise(template.format(s=subject, a=a, b=b, y0=y0, y1=y1))
+    text = template.format(s=subject, a=a, b=b, y0=y0, y1=y1)
+    if per_year and a != b and y1 > y0:
+        slope = format_slope((v1 - v0) / (y1 - y0), lang, percent=percent)
+        text = text[:-1] + ", " + _ON_AVERAGE[lang].format(x=slope) + "."
+    return _capitalise(text)
 
 
 def gap_sentence(
@@ -101,7 +122,7 @@ def gap_sentence(
     group: str | None = None,
     reference_group: str | None = None,
     percent: bool = True,
-    decimals: int = 1,
+    decimals: int | None = None,
 ) -> str:
     """Compare a group (the designated areas) with a reference (the rest of
     the city) in one year, with the difference in percentage points (shares)
@@ -123,6 +144,7 @@ def gap_sentence(
     a, b = _show(value, lang, percent, decimals), _show(reference, lang, percent, decimals)
     text = template.format(y=year, s=subject, a=a, b=b, g=g, r=r)
     diff = float(value) - float(reference)
+    decimals = PERCENT_DECIMALS if decimals is None else decimals
     shown = format_points(diff, lang, decimals) if percent else format_number(abs(diff), lang, decimals)
     if a != b and shown.split()[0].strip("0,.") != "":
         text += f" ({shown} {higher if diff > 0 else lower})"
