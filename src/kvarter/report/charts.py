@@ -30,6 +30,7 @@ from kvarter.report.svg import (
     nice_ticks,
     svg_root,
     text_colour,
+    text_width,
     uid,
 )
 
@@ -65,9 +66,10 @@ def _tick_text(t: float, lang: str, percent: bool) -> str:
     return format_number(t, lang, 2, trim=True) if t != int(t) else format_number(t, lang, 0)
 
 
-def _text_width(text: str, size: float = 12) -> float:
-    # The system font is proportional; 0.6 em per character is a safe upper bound.
-    return len(str(text)) * size * 0.6
+def _text_width(text: str, size: float = 12, *, bold: bool = False) -> float:
+    # Per-character widths of the widest common sans font (svg.text_width): a
+    # flat 0.6 em per character clipped "GM0001" at the heat-map's left edge.
+    return text_width(text, size, bold=bold)
 
 
 def heatmap(
@@ -111,11 +113,13 @@ def heatmap(
     grad_id = uid("grad", title, vals.tobytes())
 
     cw, ch = 46.0, 22.0
+    # Row labels end 6 px left of the grid: the margin holds the longest of
+    # them (estimated upper bound, svg.text_width) plus 4 px of air.
     left = 10 + max([_text_width(r) for r in row_labels] + [40])
     top = 40.0
     grid_w, grid_h = cw * len(col_labels), ch * len(row_labels)
     legend_top = top + grid_h + 18
-    width = max(left + grid_w + 10, 380.0)
+    width = max(left + grid_w + 10, 380.0, _text_width(title, 14, bold=True) + 10)
     height = legend_top + 62
 
     parts = [el("defs", None, hatch_pattern(hatch_id), el(
@@ -486,5 +490,5 @@ def status_grid(
         parts.append(el("rect", attrs))
         parts.append(el("text", {"x": x + 20, "y": legend_top + 12, "font-size": 11}, esc(text)))
         x += 40 + _text_width(text, 11)
-    width = max(left + cw * len(col_labels) + 10, x, _text_width(title, 14) + 10)
+    width = max(left + cw * len(col_labels) + 10, x, _text_width(title, 14, bold=True) + 10)
     return svg_root(width, legend_top + 24, title, "".join(parts), cls="kv-chart kv-status-grid")

@@ -18,6 +18,29 @@ CATEGORICAL = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
 HEAT_STOPS: tuple[tuple[float, str], ...] = ((0.0, "#006837"), (0.4, "#ffe945"), (0.8, "#8b0000"))
 
 
+#: Advance widths (em) of characters in DejaVu Sans, the widest of the common
+#: system sans fonts (measured in Chromium with getComputedTextLength), so a
+#: width estimated from them is an upper bound for Arial, Segoe UI or Roboto.
+_WIDTHS: dict[str, float] = {
+    **dict.fromkeys("iIjJl'", 0.3), **dict.fromkeys(" ,.:;|/\\", 0.35), **dict.fromkeys("-()[]ftr!", 0.42),
+    **dict.fromkeys("\"TY*_`–", 0.5), **dict.fromkeys("Fsz?", 0.54), **dict.fromkeys("ckLPvxy", 0.6),
+    **dict.fromkeys("0123456789$abdeghnopquåøESK{}V", 0.65), **dict.fromkeys("ABRXZÅ", 0.7),
+    **dict.fromkeys("CHNUw&", 0.82), **dict.fromkeys("DGOQØ#+<=>^~×M", 0.87), **dict.fromkeys("W%mæÆ@—", 1.0),
+}
+
+
+def text_width(text, size: float = 12, *, bold: bool = False) -> float:
+    """Estimated width of ``text`` in ``size`` px of the report's font: the sum
+    of per-character widths (:data:`_WIDTHS`; 0.7 em for others), 10 % more
+    in bold. Charts size their margins to the longest label with it.
+
+    >>> round(text_width("GM0001"), 2), round(text_width("iiii"), 2), round(text_width("Aby", 14, bold=True), 2)
+    (52.08, 14.4, 30.03)
+    """
+    em = sum(_WIDTHS.get(c, 0.7) for c in str(text))
+    return em * size * (1.1 if bold else 1.0)
+
+
 def esc(text) -> str:
     """Escape text for SVG/HTML content and attribute values.
 
