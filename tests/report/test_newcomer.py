@@ -69,3 +69,69 @@ def test_heatmap_margin_and_viewbox_cover_the_longest_label():
     # every row label ends at x and starts at x - width: inside the drawing
     assert min(xs) - _measured(rows[1]) >= 0
     assert _measured(title, 14) * 1.05 <= view_w  # the bold title fits too
+
+
+# ------------------------------------------------------------ 5. wide tables in print
+from pathlib import Path  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+from kvarter.disclosure import DisclosurePolicy, protect  # noqa: E402
+from kvarter.report.html import Section, Table, render_report  # noqa: E402
+
+CSS = Path(__file__).resolve().parents[2] / "src" / "kvarter" / "report" / "templates" / "report.css"
+
+
+def _print_rules() -> str:
+    css = CSS.read_text(encoding="utf-8")
+    start = css.index("@media print")
+    return css[start:]
+
+
+def test_print_css_lets_wide_tables_wrap_to_the_page():
+    rules = _print_rules()
+    assert re.search(r"\.kv-table-wrap[^{]*\{[^}]*overflow:\s*visible", rules)
+    assert re.search(r"table\.kv-table \{[^}]*width:\s*100%", rules)
+    assert re.search(r"thead th \{[^}]*white-space:\s*normal", rules)  # headers (nowrap on screen) wrap
+    assert re.search(r"thead \{[^}]*display:\s*table-header-group", rules)
+
+
+def _wide_report(tmp_path: Path) -> Path:
+    cols = [f"long_column_name_number_{k}" for k in range(14)]
+    df = pd.DataFrame({"goal": ["a_rather_long_goal_identifier", "another_long_goal"], "n": [500, 800],
+                       **{c: [123456.789, -0.056] for c in cols}})
+    t = protect(df, DisclosurePolicy(), key=["goal"], value_columns=cols, count_column="n")
+    html = render_report([Section("trends", [Table(t, caption="wide")])], lang="en", title="Wide")
+    path = tmp_path / "wide.html"
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_wide_table_is_not_cut_at_the_printed_page_edge(tmp_path):
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("/usr/bin/chromium is missing (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    path = _wide_report(tmp_path)
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(chromium), args=["--headless", "--no-sandbox"], headless=True)
+        try:
+            page = b.new_page(viewport={"width": 718, "height": 1000})  # A4 less 12 mm margins at 96 dpi
+            page.goto(path.as_uri())
+            page.emulate_media(media="print")
+            page_w = page.evaluate("document.documentElement.clientWidth")
+            right = page.evaluate("Math.max(...[...document.querySelectorAll('table')]"
+                                  ".map(t => t.getBoundingClientRect().right))")
+            assert right <= page_w
+            # numbers are never broken over lines: each numeric cell's text is one line box
+            lines = page.evaluate("[...document.querySelectorAll('td.kv-num')].map(td => { const r = "
+                                  "document.createRange(); r.selectNodeContents(td); return r.getClientRects().length; })")
+            assert lines and set(lines) == {1}
+            # and a text column keeps a readable width (not one letter a line)
+            key_w = page.evaluate("document.querySelector('tbody td').getBoundingClientRect().width")
+            assert key_w >= 30  # one letter is about 6 px
+            assert len(page.pdf(format="A4")) > 1000  # and it prints
+        finally:
+            b.close()

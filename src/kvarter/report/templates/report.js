@@ -54,3 +54,28 @@
     init();
   }
 })();
+// Print: a table still wider than the page after the print CSS has let its
+// text wrap (many numeric columns, which never break inside a number) is
+// scaled down to the page width rather than cut at the page edge.
+(function () {
+  "use strict";
+  function fit(printing) {
+    try {
+      Array.prototype.forEach.call(document.querySelectorAll("table.kv-table"), function (t) {
+        t.style.zoom = "";
+        if (!printing) { return; }
+        var room = (t.parentElement || document.body).clientWidth, need = t.scrollWidth;
+        if (room > 0 && need > room) { t.style.zoom = String(Math.floor(room / need * 1000) / 1000); }
+      });
+    } catch (err) {
+      // Printing must work without the scaling.
+    }
+  }
+  if (window.matchMedia) {
+    var mq = window.matchMedia("print");
+    var onChange = function (e) { fit(e.matches); };
+    if (mq.addEventListener) { mq.addEventListener("change", onChange); } else if (mq.addListener) { mq.addListener(onChange); }
+  }
+  window.addEventListener("beforeprint", function () { fit(true); });
+  window.addEventListener("afterprint", function () { fit(false); });
+})();
