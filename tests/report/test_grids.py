@@ -34,6 +34,7 @@ def test_the_history_grid_has_one_cell_per_area_and_year_with_the_published_stat
     # Rows ordered by the first year on the list; the list named, not its key.
     rows_in_order = re.findall(r'class="kv-rowlabel">([^<]+)<', svg)
     assert rows_in_order == ["Nordparken", "Sydbyen", "Vestly"]
-    assert "udsat boligområde (deprived housing area)" in svg and "udsat_boligomraade" not in svg
+    assert "State lists, 2021 law (current): Deprived housing area" in svg and "udsat_boligomraade" not in svg
     (da,) = history_grids(table, "da")
+    assert "Statens lister, 2021-loven (gældende): Udsat boligområde" in da.svg  # named in the reader's language
     assert "Nordparken, 2021: udpeget" in da.svg and "Sydbyen, 2022: ikke udpeget" in da.svg

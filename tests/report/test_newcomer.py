@@ -135,3 +135,82 @@ def test_wide_table_is_not_cut_at_the_printed_page_edge(tmp_path):
             assert len(page.pdf(format="A4")) > 1000  # and it prints
         finally:
             b.close()
+
+
+# ------------------------------------------------------------ 2. criterion names, 3. map tooltips
+import json  # noqa: E402
+
+from kvarter.report.i18n import LANGUAGES, rule_name  # noqa: E402
+from kvarter.screening.rules import BUILTIN_RULESETS, load_ruleset  # noqa: E402
+
+RAW_ID = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")  # prevention_non_western, udsat_boligomraade, ...
+
+
+@pytest.mark.parametrize("rid", sorted(BUILTIN_RULESETS))
+def test_every_builtin_rule_set_names_its_criteria_and_lists_in_four_languages(rid):
+    rs = load_ruleset(rid)
+    assert set(rs.names) == set(LANGUAGES)
+    for key, item in {**rs.criteria, **rs.lists}.items():
+        assert set(item.names) == set(LANGUAGES), (rid, key)
+        for lang in LANGUAGES:
+            name = rule_name(rid, key, lang)
+            assert name == item.names[lang] and not RAW_ID.search(name), (rid, key, lang, name)
+
+
+def test_names_are_validated_by_the_rule_set_model():
+    from kvarter.errors import RuleError
+    from kvarter.screening.rules import ruleset_from_dict
+
+    data = {"kind": "ruleset", "version": 1, "id": "x", "title": "t", "source": {"document": "d"},
+            "criteria": {"a": {"label": "A", "names": {"sv": "A"}, "indicator": "a", "op": ">", "threshold": 1}},
+            "lists": {"l": {"label": "L", "rule": "a"}}}
+    with pytest.raises(RuleError, match=r"criteria\.a\.names"):
+        ruleset_from_dict(data, "x.yaml")
+
+
+def _publication():
+    from kvarter.disclosure import DisclosurePolicy
+    from kvarter.publish import Publication
+    from kvarter.publish.screening import protect_criteria, protect_history
+    from kvarter.screening.run import run_screening
+
+    policy = DisclosurePolicy()
+    user = pd.DataFrame({"area_id": ["a", "b"], "year": [2024, 2024], "residents": [2400, 3000],
+                         "outside_labour_education_share": [0.43, 0.20], "convicted_ratio_to_national": [3.1, 0.5],
+                         "basic_education_share": [0.52, 0.30], "income_ratio_to_region": [0.54, 0.9],
+                         "non_western_share": [0.62, 0.10]})
+    run = run_screening(["dk-2024"], 2024, values=user)
+    crit = protect_criteria(run.results["dk-2024"], 2024, policy)
+    long = pd.DataFrame({"ruleset": "dk-2024", "list": ["udsat_boligomraade", "udsat_boligomraade"],
+                         "area_id": ["a", "b"], "name": ["Nordparken", "Sydbyen"], "year": [2024, 2024],
+                         "designated": [True, False], "change": ["listed", "not listed"]})
+    residents = pd.DataFrame({"area_id": ["a", "b"], "year": [2024, 2024], "residents": [2400, 3000]})
+    square = lambda x: json.dumps({"type": "Polygon", "coordinates": [[[12 + x, 55], [12.1 + x, 55], [12.1 + x, 55.1],  # noqa: E731
+                                                                        [12 + x, 55.1], [12 + x, 55]]]})
+    areas = pd.DataFrame({"area_id": ["a", "b"], "name": ["Nordparken", "Sydbyen"], "municipality": "K",
+                          "geometry": [square(0), square(0.2)]})
+    tables = {"criteria_dk-2024": crit, "history": protect_history(long, residents, policy)}
+    return Publication(tables=tables, policy=policy, year=2024, municipality="K", areas=areas,
+                       designated={"udsat_boligomraade": ["a"]}, shown={"dk-2024": crit})
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_map_tooltip_lists_status_per_rule_set_in_words(lang):
+    from kvarter.report.sections import build_sections
+
+    sections = {s.title_key: s for s in build_sections(_publication(), lang)}
+    svg = sections["map"].blocks[0].svg
+    infos = dict(re.findall(r'data-name="([^"]+)" data-info="([^"]+)"', svg))
+    rs_name = rule_name("dk-2024", None, lang)
+    a = infos["Nordparken"].split("\n")
+    # one line for the rule set: its list, then the criteria met, in words
+    (line,) = [x for x in a if x.startswith(rs_name + ":")]
+    assert rule_name("dk-2024", "udsat_boligomraade", lang)[1:] in line
+    assert rule_name("dk-2024", "prevention_non_western", lang)[1:] in line
+    b = infos["Sydbyen"].split("\n")
+    assert any(x.startswith(rs_name + ":") for x in b)
+    for text in infos.values():
+        assert not RAW_ID.search(text), text
+    # the legend names the list in words too
+    legend = re.findall(r"<text[^>]*>([^<]+)</text>", svg)
+    assert rule_name("dk-2024", "udsat_boligomraade", lang).lower() in [t.lower() for t in legend]

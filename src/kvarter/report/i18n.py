@@ -495,3 +495,53 @@ def format_slope(per_year, lang: str, *, percent: bool = True) -> str:
     x = abs(float(per_year)) * (100 if percent else 1)
     template = _PER_YEAR[lang][0 if percent else 1]
     return template.format(x=format_number(x, lang, slope_decimals(x)))
+
+
+# --- names of rule sets, their criteria and lists ---------------------------
+#: Criterion ids whose label key differs from the id (``non_western`` alone is
+#: the origin category "non-western", not the criterion).
+_CRITERION_KEYS = {"non_western": "non_western_criterion"}
+
+
+@functools.lru_cache(maxsize=64)
+def _builtin_ruleset(ruleset_id: str):
+    from kvarter.screening.rules import BUILTIN_RULESETS, load_ruleset
+
+    return load_ruleset(ruleset_id) if ruleset_id in BUILTIN_RULESETS else None
+
+
+def rule_name(ruleset, key: str | None, lang: str) -> str:
+    """What readers see for a rule set (``key`` None) or one of its criteria or
+    lists: the rule set's ``names`` in ``lang`` (its YAML), else this module's
+    label, else the rule set's own label or title — never the bare id.
+
+    ``ruleset`` is a :class:`~kvarter.screening.rules.RuleSet` or the id of a
+    built-in one (a user's file cannot be reloaded by id; its names then come
+    from the labels here).
+
+    >>> rule_name("dk-2024", "prevention_non_western", "da")
+    'Ikke-vestlig baggrund (forebyggelse)'
+    >>> rule_name("dk-2024", None, "en"), rule_name("dk-2024", "udsat_boligomraade", "nl")
+    ('State lists, 2021 law (current)', 'Achterstandswijk (sociale huur)')
+    >>> rule_name("my-rules", "own_rule", "en")
+    'own rule'
+    """
+    check_lang(lang, "rule_name")
+    rs = _builtin_ruleset(str(ruleset)) if isinstance(ruleset, str) else ruleset
+    if rs is not None:
+        if key is None:
+            return rs.names.get(lang) or rs.title
+        item = rs.criteria.get(key) or rs.lists.get(key)
+        if item is not None and item.names.get(lang):
+            return item.names[lang]
+    if key is None:
+        return str(getattr(ruleset, "id", ruleset))
+    found = LABELS.get(_CRITERION_KEYS.get(key, key))
+    if found is not None:
+        text = found[lang]
+        return text[:1].upper() + text[1:]
+    if rs is not None:
+        item = rs.criteria.get(key) or rs.lists.get(key)
+        if item is not None:
+            return item.label
+    return str(key).replace("_", " ")

@@ -12,7 +12,7 @@ from kvarter.disclosure import Protected
 from kvarter.publish import Publication
 from kvarter.report import charts, frames, sentences
 from kvarter.report.html import Chart, Heading, Map, Methods, Paragraph, Section, Table
-from kvarter.report.i18n import format_number, label
+from kvarter.report.i18n import format_number, label, rule_name
 from kvarter.report.maps import svg_map
 from kvarter.publish.profiles import leaf_areas
 
@@ -173,15 +173,22 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
     for lid, ids in publication.designated.items():
         for aid in ids:
             lists_of.setdefault(str(aid), []).append(str(lid))
-    crit = pd.concat([tables[k].frame for k in tables if k.startswith("criteria_")], ignore_index=True) \
-        if any(k.startswith("criteria_") for k in tables) else pd.DataFrame(columns=["area_id", "met", "criterion"])
-    met_of = {a: sorted(set(part.loc[part["met"] == True, "criterion"].astype(str)))  # noqa: E712
-              for a, part in crit.groupby("area_id")} if len(crit) else {}
+    # The tooltip says, per rule set, the lists an area is on and the criteria
+    # it meets: the rule set of each list comes from the published history.
+    rs_of_list = _rulesets_of_lists(tables, year)
+    crit_names = [k for k in tables if k.startswith("criteria_")]
+    crit = pd.concat([frames.published(tables[k], f"map tooltip {k}", lang).frame for k in crit_names],
+                     ignore_index=True) if crit_names else pd.DataFrame(columns=["ruleset", "area_id", "met", "criterion"])
+    met_of: dict[str, dict[str, list[str]]] = {}  # area → rule set screening it → criteria met
+    for r in crit.itertuples(index=False):
+        met = met_of.setdefault(str(r.area_id), {}).setdefault(str(r.ruleset), [])
+        if r.met == True:  # noqa: E712  (a suppressed cell is NaN: not said to be met)
+            met.append(str(r.criterion))
     ind_f = tables["indicators"].frame if "indicators" in tables else pd.DataFrame(
         columns=["indicator", "level", "year", "unit_id", "value"])
     res = ind_f[(ind_f["indicator"] == "residents") & (ind_f["level"] == "area") & (ind_f["year"] == year)]
     res_of = dict(zip(res["unit_id"].astype(str), res["value"]))
-    colours = {name: colour for _, name, colour in MAP_CATEGORIES}
+    colours = {lid: colour for lid, _, colour in MAP_CATEGORIES}
     parent = dict(zip(areas["area_id"].astype(str), areas.get("parent_area", pd.Series(index=areas.index))))
 
     def lists_with_parents(aid: str) -> list[str]:
@@ -194,19 +201,15 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
 
     def category(f):
         ls = lists_with_parents(str(f["properties"]["area_id"]))
-        for lid, name, _ in MAP_CATEGORIES:
+        for lid, _, _ in MAP_CATEGORIES:
             if lid in ls:
-                return name
+                return lid
         return None
 
     def tooltip(f):
         aid = str(f["properties"]["area_id"])
-        r = res_of.get(aid)
-        rtxt = "–" if r is None or pd.isna(r) else format_number(float(r), lang, 0)
-        met = ", ".join(met_of.get(aid, [])) or "–"
-        lists = ", ".join(sorted(set(lists_with_parents(aid)))) or "–"
-        return (f"{f['properties']['name']}\n{label('residents', lang)}: {rtxt}\n"
-                f"{label('criteria_met', lang)}: {met}\n{label('designation', lang)}: {lists}")
+        return map_tooltip(str(f["properties"]["name"]), res_of.get(aid), lists_with_parents(aid),
+                           met_of.get(aid, {}), rs_of_list, lang)
 
     # One map per municipality (the report's own first); leaf areas only, so
     # a parent polygon never hides the areas inside it.
@@ -312,7 +315,6 @@ def _sibling_sections(publication: Publication, lang: str) -> list[Section]:
         effects_sections(publication, lang)
 
 
-_LIST_NAMES = {key: text for key, text, _ in MAP_CATEGORIES}
 _LIST_COLOURS = {key: colour for key, _, colour in MAP_CATEGORIES}
 
 
@@ -345,10 +347,59 @@ def history_grids(history, lang: str) -> list[Chart]:
             i, j = names.index(str(r.name)), years.index(int(r.year))
             on[i, j] = r.on_ if not pd.isna(r.on_) else np.nan
             why[i][j] = r.why_
-        title = f"{rs}: {_LIST_NAMES.get(str(lid), str(lid).replace('_', ' '))}"
+        title = f"{rule_name(str(rs), None, lang)}: {rule_name(str(rs), str(lid), lang)}"
         out.append(Chart(charts.status_grid(on, names, years, title=title, lang=lang, reasons=why,
                                             on_label=label("designated", lang).lower(),
                                             off_label=label("not_designated", lang),
                                             colour=_LIST_COLOURS.get(str(lid), "#b2182b"))))
     return out
 
+
+
+def _rulesets_of_lists(tables, year) -> dict[str, list[str]]:
+    """List id → the rule sets that published it in ``year`` (the history
+    table), else the built-in rule sets that define it."""
+    out: dict[str, list[str]] = {}
+    if "history" in tables:
+        h = tables["history"].frame
+        h = h[h["year"] == year] if year is not None else h
+        for rs, lid in h[["ruleset", "list"]].drop_duplicates().itertuples(index=False):
+            out.setdefault(str(lid), []).append(str(rs))
+    return out
+
+
+def map_tooltip(name: str, residents, lists: list[str], met: dict[str, list[str]],
+                rulesets_of_list: dict[str, list[str]], lang: str) -> str:
+    """An area's tooltip: its name, residents, then one line per rule set that
+    screens it (``met``'s keys) or lists it, with the lists the area is on (or
+    "not designated") and the criteria it meets, all in words.
+
+    >>> print(map_tooltip("Nordparken", 1250.0, ["udsat_boligomraade"], {"dk-2024": ["employment", "crime"],
+    ...       "city-7": ["income"]}, {"udsat_boligomraade": ["dk-2024"]}, "en"))
+    Nordparken
+    Residents: 1,250
+    State lists, 2021 law (current): deprived housing area — criteria met: labour-market attachment, crime
+    City screening, seven criteria: not designated — criteria met: income
+    """
+    rtxt = "–" if residents is None or pd.isna(residents) else format_number(float(residents), lang, 0)
+    by_rs: dict[str, list[str]] = {}
+    for lid in dict.fromkeys(lists):
+        for rs in rulesets_of_list.get(lid, [""]):
+            by_rs.setdefault(rs, []).append(lid)
+    order = list(dict.fromkeys([rs for rs in by_rs if rs] + sorted(met) + ([""] if "" in by_rs else [])))
+    lines = [name, f"{label('residents', lang)}: {rtxt}"]
+    for rs in order:
+        on = ", ".join(_lower_first(rule_name(rs, lid, lang)) if rs else label(lid, lang) for lid in by_rs.get(rs, []))
+        crit = ", ".join(_lower_first(rule_name(rs, c, lang)) for c in met.get(rs, []))
+        text = on or label("not_designated", lang)
+        if crit:
+            text += f" — {_lower_first(label('criteria_met', lang))}: {crit}"
+        lines.append(f"{rule_name(rs, None, lang)}: {text}" if rs else f"{label('designation', lang)}: {text}")
+    if len(lines) == 2:
+        lines.append(f"{label('designation', lang)}: –")
+    return "\n".join(lines)
+
+
+def _lower_first(text: str) -> str:
+    """A name inside a line ("deprived housing area"), its other capitals kept."""
+    return text[:1].lower() + text[1:]

@@ -49,6 +49,10 @@ COMPARISONS = {
 
 Level = Literal["country", "region", "municipality"]
 
+#: Short names readers see, per report language (``en``, ``da``, ``no``,
+#: ``nl``): grid headers, legends and tooltips use them, never the id.
+Names = dict[Literal["en", "da", "no", "nl"], str]
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -94,6 +98,7 @@ class Criterion(_Model):
     multiple of a reference level's value of the same indicator."""
 
     label: str
+    names: Names = Field(default_factory=dict, description="short name per report language")
     indicator: str = Field(description="catalogue indicator id in the store's indicator table")
     column: Optional[str] = Field(None, description="column in a user's table (default: indicator)")
     yearly_indicator: Optional[str] = Field(
@@ -197,6 +202,7 @@ class ListDef(_Model):
     """A designation: its label, its rule, and earlier lists it continues."""
 
     label: str
+    names: Names = Field(default_factory=dict, description="short name per report language")
     rule: Rule
     continues: list[str] = Field(
         default_factory=list, description="list ids of earlier law versions that count as this list in history"
@@ -242,6 +248,7 @@ class RuleSet(_Model):
     version: int = Field(ge=1)
     id: str
     title: str
+    names: Names = Field(default_factory=dict, description="short name per report language")
     source: Source
     list_years: Optional[ListYears] = None
     predecessor: Optional[str] = None
