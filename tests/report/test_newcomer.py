@@ -214,3 +214,46 @@ def test_map_tooltip_lists_status_per_rule_set_in_words(lang):
     # the legend names the list in words too
     legend = re.findall(r"<text[^>]*>([^<]+)</text>", svg)
     assert rule_name("dk-2024", "udsat_boligomraade", lang).lower() in [t.lower() for t in legend]
+
+
+# ------------------------------------------------------------ 6. currency on income
+from kvarter.report.i18n import format_money, indicator_currency  # noqa: E402
+
+
+def test_income_indicators_carry_their_currency_from_the_catalogue():
+    from kvarter.indicators import load_catalogue
+
+    cat = load_catalogue()
+    assert cat["household_income_mean"].currency == "DKK"
+    assert indicator_currency("income_gross_mean_15_64") == "DKK"
+    assert indicator_currency("income_ratio_to_region") is None  # a ratio is no amount
+
+
+@pytest.mark.parametrize("lang, text", [("en", f"DKK{NB}412,346"), ("da", f"412.346{NB}DKK"),
+                                        ("no", f"412{NB}346{NB}DKK"), ("nl", f"412.346{NB}DKK")])
+def test_income_is_shown_with_its_currency_in_charts_and_sentences(lang, text):
+    assert format_money(412345.6, "DKK", lang) == text
+    svg = charts.bar_chart(["household_income_mean"], {"Area": [412345.6]}, title="Income", lang=lang,
+                           percent=False, currencies={"household_income_mean": "DKK"})
+    assert f">{text}</text>" in svg and f": {text}</title>" in svg
+    line = charts.line_chart([2023, 2024], {"Area": [400000.0, 412345.6]}, title="Income", lang=lang,
+                             currency="DKK")
+    assert f": {text}</title>" in line
+    ticks = re.findall(r'text-anchor="end" font-size="11">([^<]+)<', line)
+    assert ticks and all("DKK" in t for t in ticks)  # the axis too
+    s = trend_sentence("income", {2023: 400000.0, 2024: 412345.6}, lang, currency="DKK")
+    assert text in s and "%" not in s
+
+
+def test_profile_income_panel_is_titled_and_labelled_with_the_currency():
+    from kvarter.disclosure import DisclosurePolicy
+    from kvarter.publish import Publication
+    from kvarter.report.sections import build_sections
+
+    df = pd.DataFrame({"panel": "income_panel", "category": "household_income_mean", "group": ["area", "municipality"],
+                       "value": [412345.6, 500000.0], "n": [800, 9000]})
+    t = protect(df, DisclosurePolicy(), key=["panel", "category", "group"], value_columns=["value"], count_column="n")
+    pub = Publication(tables={}, policy=DisclosurePolicy(), year=2024, municipality="K",
+                      profile={"income_panel": t}, percent={"income_panel": False})
+    (svg,) = [b.svg for s in build_sections(pub, "da") if s.title_key == "profiles" for b in s.blocks]
+    assert "Indkomst (DKK)" in svg and f">412.346{NB}DKK</text>" in svg

@@ -219,6 +219,10 @@ class Indicator(_Model):
     numerator: Measure | None = None
     denominator: Measure = Measure()
     unit: Literal["share", "per_1000", "mean", "count"]
+    #: ISO 4217 code of a mean of money (an income): tables, sentences and
+    #: axes then show the amount with its currency. A ratio variant is a
+    #: ratio, not money, whatever its base's currency.
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     counting: Literal["persons", "households"] = "persons"
     years: int = Field(1, ge=1, le=10)
     reference: Literal["municipality", "region", "country"] | None = None

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from kvarter.errors import InputError
-from kvarter.report.i18n import check_lang, format_number, format_percent, label
+from kvarter.report.i18n import check_lang, format_money, format_number, format_percent, label
 from kvarter.report.svg import (
     CATEGORICAL,
     HEAT_STOPS,
@@ -183,11 +183,18 @@ def line_chart(
     reasons: Mapping[str, Sequence[str | None]] | None = None,
     percent: bool = True,
     decimals: int = 1,
+    currency: str | None = None,
 ) -> str:
     """Several series over ``x`` (years), one line each, with a legend.
 
     A suppressed point breaks its line and is marked by a hatched band at
     that year with the reason in the tooltip; it is never drawn at zero.
+    With ``currency`` (an income) the axis, the points and their tooltips
+    show amounts with it.
+
+    >>> svg = line_chart([2021, 2022], {"Area": [300000.0, 310000.0]}, title="Income", currency="DKK")
+    >>> ">DKK\u00a0300,000</text>" in svg, "<title>Area, 2022: DKK\u00a0310,000</title>" in svg
+    (True, True)
 
     >>> svg = line_chart([2021, 2022, 2023],
     ...                  {"designated areas": [0.2, float("nan"), 0.173], "rest of the city": [0.1, 0.09, 0.08]},
@@ -210,9 +217,14 @@ def line_chart(
     finite = np.concatenate([v[np.isfinite(v)] for v in data.values()] + [np.array([0.0])])
     ticks = nice_ticks(min(0.0, float(finite.min())), float(finite.max()) or 1.0)
     lo, hi = ticks[0], ticks[-1]
-    show = (lambda v: format_percent(v, lang, decimals)) if percent else (lambda v: format_number(v, lang, decimals))
+    if currency:
+        percent = False
+        show = lambda v: format_money(v, currency, lang)  # noqa: E731
+    else:
+        show = (lambda v: format_percent(v, lang, decimals)) if percent else (lambda v: format_number(v, lang, decimals))
+    tick_texts = [format_money(t, currency, lang) if currency else _tick_text(t, lang, percent) for t in ticks]
 
-    left, right, top, plot_h = 64.0, 16.0, 34.0, 220.0
+    left, right, top, plot_h = max(64.0, 10 + max(_text_width(t, 11) for t in tick_texts)), 16.0, 34.0, 220.0
     plot_w = max(60.0 * (len(xs) - 1), 320.0)
     width = left + plot_w + right
     legend_top = top + plot_h + 34
@@ -227,11 +239,10 @@ def line_chart(
 
     parts = [el("defs", None, hatch_pattern(hatch_id)),
              el("text", {"x": 0, "y": 16, "font-weight": 600, "font-size": 14}, esc(title))]
-    for t in ticks:
+    for t, tick in zip(ticks, tick_texts):
         y = py(t)
         parts.append(el("line", {"x1": left, "x2": left + plot_w, "y1": y, "y2": y, "stroke": "#e0e0e0"}))
-        parts.append(el("text", {"x": left - 6, "y": y + 4, "text-anchor": "end", "font-size": 11},
-                        esc(_tick_text(t, lang, percent))))
+        parts.append(el("text", {"x": left - 6, "y": y + 4, "text-anchor": "end", "font-size": 11}, esc(tick)))
     step = max(1, math.ceil(len(xs) / 12))
     for i, xv in enumerate(xs):
         if i % step == 0 or i == len(xs) - 1:
@@ -286,13 +297,20 @@ def bar_chart(
     reasons: Mapping[str, Sequence[str | None]] | None = None,
     percent: bool = True,
     decimals: int = 1,
+    currencies: Mapping[str, str] | None = None,
 ) -> str:
     """Grouped horizontal bars: for each category one bar per group (an area
     against its municipality, as in Gentofte's key figures), values at the
     bar ends, a legend on top.
 
     Category keys that are label keys (persons.yaml codes such as
-    ``employed``) are shown translated.
+    ``employed``) are shown translated. ``currencies`` maps a category key
+    to the currency of its amounts (an income), shown with every value.
+
+    >>> svg = bar_chart(["household_income_mean"], {"Area": [412345.6]}, title="Income", percent=False,
+    ...                 currencies={"household_income_mean": "DKK"})
+    >>> "DKK\u00a0412,346</text>" in svg
+    True
 
     >>> svg = bar_chart(["employed", "unemployed"], {"Area": [0.52, float("nan")], "Municipality": [0.78, 0.04]},
     ...                 title="Employment status", reasons={"Area": [None, "fewer than 5 persons"]})
@@ -302,6 +320,7 @@ def bar_chart(
     True
     """
     check_lang(lang, "bar_chart")
+    money = [(currencies or {}).get(c) for c in categories]
     cats = [label(c, lang) for c in categories]
     data = {name: _values(v, "bar_chart", f"group {name!r}") for name, v in groups.items()}
     for name, v in data.items():
@@ -311,7 +330,10 @@ def bar_chart(
            for name in data}
     finite = np.concatenate([v[np.isfinite(v)] for v in data.values()] + [np.array([0.0])])
     vmax = float(finite.max()) or 1.0
-    show = (lambda v: format_percent(v, lang, decimals)) if percent else (lambda v: format_number(v, lang, decimals))
+    def show(v: float, i: int) -> str:
+        if money[i]:
+            return format_money(v, money[i], lang)
+        return format_percent(v, lang, decimals) if percent else format_number(v, lang, decimals)
 
     bar_h, gap = 16.0, 10.0
     left = 12 + max([_text_width(c) for c in cats] + [40])
@@ -348,7 +370,7 @@ def bar_chart(
                                    esc("× " + label("suppressed", lang)))))
             elif math.isfinite(v[i]):
                 w = max(v[i], 0) / vmax * plot_w
-                text = show(v[i])
+                text = show(v[i], i)
                 parts.append(el("g", {"class": "kv-bar"}, el("title", None, esc(f"{cat}, {name}: {text}")),
                                 el("rect", {"x": left, "y": y + 1, "width": w, "height": bar_h - 2, "fill": colour}),
                                 el("text", {"x": left + w + 4, "y": y + bar_h - 4, "font-size": 11}, esc(text))))

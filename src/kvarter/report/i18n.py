@@ -444,20 +444,70 @@ PERCENT_DECIMALS = 1
 NUMBER_DECIMALS = 1
 
 
-def format_value(value, lang: str, *, percent: bool = True, decimals: int | None = None) -> str:
+#: Decimals of an amount of money (whole units: "DKK 664,812").
+MONEY_DECIMALS = 0
+
+
+def format_value(value, lang: str, *, percent: bool = True, decimals: int | None = None,
+                 currency: str | None = None) -> str:
     """A figure as tables and sentences show it: a share as percent with
-    :data:`PERCENT_DECIMALS` decimals, anything else with
-    :data:`NUMBER_DECIMALS`; never trimmed, so two figures in one sentence
-    have the same decimals.
+    :data:`PERCENT_DECIMALS` decimals, an amount in ``currency`` with
+    :func:`format_money`, anything else with :data:`NUMBER_DECIMALS`; never
+    trimmed, so two figures in one sentence have the same decimals.
 
     >>> format_value(0.571, "en"), format_value(0.57, "en")
     ('57.1%', '57.0%')
     >>> format_value(4.0, "da", percent=False), format_value(float("nan"), "en")
     ('4,0', '–')
+    >>> format_value(664812.4, "en", currency="DKK") == "DKK" + NBSP + "664,812"
+    True
     """
+    if currency:
+        return format_money(value, currency, lang, MONEY_DECIMALS if decimals is None else decimals)
     if decimals is None:
         decimals = PERCENT_DECIMALS if percent else NUMBER_DECIMALS
     return format_percent(value, lang, decimals) if percent else format_number(value, lang, decimals)
+
+
+def format_money(value, currency: str, lang: str, decimals: int = MONEY_DECIMALS) -> str:
+    """An amount with its ISO 4217 currency code in ``lang``'s style: the code
+    first in English ("DKK 664,812"), after the number (non-breaking space)
+    in Danish, Norwegian and Dutch ("664.812 DKK").
+
+    >>> format_money(664812.4, "DKK", "en").replace(NBSP, " "), format_money(664812.4, "DKK", "da").replace(NBSP, " ")
+    ('DKK 664,812', '664.812 DKK')
+    >>> format_money(float("nan"), "NOK", "no")
+    '–'
+    """
+    text = format_number(value, lang, decimals)
+    if text == MISSING:
+        return text
+    return f"{currency}{NBSP}{text}" if lang == "en" else f"{text}{NBSP}{currency}"
+
+
+def indicator_currency(indicator: str) -> str | None:
+    """The currency of an indicator of the shipped catalogues that is a mean of
+    money (its ``currency``), ``None`` for anything else (a ratio variant too).
+
+    >>> indicator_currency("household_income_mean"), indicator_currency("income_ratio_to_region")
+    ('DKK', None)
+    >>> indicator_currency("non_western_share") is None
+    True
+    """
+    return _indicator_currencies().get(str(indicator))
+
+
+@functools.lru_cache(maxsize=1)
+def _indicator_currencies() -> dict[str, str]:
+    from kvarter.indicators import load_catalogue
+    from kvarter.indicators.aggregates import aggregate_catalogue
+
+    out: dict[str, str] = {}
+    for cat in (aggregate_catalogue()[0], load_catalogue()):
+        for ind in cat.indicators:
+            if ind.currency and ind.unit == "mean" and ind.comparison is None:
+                out[ind.id] = ind.currency
+    return out
 
 
 _PER_YEAR = {

@@ -12,7 +12,7 @@ from kvarter.disclosure import Protected
 from kvarter.publish import Publication
 from kvarter.report import charts, frames, sentences
 from kvarter.report.html import Chart, Heading, Map, Methods, Paragraph, Section, Table
-from kvarter.report.i18n import format_number, label, rule_name
+from kvarter.report.i18n import format_number, indicator_currency, label, rule_name
 from kvarter.report.maps import svg_map
 from kvarter.publish.profiles import leaf_areas
 
@@ -245,23 +245,27 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
     for panel, p in profile.items():
         cats, groups, why = frames.series(p, x="category", by="group", value="value", lang=lang)
         groups, why = _named(groups, lang), _named(why, lang)
-        prof_blocks.append(Chart(charts.bar_chart(cats, groups, title=label(panel, lang), lang=lang, reasons=why,
-                                                  percent=publication.percent.get(panel, True))))
+        money = {c: indicator_currency(c) for c in cats if indicator_currency(c)}
+        units = sorted(set(money.values()))
+        title = label(panel, lang) + (f" ({', '.join(units)})" if units else "")
+        prof_blocks.append(Chart(charts.bar_chart(cats, groups, title=title, lang=lang, reasons=why,
+                                                  percent=publication.percent.get(panel, True), currencies=money)))
     if prof_blocks:
         sections.append(Section("profiles", prof_blocks))
     trend_blocks = []
     for indicator, p in trends.items():
         xs, series, why = frames.series(p, x="year", by="group", value="value", lang=lang)
         subj = TREND_SUBJECTS[indicator][lang]
+        money = indicator_currency(indicator)  # an income: amounts with their currency
         trend_blocks.append(Chart(charts.line_chart(xs, _named(series, lang), title=subj[0].upper() + subj[1:],
-                                                    lang=lang, reasons=_named(why, lang))))
+                                                    lang=lang, reasons=_named(why, lang), currency=money)))
         if "designated" in series:
             trend_blocks.append(Paragraph(sentences.trend_sentence(
                 f"{subj} ({GROUP_LABELS['designated'][lang]})", dict(zip(xs, series["designated"])), lang,
-                per_year=True)))
+                per_year=True, currency=money)))
         if "designated" in series and "rest" in series:
             trend_blocks.append(Paragraph(sentences.gap_sentence(
-                subj, xs[-1], series["designated"][-1], series["rest"][-1], lang)))
+                subj, xs[-1], series["designated"][-1], series["rest"][-1], lang, currency=money)))
     if "composite_gap" in tables:
         gap = frames.published(tables["composite_gap"], "composite gap", lang).frame
         k = int(gap["components"].dropna().iloc[0]) if gap["components"].notna().any() else 7

@@ -59,10 +59,10 @@ def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _show(value: float, lang: str, percent: bool, decimals: int | None) -> str:
+def _show(value: float, lang: str, percent: bool, decimals: int | None, currency: str | None = None) -> str:
     # The one precision rule (kvarter.report.i18n.format_value): never trimmed,
-    # so "from 57.1 % to 57.0 %", not "to 57 %".
-    return format_value(value, lang, percent=percent, decimals=decimals)
+    # so "from 57.1 % to 57.0 %", not "to 57 %"; an income with its currency.
+    return format_value(value, lang, percent=percent and not currency, decimals=decimals, currency=currency)
 
 
 _ON_AVERAGE = {"en": "on average {x}", "da": "i gennemsnit {x}", "no": "i gjennomsnitt {x}", "nl": "gemiddeld {x}"}
@@ -76,6 +76,7 @@ def trend_sentence(
     percent: bool = True,
     decimals: int | None = None,
     per_year: bool = False,
+    currency: str | None = None,
 ) -> str:
     """Describe the change of ``values`` (year → value) from the first to the
     last published year; both figures with the same decimals (the table's,
@@ -89,6 +90,8 @@ def trend_sentence(
     Andelen med kun grundskole faldt fra 36,2 % (2000) til 18,4 % (2023).
     >>> trend_sentence("het aandeel", {2020: 0.10, 2021: float("nan"), 2022: 0.1004}, "nl")
     'Het aandeel was 10,0\\xa0% in zowel 2020 als 2022.'
+    >>> print(trend_sentence("the mean income", {2016: 301234.6, 2024: 350000.0}, "da", currency="DKK").replace("\\u00a0", " "))
+    The mean income steg fra 301.235 DKK (2016) til 350.000 DKK (2024).
     >>> trend_sentence("the share", {2016: 0.571, 2024: 0.5698}, "en", per_year=True)
     'The share fell from 57.1% (2016) to 57.0% (2024), on average 0.015 percentage points a year.'
     >>> trend_sentence("the mean income", {2022: float("nan")}, "en", percent=False)
@@ -100,14 +103,14 @@ def trend_sentence(
     if len(points) < 2:
         return _capitalise(too_few.format(s=subject))
     (y0, v0), (y1, v1) = points[0], points[-1]
-    a, b = _show(v0, lang, percent, decimals), _show(v1, lang, percent, decimals)
+    a, b = _show(v0, lang, percent, decimals, currency), _show(v1, lang, percent, decimals, currency)
     if a == b:
         template = same
     else:
         template = fell if v1 < v0 else rose
     text = template.format(s=subject, a=a, b=b, y0=y0, y1=y1)
     if per_year and a != b and y1 > y0:
-        slope = format_slope((v1 - v0) / (y1 - y0), lang, percent=percent)
+        slope = format_slope((v1 - v0) / (y1 - y0), lang, percent=percent and not currency)
         text = text[:-1] + ", " + _ON_AVERAGE[lang].format(x=slope) + "."
     return _capitalise(text)
 
@@ -123,6 +126,7 @@ def gap_sentence(
     reference_group: str | None = None,
     percent: bool = True,
     decimals: int | None = None,
+    currency: str | None = None,
 ) -> str:
     """Compare a group (the designated areas) with a reference (the rest of
     the city) in one year, with the difference in percentage points (shares)
@@ -132,6 +136,8 @@ def gap_sentence(
     'In 2023 the share on temporary public support was 11.3% in the designated areas against 6.7% in the rest of the municipality (4.6 percentage points higher).'
     >>> print(gap_sentence("andelen i sportsklubber", 2023, 0.67, 0.76, "da", decimals=0).replace("\\u00a0", " "))
     I 2023 var andelen i sportsklubber 67 % i de udpegede områder mod 76 % i resten af kommunen (9 procentpoint lavere).
+    >>> gap_sentence("the mean income", 2023, 280000.0, 350000.0, "en", currency="DKK").replace("\\u00a0", " ")
+    'In 2023 the mean income was DKK 280,000 in the designated areas against DKK 350,000 in the rest of the municipality (DKK 70,000 lower).'
     >>> gap_sentence("the share", 2023, float("nan"), 0.5, "en")
     'The share: too few published figures to describe a trend.'
     """
@@ -141,11 +147,14 @@ def gap_sentence(
     template, higher, lower = _GAP[lang]
     g = group or _GROUPS[lang][0]
     r = reference_group or _GROUPS[lang][1]
-    a, b = _show(value, lang, percent, decimals), _show(reference, lang, percent, decimals)
+    a, b = _show(value, lang, percent, decimals, currency), _show(reference, lang, percent, decimals, currency)
     text = template.format(y=year, s=subject, a=a, b=b, g=g, r=r)
     diff = float(value) - float(reference)
-    decimals = PERCENT_DECIMALS if decimals is None else decimals
-    shown = format_points(diff, lang, decimals) if percent else format_number(abs(diff), lang, decimals)
+    if currency:
+        shown = format_value(abs(diff), lang, decimals=decimals, currency=currency)
+    else:
+        decimals = PERCENT_DECIMALS if decimals is None else decimals
+        shown = format_points(diff, lang, decimals) if percent else format_number(abs(diff), lang, decimals)
     if a != b and shown.split()[0].strip("0,.") != "":
         text += f" ({shown} {higher if diff > 0 else lower})"
     return _capitalise(text) + "."
