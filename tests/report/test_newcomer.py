@@ -257,3 +257,93 @@ def test_profile_income_panel_is_titled_and_labelled_with_the_currency():
                       profile={"income_panel": t}, percent={"income_panel": False})
     (svg,) = [b.svg for s in build_sections(pub, "da") if s.title_key == "profiles" for b in s.blocks]
     assert "Indkomst (DKK)" in svg and f">412.346{NB}DKK</text>" in svg
+
+
+# ------------------------------------------------------------ 1. the area × criterion grid
+from kvarter.report.criteria_grid import CONVENTION, criteria_grid  # noqa: E402
+
+
+def _criteria(min_count: int = 1, residents=(2400, 3000, 2600)):
+    from kvarter.publish.screening import protect_criteria
+    from kvarter.screening.run import run_screening
+
+    user = pd.DataFrame({"area_id": ["a", "b", "c"], "year": 2024, "residents": list(residents),
+                         "outside_labour_education_share": [0.43, 0.20, 0.35],
+                         "convicted_ratio_to_national": [3.1, 0.5, 2.2],
+                         "basic_education_share": [0.52, 0.30, 0.61], "income_ratio_to_region": [0.54, 0.9, 0.6],
+                         "non_western_share": [0.62, 0.10, 0.40]})
+    run = run_screening(["dk-2024"], 2024, values=user)
+    return protect_criteria(run.results["dk-2024"], 2024, DisclosurePolicy(min_count=min_count))
+
+
+def _cells(html: str) -> dict[tuple[str, str], str]:
+    head = re.findall(r'<th scope="col">([^<]+)</th>', html)[1:]
+    out = {}
+    for row in re.findall(r"<tr><th scope=\"row\">(.*?)</tr>", html):
+        name, rest = row.split("</th>", 1)
+        for crit, cell in zip(head, re.findall(r"<td[^>]*>(.*?)</td>", rest)):
+            out[(name, crit)] = cell
+    return out
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_grid_has_a_row_per_area_and_a_column_per_criterion(lang):
+    html, _ = criteria_grid(_criteria(), "dk-2024", lang)
+    rs = load_ruleset("dk-2024")
+    head = re.findall(r'<th scope="col">([^<]+)</th>', html)
+    assert head[1:] == [rs.criteria[c].names[lang] for c in rs.criteria]  # names, in declared order
+    rows = re.findall(r'<th scope="row">([^<]+)</th>', html)
+    assert sorted(rows) == ["a", "b", "c"] and rows[0] == "a"  # most criteria met first
+    from html import unescape
+
+    assert CONVENTION[lang] in unescape(html)  # the sign convention is in the caption
+    assert not RAW_ID.search(re.sub(r'(class|scope)="[^"]*"', "", html))
+
+
+def test_grid_cells_give_value_threshold_met_and_the_inside_margin():
+    cells = _cells(criteria_grid(_criteria(), "dk-2024", "en")[0])
+    emp = rule_name("dk-2024", "employment", "en")
+    inc = rule_name("dk-2024", "income", "en")
+    # employment: 43.0 % > 40.0 %: met, 3.0 points inside
+    c = cells[("a", emp)]
+    assert "43.0%" in c and f"&gt;{NB}40.0%" in c and "✓" in c and f"+3.0{NB}pp" in c
+    # b: 20.0 % against > 40.0 %: not met, 20.0 points outside
+    c = cells[("b", emp)]
+    assert "20.0%" in c and "✗" in c and f"−20.0{NB}pp" in c
+    # income < 0.55: 0.54 is met and inside by 0.01 (the published margin 0.54-0.55 = -0.01 flipped)
+    c = cells[("a", inc)]
+    assert "0.54" in c and f"&lt;{NB}0.55" in c and "✓" in c and "+0.01" in c
+    c = cells[("b", inc)]
+    assert "0.90" in c and "✗" in c and "−0.35" in c
+
+
+def test_grid_never_shows_a_value_the_publication_hides():
+    crit = _criteria(min_count=2500)  # areas of 2,400 persons are suppressed
+    f = crit.frame
+    hidden = f[f["value_status"].isin(["primary", "secondary"])]
+    assert set(hidden["area_id"]) >= {"a"}
+    html, table = criteria_grid(crit, "dk-2024", "en")
+    cells = _cells(html)
+    emp = rule_name("dk-2024", "employment", "en")
+    c = cells[("a", emp)]
+    assert "×" in c and "43.0%" not in c and f"{NB}pp" not in c  # value and margin stay hidden
+    # the raw values of a hidden area appear nowhere in its row
+    row = re.search(r'<th scope="row">a</th>(.*?)</tr>', html).group(1)
+    for raw in ("43.0%", "62.0%", "52.0%", "3.10", "0.54"):
+        assert raw not in row
+    from kvarter.report.frames import SUPPRESSED
+
+    assert table.status("value").isin(SUPPRESSED).sum() == len(hidden)  # as read for the methods summary
+
+
+def test_designations_section_draws_the_grid_with_rule_set_names():
+    from kvarter.report.html import CriteriaGrid
+    from kvarter.report.sections import build_sections
+
+    sections = {s.title_key: s for s in build_sections(_publication(), "nl")}
+    (grid,) = sections["designations"].blocks
+    assert isinstance(grid, CriteriaGrid) and grid.caption.startswith(rule_name("dk-2024", None, "nl"))
+    html = render_report(list(sections.values()), lang="nl", title="K")
+    from html import unescape
+
+    assert 'class="kv-table kv-criteria-grid"' in html and CONVENTION["nl"] in unescape(html)

@@ -84,7 +84,17 @@ class Table:
     columns: Sequence[str] | None = None
 
 
-Block = Paragraph | Heading | Chart | Map | Table
+@dataclass(frozen=True)
+class CriteriaGrid:
+    """One rule set's protected criteria table drawn as an area × criterion
+    grid (:mod:`kvarter.report.criteria_grid`)."""
+
+    protected: object
+    ruleset: str
+    caption: str = ""
+
+
+Block = Paragraph | Heading | Chart | Map | Table | CriteriaGrid
 
 
 @dataclass(frozen=True)
@@ -279,6 +289,15 @@ def _block_html(block, lang: str, where: str, tables: dict[str, PublishedTable])
         return (f'<figure class="kv-map-figure">{block.svg}'
                 f'<div class="kv-infobox" role="status" aria-live="polite" hidden></div>'
                 f'<p class="kv-hint">{esc(label("hover_hint", lang))}</p>{cap}</figure>')
+    if isinstance(block, CriteriaGrid):
+        from kvarter.report.criteria_grid import criteria_grid
+
+        html, table = criteria_grid(block.protected, block.ruleset, lang, caption=block.caption, where=where)
+        name = block.caption or where
+        tables[name if name not in tables else f"{name} ({len(tables) + 1})"] = table
+        n_supp = sum(int(table.status(c).isin(SUPPRESSED).sum()) for c in table.value_columns)
+        note = f'<p class="kv-table-note">{esc(label("suppressed_note", lang))}</p>' if n_supp else ""
+        return f'<div class="kv-table-wrap">{html}{note}</div>'
     if isinstance(block, Table):
         html, table = _render_table(block, lang, where)
         name = block.caption or where

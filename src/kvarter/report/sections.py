@@ -11,7 +11,7 @@ import pandas as pd
 from kvarter.disclosure import Protected
 from kvarter.publish import Publication
 from kvarter.report import charts, frames, sentences
-from kvarter.report.html import Chart, Heading, Map, Methods, Paragraph, Section, Table
+from kvarter.report.html import Chart, CriteriaGrid, Heading, Map, Methods, Paragraph, Section, Table
 from kvarter.report.i18n import format_number, indicator_currency, label, rule_name
 from kvarter.report.maps import svg_map
 from kvarter.publish.profiles import leaf_areas
@@ -228,12 +228,11 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
                                           lang=lang, colours=colours)))
     if map_blocks:
         sections.append(Section("map", map_blocks))
-    # One table per rule set, as each list is read on its own terms.
+    # One area × criterion grid per rule set, as each list is read on its own
+    # terms; the files and the workbook keep the long table.
     crit_blocks = []
     for rs in sorted(shown):
-        crit_blocks.append(Table(shown[rs], caption=f"{rs} — {year}",
-                                 columns=["name", "criterion", "value", "threshold", "met", "margin"],
-                                 formats={"value": "number:3", "threshold": "number:3", "margin": "number:3"}))
+        crit_blocks.append(CriteriaGrid(shown[rs], rs, caption=f"{rule_name(rs, None, lang)} — {year}"))
     sections.append(Section("designations", crit_blocks))
     if "history" in tables:
         # A grid per list (areas by years) rather than one row per area-year;
