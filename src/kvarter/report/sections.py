@@ -381,15 +381,16 @@ def map_tooltip(name: str, residents, lists: list[str], met: dict[str, list[str]
     ...       "city-7": ["income"]}, {"udsat_boligomraade": ["dk-2024"]}, "en"))
     Nordparken
     Residents: 1,250
-    State lists, 2021 law (current): deprived housing area — criteria met: labour-market attachment, crime
     City screening, seven criteria: not designated — criteria met: income
+    State lists, 2021 law (current): deprived housing area — criteria met: labour-market attachment, crime
     """
     rtxt = "–" if residents is None or pd.isna(residents) else format_number(float(residents), lang, 0)
     by_rs: dict[str, list[str]] = {}
     for lid in dict.fromkeys(lists):
         for rs in rulesets_of_list.get(lid, [""]):
             by_rs.setdefault(rs, []).append(lid)
-    order = list(dict.fromkeys([rs for rs in by_rs if rs] + sorted(met) + ([""] if "" in by_rs else [])))
+    # The same order in every tooltip (by rule-set id), a list of no known rule set last.
+    order = sorted({rs for rs in by_rs if rs} | set(met)) + ([""] if "" in by_rs else [])
     lines = [name, f"{label('residents', lang)}: {rtxt}"]
     for rs in order:
         on = ", ".join(_lower_first(rule_name(rs, lid, lang)) if rs else label(lid, lang) for lid in by_rs.get(rs, []))
