@@ -347,3 +347,16 @@ def test_designations_section_draws_the_grid_with_rule_set_names():
     from html import unescape
 
     assert 'class="kv-table kv-criteria-grid"' in html and CONVENTION["nl"] in unescape(html)
+
+
+def test_workbook_formats_income_with_its_currency():
+    from kvarter.disclosure import DisclosurePolicy
+    from kvarter.publish import Publication
+    from kvarter.report.render import workbook_guide
+    from kvarter.report.workbook import _number_format
+
+    guide = workbook_guide(Publication(tables={}, policy=DisclosurePolicy(), year=2024, municipality="K"), "da")
+    assert guide.units["household_income_mean"] == "mean (DKK)"
+    assert guide.units["income_ratio_to_region"] == "mean (ratio)"
+    assert _number_format("value", {"indicator": "household_income_mean"}, guide) == '#,##0 "DKK"'
+    assert _number_format("value", {"indicator": "residents"}, guide) == "#,##0"

@@ -31,7 +31,8 @@ def workbook_guide(publication: Publication, lang: str, *, methods=None, catalog
     cat = catalogue if hasattr(catalogue, "structure") else load_catalogue(catalogue)
     defined = {str(d["indicator"]): str(d.get("definition", "")) for d in getattr(methods, "indicators", ()) or ()}
     definitions = tuple(
-        {"indicator": i.id, "name": i.label(lang), "unit": i.unit + (" (ratio)" if i.comparison == "ratio" else ""),
+        {"indicator": i.id, "name": i.label(lang),
+         "unit": i.unit + (" (ratio)" if i.comparison == "ratio" else f" ({i.currency})" if i.currency else ""),
          "definition": defined.get(i.id, i.description)}
         for i in cat.indicators
     )

@@ -123,7 +123,10 @@ def _number_format(col: str, row: Mapping, guide: WorkbookGuide) -> str | None:
         ind = str(row["indicator"])
         if ind in guide.ratios and col == "value":
             return _EXCEL_FORMAT["ratio"]
-        return _EXCEL_FORMAT.get(guide.units.get(ind, ""))
+        unit = guide.units.get(ind, "")
+        if unit.startswith("mean (") and len(unit) == 10:  # "mean (DKK)": an income, shown with its currency
+            return f'#,##0 "{unit[6:9]}"'
+        return _EXCEL_FORMAT.get(unit)
     if col in COUNT_COLUMNS:
         return _EXCEL_FORMAT["count"]
     if col == "share" or col.endswith("_share"):
