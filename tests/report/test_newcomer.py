@@ -360,3 +360,12 @@ def test_workbook_formats_income_with_its_currency():
     assert guide.units["income_ratio_to_region"] == "mean (ratio)"
     assert _number_format("value", {"indicator": "household_income_mean"}, guide) == '#,##0 "DKK"'
     assert _number_format("value", {"indicator": "residents"}, guide) == "#,##0"
+
+
+def test_workbook_names_criteria_in_its_language():
+    from kvarter.report.workbook import WorkbookGuide, _with_names
+
+    frame = pd.DataFrame({"ruleset": ["dk-2024", "city-7"], "criterion": ["prevention_non_western", "safety"]})
+    out = _with_names(frame, WorkbookGuide(lang="no"))
+    assert list(out.columns) == ["ruleset", "criterion", "criterion_name"]
+    assert out["criterion_name"].tolist() == ["Ikke-vestlig bakgrunn (forebygging)", "Trygghet"]

@@ -133,6 +133,7 @@ _ROWS: dict[str, tuple[str, str, str, str]] = {
     "municipality": ("Municipality", "Kommune", "Kommune", "Gemeente"),
     "year": ("Year", "År", "År", "Jaar"),
     "criterion": ("Criterion", "Kriterium", "Kriterium", "Criterium"),
+    "criterion_name": ("Criterion name", "Kriterienavn", "Kriterienavn", "Naam criterium"),
     "value": ("Value", "Værdi", "Verdi", "Waarde"),
     "threshold": ("Threshold", "Grænse", "Terskel", "Drempel"),
     "met": ("Met", "Opfyldt", "Oppfylt", "Voldaan"),

@@ -101,6 +101,14 @@ def _with_names(frame: pd.DataFrame, guide: WorkbookGuide) -> pd.DataFrame:
     if "indicator" in out.columns and guide.definitions:
         out.insert(out.columns.get_loc("indicator") + 1, "indicator_name",
                    out["indicator"].astype(str).map(guide.names).fillna(out["indicator"].astype(str)))
+    if {"ruleset", "criterion"} <= set(out.columns) and "criterion_name" not in out.columns:
+        # The criterion as the rule set names it in the workbook's language (its YAML's names).
+        from kvarter.report.i18n import rule_name
+
+        pairs = {(str(r), str(c)) for r, c in zip(out["ruleset"], out["criterion"])}
+        named = {p: rule_name(p[0], p[1], guide.lang) for p in pairs}
+        out.insert(out.columns.get_loc("criterion") + 1, "criterion_name",
+                   [named[(str(r), str(c))] for r, c in zip(out["ruleset"], out["criterion"])])
     return out
 
 
