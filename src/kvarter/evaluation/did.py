@@ -173,10 +173,18 @@ def _check_panel(data, unit, time, first_treated, outcome, covariates, unbalance
                 f"(first at row {i + 1}, {unit}={_py(cols[unit][i])!r}); fill them or drop those rows."
             )
         cols[col] = vals
-    # Hash factorisation, then the (few) uniques sorted: no sort of every row.
-    ucode, uniq = pd.factorize(cols[unit], sort=False)
-    rank = np.argsort(np.argsort(np.asarray(uniq), kind="stable"), kind="stable")
-    ucode, uniq = rank[ucode], np.sort(np.asarray(uniq), kind="stable")
+    uvals = cols[unit]
+    if pd.api.types.is_numeric_dtype(data[unit]) and len(uvals) > 1 and bool(np.all(uvals[1:] >= uvals[:-1])):
+        # Rows already sorted by a numeric unit id (the usual layout): codes from where it changes.
+        change = np.empty(len(uvals), dtype=bool)
+        change[0] = True
+        np.not_equal(uvals[1:], uvals[:-1], out=change[1:])
+        ucode, uniq = np.cumsum(change) - 1, uvals[change]
+    else:
+        # Hash factorisation, then the (few) uniques sorted: no sort of every row.
+        ucode, uniq = pd.factorize(uvals, sort=False)
+        rank = np.argsort(np.argsort(np.asarray(uniq), kind="stable"), kind="stable")
+        ucode, uniq = rank[ucode], np.sort(np.asarray(uniq), kind="stable")
     tvals = cols[time]
     periods = np.sort(pd.unique(tvals))
     tcode = np.searchsorted(periods, tvals)
@@ -220,7 +228,7 @@ def _check_panel(data, unit, time, first_treated, outcome, covariates, unbalance
     if keep_rows is not None:
         order = order[keep_rows[order]]
     # Plain arrays in (unit, period) order, and the rows of ``data`` they came from.
-    df = {c: v[order] for c, v in cols.items()}
+    df = dict(cols) if ordered and keep_rows is None else {c: v[order] for c, v in cols.items()}
     df["__rows__"] = order
     return df, periods, notes
 
@@ -375,7 +383,10 @@ def staggered_did(
         Z = design(np.column_stack([X[idx, early] for X in Xs])) if Xs else np.ones((n1, 1))
         d = is_g[idx].astype(float)
         # Warm start from the same group's last fit (nested comparison sets give nearby coefficients).
-        prop = logit_propensity(Z, d, start=starts.get((g_of := cells[0][3]), None)) if method != "reg" else None
+        g_of = cells[0][3]
+        if g_of not in starts:   # first fit of a group: from the intercept-only maximum, as GLM starts
+            starts[g_of] = np.r_[np.log(d.mean() / (1 - d.mean())), np.zeros(Z.shape[1] - 1)]
+        prop = logit_propensity(Z, d, start=starts[g_of]) if method != "reg" else None
         if prop is not None:
             starts[g_of] = prop.coef
         att_k, inf_k = did_columns(method, DY, d, Z, prop=prop)
