@@ -44,6 +44,19 @@ def main(argv: list[str]) -> None:
             _dynamic(args, inflow_cohorts, load_spells, dynamic_effects)
 
         panel, _ = designation_panel(n_units=args.units, first_year=2011, last_year=2020, seed=0)
+        # Both sides once on a small panel first, untimed: one-time costs (imports, lazy
+        # initialisation in pandas/pyarrow/SciPy) would otherwise fall on whichever runs first.
+        small, _ = designation_panel(n_units=300, first_year=2011, last_year=2020, seed=1)
+        staggered_did(small, "unit", "year", "first_treated", "outcome", method="dr", covariates=["x"],
+                      inference="bootstrap", n_boot=99, seed=0).aggregate("dynamic")
+        if not args.no_csdid:
+            from csdid.att_gt import ATTgt
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ATTgt(yname="outcome", gname="first_treated", idname="unit", tname="year", data=small,
+                      control_group="notyettreated", xformla="outcome ~ x").fit(est_method="dr", bstrap=True
+                                                                                ).aggte(typec="dynamic")
         for control, cs_control in (("never_treated", "nevertreated"), ("not_yet_treated", "notyettreated")):
             for boot in (False, True):
                 t0 = time.perf_counter()

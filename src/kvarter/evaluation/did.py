@@ -373,14 +373,19 @@ def staggered_did(
             batches.setdefault(key, (keep, is_g, early, []))[3].append((len(rows) - 1, c, b, g))
     inf = np.full((n_units, len(rows)), np.nan)
     starts: dict = {}
+    # Per-unit arrays built once: the designs for each covariate period (rows are
+    # taken from them per batch) and the outcome changes of every cell.
+    designs: dict = {}
     for keep, is_g, early, cells in batches.values():
         idx = np.flatnonzero(keep)
         n1 = len(idx)
-        Yk = Y[idx]
         cols = np.array([c for _, c, _, _ in cells])
         bases = np.array([b for _, _, b, _ in cells])
+        Yk = Y[idx]
         DY = Yk[:, cols] - Yk[:, bases]
-        Z = design(np.column_stack([X[idx, early] for X in Xs])) if Xs else np.ones((n1, 1))
+        if early not in designs:
+            designs[early] = design(np.column_stack([X[:, early] for X in Xs])) if Xs else np.ones((n_units, 1))
+        Z = designs[early][idx]
         d = is_g[idx].astype(float)
         # Warm start from the same group's last fit (nested comparison sets give nearby coefficients).
         g_of = cells[0][3]
@@ -391,8 +396,10 @@ def staggered_did(
             starts[g_of] = prop.coef
         att_k, inf_k = did_columns(method, DY, d, Z, prop=prop)
         which = np.array([j for j, _, _, _ in cells])
-        inf[:, which] = 0.0
-        inf[np.ix_(idx, which)] = inf_k * (n_units / n1)
+        block = np.zeros((n_units, len(which)))
+        block[idx] = inf_k
+        block *= n_units / n1
+        inf[:, which] = block
         for j, a_ in zip(which, att_k):
             rows[j]["att"] = float(a_)
     if not rows:

@@ -186,10 +186,9 @@ def did_columns(method: str, DY: np.ndarray, d: np.ndarray, Z: np.ndarray, prop=
         else:
             beta, *_ = np.linalg.lstsq(Z[c], DY[c], rcond=None)
         fitted = Z @ beta
-        resid_c = (1 - d)[:, None] * (DY - fitted)
 
         def lin_rep_dot(m):   # (lin_rep of the regression) @ m, for each column, without the n x k x p tensor
-            return resid_c * (Z @ (XpX_inv @ m))[:, None]
+            return (1 - d)[:, None] * (DY - fitted) * (Z @ (XpX_inv @ m))[:, None]
     if method == "reg":
         wt = d
         eta_t = (wt @ DY) / n / mean_d
