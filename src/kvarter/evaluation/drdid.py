@@ -218,8 +218,12 @@ def did_columns(method: str, DY: np.ndarray, d: np.ndarray, Z: np.ndarray, prop=
     scale = at - ac
     if method == "dr":
         scale -= (1 - d) * (Z @ (XpX_inv @ (mz[0] / mwt - mz[1] / mwc)))
+    # The three rank-few terms as one product: [a_t, a_c, L] @ [eta_t; -eta_c; m2].
+    k = Z.shape[1]
+    left = np.empty((n, 2 + k))
+    left[:, 0], left[:, 1], left[:, 2:] = at, ac, prop.linear_rep
+    right = np.empty((2 + k, R.shape[1]))
+    right[0], right[1], right[2:] = eta_t, -eta_c, m2
     out = R * scale[:, None]
-    out -= np.outer(at, eta_t)
-    out += np.outer(ac, eta_c)
-    out -= prop.linear_rep @ m2
+    out -= left @ right
     return eta_t - eta_c, out
