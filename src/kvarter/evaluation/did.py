@@ -174,7 +174,7 @@ def _check_panel(data, unit, time, first_treated, outcome, covariates, unbalance
             )
         cols[col] = vals
     uvals = cols[unit]
-    if pd.api.types.is_numeric_dtype(data[unit]) and len(uvals) > 1 and bool(np.all(uvals[1:] >= uvals[:-1])):
+    if uvals.dtype.kind in "iuf" and len(uvals) > 1 and bool(np.all(uvals[1:] >= uvals[:-1])):
         # Rows already sorted by a numeric unit id (the usual layout): codes from where it changes.
         change = np.empty(len(uvals), dtype=bool)
         change[0] = True
@@ -373,8 +373,7 @@ def staggered_did(
             batches.setdefault(key, (keep, is_g, early, []))[3].append((len(rows) - 1, c, b, g))
     inf = np.full((n_units, len(rows)), np.nan)
     starts: dict = {}
-    # Per-unit arrays built once: the designs for each covariate period (rows are
-    # taken from them per batch) and the outcome changes of every cell.
+    # The design for each covariate period is built once for all units; batches take their rows.
     designs: dict = {}
     for keep, is_g, early, cells in batches.values():
         idx = np.flatnonzero(keep)
