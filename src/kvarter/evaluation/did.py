@@ -84,13 +84,39 @@ class StaggeredDiD:
     notes: list[str] = field(default_factory=list)
     n_boot: int = 999
     seed: int | None = None
-    _multipliers: np.ndarray | None = field(default=None, repr=False)
+    _boot_seed: int | None = field(default=None, repr=False)
+    _basis_cache: tuple | None = field(default=None, repr=False)
+
+    def _seed(self):
+        # One seed per result, drawn once if none was given, so that every cell and
+        # aggregation of it sees the same multipliers (R did: one draw per att_gt call).
+        if self._boot_seed is None:
+            self._boot_seed = self.seed if self.seed is not None else int(np.random.SeedSequence().entropy % 2**63)
+        return self._boot_seed
 
     def _se(self, inf: np.ndarray) -> np.ndarray:
-        if self.inference == "bootstrap" and self._multipliers is None:
-            n_clusters = len(np.unique(self.clusters)) if self.clusters is not None else inf.shape[0]
-            self._multipliers = mammen_multipliers(n_clusters, self.n_boot, self.seed)
-        return _standard_errors(inf, self.clusters, self.inference, self._multipliers)
+        draws = self._draws(inf) if self.inference == "bootstrap" else None
+        return _standard_errors(inf, self.clusters, self.inference, draws)
+
+    def _draws(self, M: np.ndarray) -> np.ndarray:
+        """Multiplier-bootstrap draws of the means of the columns of ``M`` (n_boot x columns)."""
+        sums = np.nan_to_num(_cluster_sums(M, self.clusters))
+        return mammen_draws(sums, self.n_boot, self._seed()) / M.shape[0]
+
+    def _basis(self, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The columns every aggregated influence function is a combination of —
+        the cells' influence functions, the group indicators (the estimated
+        group-size weights) and a constant — and, for the bootstrap, their
+        draws, computed once per result: an aggregation's draws are then a
+        small matrix product instead of a pass over the multipliers."""
+        key = tuple(groups.tolist())
+        if self._basis_cache is None or self._basis_cache[0] != key:
+            n = self.influence.shape[0]
+            basis = np.column_stack([np.nan_to_num(self.influence),
+                                     (self.unit_group[:, None] == groups[None, :]).astype(float), np.ones(n)])
+            draws = self._draws(basis) if self.inference == "bootstrap" else None
+            self._basis_cache = (key, basis, draws)
+        return self._basis_cache[1], self._basis_cache[2]
 
     def aggregate(self, kind: str = "simple", *, min_e: float = -np.inf, max_e: float = np.inf,
                   balance_e: int | None = None) -> Aggregate:
@@ -147,10 +173,18 @@ def _check_panel(data, unit, time, first_treated, outcome, covariates, unbalance
                 f"(first at row {i + 1}, {unit}={_py(cols[unit][i])!r}); fill them or drop those rows."
             )
         cols[col] = vals
-    # Hash factorisation, then the (few) uniques sorted: no sort of every row.
-    ucode, uniq = pd.factorize(cols[unit], sort=False)
-    rank = np.argsort(np.argsort(np.asarray(uniq), kind="stable"), kind="stable")
-    ucode, uniq = rank[ucode], np.sort(np.asarray(uniq), kind="stable")
+    uvals = cols[unit]
+    if uvals.dtype.kind in "iuf" and len(uvals) > 1 and bool(np.all(uvals[1:] >= uvals[:-1])):
+        # Rows already sorted by a numeric unit id (the usual layout): codes from where it changes.
+        change = np.empty(len(uvals), dtype=bool)
+        change[0] = True
+        np.not_equal(uvals[1:], uvals[:-1], out=change[1:])
+        ucode, uniq = np.cumsum(change) - 1, uvals[change]
+    else:
+        # Hash factorisation, then the (few) uniques sorted: no sort of every row.
+        ucode, uniq = pd.factorize(uvals, sort=False)
+        rank = np.argsort(np.argsort(np.asarray(uniq), kind="stable"), kind="stable")
+        ucode, uniq = rank[ucode], np.sort(np.asarray(uniq), kind="stable")
     tvals = cols[time]
     periods = np.sort(pd.unique(tvals))
     tcode = np.searchsorted(periods, tvals)
@@ -194,7 +228,7 @@ def _check_panel(data, unit, time, first_treated, outcome, covariates, unbalance
     if keep_rows is not None:
         order = order[keep_rows[order]]
     # Plain arrays in (unit, period) order, and the rows of ``data`` they came from.
-    df = {c: v[order] for c, v in cols.items()}
+    df = dict(cols) if ordered and keep_rows is None else {c: v[order] for c, v in cols.items()}
     df["__rows__"] = order
     return df, periods, notes
 
@@ -339,23 +373,32 @@ def staggered_did(
             batches.setdefault(key, (keep, is_g, early, []))[3].append((len(rows) - 1, c, b, g))
     inf = np.full((n_units, len(rows)), np.nan)
     starts: dict = {}
+    # The design for each covariate period is built once for all units; batches take their rows.
+    designs: dict = {}
     for keep, is_g, early, cells in batches.values():
         idx = np.flatnonzero(keep)
         n1 = len(idx)
-        Yk = Y[idx]
         cols = np.array([c for _, c, _, _ in cells])
         bases = np.array([b for _, _, b, _ in cells])
+        Yk = Y[idx]
         DY = Yk[:, cols] - Yk[:, bases]
-        Z = design(np.column_stack([X[idx, early] for X in Xs])) if Xs else np.ones((n1, 1))
+        if early not in designs:
+            designs[early] = design(np.column_stack([X[:, early] for X in Xs])) if Xs else np.ones((n_units, 1))
+        Z = designs[early][idx]
         d = is_g[idx].astype(float)
         # Warm start from the same group's last fit (nested comparison sets give nearby coefficients).
-        prop = logit_propensity(Z, d, start=starts.get((g_of := cells[0][3]), None)) if method != "reg" else None
+        g_of = cells[0][3]
+        if g_of not in starts:   # first fit of a group: from the intercept-only maximum, as GLM starts
+            starts[g_of] = np.r_[np.log(d.mean() / (1 - d.mean())), np.zeros(Z.shape[1] - 1)]
+        prop = logit_propensity(Z, d, start=starts[g_of]) if method != "reg" else None
         if prop is not None:
             starts[g_of] = prop.coef
         att_k, inf_k = did_columns(method, DY, d, Z, prop=prop)
         which = np.array([j for j, _, _, _ in cells])
-        inf[:, which] = 0.0
-        inf[np.ix_(idx, which)] = inf_k * (n_units / n1)
+        block = np.zeros((n_units, len(which)))
+        block[idx] = inf_k
+        block *= n_units / n1
+        inf[:, which] = block
         for j, a_ in zip(which, att_k):
             rows[j]["att"] = float(a_)
     if not rows:
@@ -368,7 +411,12 @@ def staggered_did(
         method=method, inference=inference, clusters=clusters, pretrend={}, notes=notes,
         n_boot=n_boot, seed=seed,
     )
-    se = result._se(inf)
+    if inference == "bootstrap":
+        # The cells' draws are the first columns of the basis draws the aggregations reuse.
+        _, draws = result._basis(groups)
+        se = _standard_errors(inf, clusters, inference, draws[:, :inf.shape[1]])
+    else:
+        se = result._se(inf)
     att = cols["att"].astype(float)
     cols.update(att=att, se=se, lower=att - _Z * se, upper=att + _Z * se)
     for col in ("group", "time"):
@@ -388,17 +436,33 @@ def _cluster_sums(inf: np.ndarray, clusters: np.ndarray | None) -> np.ndarray:
     return out
 
 
-def _standard_errors(inf, clusters, inference, multipliers) -> np.ndarray:
-    n = inf.shape[0]
-    sums = _cluster_sums(inf, clusters)
+_IQR_Z = stats.norm.ppf(0.75) - stats.norm.ppf(0.25)
+_TINY_SE = np.sqrt(np.finfo(float).eps) * 10
+
+
+def _standard_errors(inf, clusters, inference, draws=None) -> np.ndarray:
     if inference == "analytic":
-        se = np.sqrt(np.sum(sums**2, axis=0)) / n
+        sums = _cluster_sums(inf, clusters)
+        se = np.sqrt(np.sum(sums**2, axis=0)) / inf.shape[0]
     else:
-        draws = multipliers @ np.nan_to_num(sums) / n
-        q75, q25 = np.percentile(draws, [75, 25], axis=0)
-        se = (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
-        se[np.isnan(sums).any(axis=0)] = np.nan
-    return np.where(se <= np.sqrt(np.finfo(float).eps) * 10, np.nan, se)
+        se = _bootstrap_se(draws)
+        se[np.isnan(inf).any(axis=0)] = np.nan
+    return np.where(se <= _TINY_SE, np.nan, se)
+
+
+def _bootstrap_se(draws: np.ndarray) -> np.ndarray:
+    # R did: the interquartile range of the draws over that of the standard normal.
+    q75, q25 = np.percentile(draws, [75, 25], axis=0)
+    return (q75 - q25) / _IQR_Z
+
+
+_MAMMEN = (0.5 * (1 - np.sqrt(5)), 0.5 * (1 + np.sqrt(5)), (np.sqrt(5) + 1) / (2 * np.sqrt(5)))
+
+
+def _mammen_lower(rng, n_boot: int, n: int) -> np.ndarray:
+    # Which multipliers take the lower value k1 (probability p): 32-bit integers
+    # against a threshold, half the random bits (and time) of doubles; p is kept to 2**-32.
+    return rng.integers(0, 2**32, size=(n_boot, n), dtype=np.uint32) < np.uint32(round(_MAMMEN[2] * 2**32))
 
 
 def mammen_multipliers(n: int, n_boot: int, seed=None) -> np.ndarray:
@@ -408,16 +472,29 @@ def mammen_multipliers(n: int, n_boot: int, seed=None) -> np.ndarray:
     (or cluster) and takes standard errors from the interquartile range of
     the perturbed influence-function means. One draw serves every cell and
     aggregation of a result, so their bootstrap errors are consistent.
+    :func:`mammen_draws` gives the product with a matrix for the same seed
+    without forming them.
 
     >>> v = mammen_multipliers(200_000, 1, seed=0)[0]
     >>> round(float(v.mean()), 2), round(float(v.var()), 2)
     (0.0, 1.0)
     """
-    rng = np.random.default_rng(seed)
-    k1 = 0.5 * (1 - np.sqrt(5))
-    k2 = 0.5 * (1 + np.sqrt(5))
-    p = (np.sqrt(5) + 1) / (2 * np.sqrt(5))
-    return np.where(rng.random((n_boot, n)) < p, k1, k2)
+    k1, k2, _ = _MAMMEN
+    return np.where(_mammen_lower(np.random.default_rng(seed), n_boot, n), k1, k2)
+
+
+def mammen_draws(sums: np.ndarray, n_boot: int, seed=None) -> np.ndarray:
+    r"""``mammen_multipliers(len(sums), n_boot, seed) @ sums``, computed as
+    :math:`k_2 \mathbf 1' S + (k_1 - k_2) L S` with L the 0/1 matrix of lower
+    values: no n_boot x n matrix of multipliers is formed.
+
+    >>> S = np.arange(12.0).reshape(6, 2)
+    >>> bool(np.allclose(mammen_draws(S, 5, seed=1), mammen_multipliers(6, 5, seed=1) @ S, rtol=1e-13))
+    True
+    """
+    k1, k2, _ = _MAMMEN
+    lower = _mammen_lower(np.random.default_rng(seed), n_boot, sums.shape[0]).astype(float)
+    return k2 * sums.sum(axis=0) + (k1 - k2) * (lower @ sums)
 
 
 def _pretrend(table: pd.DataFrame, inf: np.ndarray, clusters) -> dict:
@@ -435,24 +512,21 @@ def _pretrend(table: pd.DataFrame, inf: np.ndarray, clusters) -> dict:
     return {"statistic": W, "df": len(pre), "p_value": float(stats.chi2.sf(W, len(pre))), "note": ""}
 
 
-def _wif(keepers, pg, G_units, group):
-    # Influence of estimating the group-size weights (R did: wif()).
-    n = len(G_units)
-    spg = pg[keepers].sum()
-    centered = np.column_stack([(G_units == group[k]).astype(float) - pg[k] for k in keepers]) if len(keepers) else np.zeros((n, 0))
-    if1 = centered / spg
-    if2 = np.outer(centered.sum(axis=1), pg[keepers] / spg**2)
-    return if1 - if2
-
-
-def _combine(att, inf, which, weights, wif=None):
-    out = inf[:, which] @ weights
-    if wif is not None:
-        out = out + wif @ att[which]
-    return out
+def _wif_coef(coef, n_cells, gi, pgk, attk):
+    # Influence of estimating the group-size weights (R did: wif()), added to
+    # ``coef`` over the basis of StaggeredDiD._basis: wif @ attk with column k
+    # (1{G = g_k} - pg_k) / S - sum_j (1{G = g_j} - pg_j) pg_k / S**2, S = sum pg.
+    spg = pgk.sum()
+    s = float(pgk @ attk) / spg**2
+    np.add.at(coef, n_cells + gi, attk / spg - s)
+    coef[-1] += -float(pgk @ attk) / spg + spg * s
+    return coef
 
 
 def _aggregate(res: StaggeredDiD, kind: str, min_e, max_e, balance_e) -> Aggregate:
+    # Every aggregated influence function is a linear combination of the basis
+    # columns (cells, group indicators, constant): each row is built as its
+    # coefficient vector, and all standard errors come from one product at the end.
     tab = res.att_gt
     valid = tab["att"].notna().to_numpy()
     att_all = tab["att"].to_numpy(dtype=float)
@@ -460,20 +534,35 @@ def _aggregate(res: StaggeredDiD, kind: str, min_e, max_e, balance_e) -> Aggrega
     t = tab["time"].to_numpy(dtype=float)
     ev = t - group
     n_co = tab["n_control"].to_numpy()
-    inf = res.influence
     G_units = res.unit_group
+    n = len(G_units)
     groups = np.sort(np.unique(group))
-    pg_g = np.array([np.mean(G_units == g) for g in groups])
-    pg = pg_g[np.searchsorted(groups, group)]
+    gidx = np.searchsorted(groups, group)
+    size_g = np.array([np.sum(G_units == g) for g in groups])
+    pg_g = size_g / n
+    pg = pg_g[gidx]
     att = np.nan_to_num(att_all)
+    n_cells = len(att)
+    n_basis = n_cells + len(groups) + 1
 
-    def se_of(vec):
-        return float(res._se(vec[:, None])[0])
+    def combine(which, w, wif=True):
+        coef = np.zeros(n_basis)
+        coef[which] = w
+        if wif:
+            _wif_coef(coef, n_cells, gidx[which], pg[which], att[which])
+        return coef
 
     def summary(which):
         # Treated units behind the cells, and the fewest comparison units of any of them.
-        treated = sum(int(np.sum(G_units == g)) for g in np.unique(group[which]))
+        treated = int(size_g[np.unique(gidx[which])].sum())
         return treated, int(n_co[which].min())
+
+    def standard_errors(coefs):
+        basis, draws = res._basis(groups)
+        C = np.column_stack(coefs)
+        if res.inference == "analytic":
+            return _standard_errors(basis @ C, res.clusters, "analytic")
+        return np.where((se := _bootstrap_se(draws @ C)) <= _TINY_SE, np.nan, se)
 
     keepers = np.flatnonzero((group <= t) & (t <= group + max_e) & valid)
     if len(keepers) == 0:
@@ -481,30 +570,28 @@ def _aggregate(res: StaggeredDiD, kind: str, min_e, max_e, balance_e) -> Aggrega
     if kind == "simple":
         w = pg[keepers] / pg[keepers].sum()
         est = float(att[keepers] @ w)
-        vec = _combine(att, inf, keepers, w, _wif(keepers, pg, G_units, group))
-        se = se_of(vec)
+        se = float(standard_errors([combine(keepers, w)])[0])
         ntr, nco = summary(keepers)
         return Aggregate(kind, est, se, (float(est - _Z * se), float(est + _Z * se)), None, ntr, nco)
 
-    rows, vecs = [], []
+    # Rows as (label, att, n_treated, n_control); the table is built once at the end.
+    rows, coefs = [], []
     if kind == "group":
         for g in groups:
             which = np.flatnonzero((group == g) & (g <= t) & (t <= g + max_e) & valid)
             if len(which) == 0:
                 continue
             w = np.full(len(which), 1 / len(which))
-            vec = _combine(att, inf, which, w)
-            ntr, nco = summary(which)
-            rows.append({"group": g, "att": float(att[which] @ w), "se": se_of(vec), "n_treated": ntr, "n_control": nco})
-            vecs.append(vec)
+            rows.append((g, float(att[which] @ w), *summary(which)))
+            coefs.append(combine(which, w, wif=False))
         key = "group"
-        tab_g = pd.DataFrame(rows)
-        idx = np.searchsorted(groups, tab_g["group"].to_numpy())
+        labels = np.array([r[0] for r in rows])
+        atts = np.array([r[1] for r in rows])
+        idx = np.searchsorted(groups, labels)
         pgg = pg_g[idx]
-        est = float(tab_g["att"].to_numpy() @ (pgg / pgg.sum()))
-        vmat = np.column_stack(vecs)
-        wif = _wif(np.arange(len(idx)), pgg, G_units, tab_g["group"].to_numpy())
-        vec = vmat @ (pgg / pgg.sum()) + wif @ tab_g["att"].to_numpy()
+        est = float(atts @ (pgg / pgg.sum()))
+        overall = np.column_stack(coefs) @ (pgg / pgg.sum())
+        _wif_coef(overall, n_cells, idx, pgg, atts)
     elif kind == "dynamic":
         include = valid.copy()
         eseq = np.unique(ev[valid])
@@ -516,36 +603,36 @@ def _aggregate(res: StaggeredDiD, kind: str, min_e, max_e, balance_e) -> Aggrega
         for e in eseq:
             which = np.flatnonzero((ev == e) & include)
             w = pg[which] / pg[which].sum()
-            vec = _combine(att, inf, which, w, _wif(which, pg, G_units, group))
-            ntr, nco = summary(which)
-            rows.append({"event_time": int(e), "att": float(att[which] @ w), "se": se_of(vec), "n_treated": ntr, "n_control": nco})
-            vecs.append(vec)
+            rows.append((int(e), float(att[which] @ w), *summary(which)))
+            coefs.append(combine(which, w))
         key = "event_time"
-        tab_g = pd.DataFrame(rows)
-        pos = tab_g["event_time"].to_numpy() >= 0
+        labels = np.array([r[0] for r in rows], dtype=np.int64)
+        atts = np.array([r[1] for r in rows], dtype=float)
+        pos = labels >= 0
         if not pos.any():
             raise InputError("No event time >= 0 is left after min_e/max_e/balance_e; nothing to aggregate.")
-        est = float(tab_g["att"].to_numpy()[pos].mean())
-        vec = np.column_stack(vecs)[:, pos].mean(axis=1)
+        est = float(atts[pos].mean())
+        overall = np.column_stack(coefs)[:, pos].mean(axis=1)
     else:
         for t1 in np.unique(t[group <= t]):
             which = np.flatnonzero((t == t1) & (group <= t) & valid)
             if len(which) == 0:
                 continue
             w = pg[which] / pg[which].sum()
-            vec = _combine(att, inf, which, w, _wif(which, pg, G_units, group))
-            ntr, nco = summary(which)
-            rows.append({"time": t1, "att": float(att[which] @ w), "se": se_of(vec), "n_treated": ntr, "n_control": nco})
-            vecs.append(vec)
+            rows.append((t1, float(att[which] @ w), *summary(which)))
+            coefs.append(combine(which, w))
         key = "time"
-        tab_g = pd.DataFrame(rows)
-        est = float(tab_g["att"].mean())
-        vec = np.column_stack(vecs).mean(axis=1)
-    se = se_of(vec)
-    if key in ("group", "time") and np.all(np.mod(tab_g[key], 1) == 0):
-        tab_g[key] = tab_g[key].astype(int)
-    tab_g["lower"] = tab_g["att"] - _Z * tab_g["se"]
-    tab_g["upper"] = tab_g["att"] + _Z * tab_g["se"]
-    tab_g = tab_g[[key, "att", "se", "lower", "upper", "n_treated", "n_control"]]
+        labels = np.array([r[0] for r in rows])
+        atts = np.array([r[1] for r in rows])
+        est = float(atts.mean())
+        overall = np.column_stack(coefs).mean(axis=1)
+    ses = standard_errors([*coefs, overall])
+    se = float(ses[-1])
+    if key in ("group", "time") and np.all(np.mod(labels, 1) == 0):
+        labels = labels.astype(int)
+    n_tr = np.array([r[2] for r in rows], dtype=np.int64)
+    n_cn = np.array([r[3] for r in rows], dtype=np.int64)
+    tab_g = pd.DataFrame({key: labels, "att": atts, "se": ses[:-1], "lower": atts - _Z * ses[:-1],
+                          "upper": atts + _Z * ses[:-1], "n_treated": n_tr, "n_control": n_cn})
     return Aggregate(kind, est, se, (float(est - _Z * se), float(est + _Z * se)), tab_g,
-                     int(tab_g["n_treated"].max()), int(tab_g["n_control"].min()))
+                     int(n_tr.max()), int(n_cn.min()))

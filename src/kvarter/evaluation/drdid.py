@@ -168,19 +168,27 @@ def did_columns(method: str, DY: np.ndarray, d: np.ndarray, Z: np.ndarray, prop=
     c = d == 0
     mean_d = np.mean(d)
     if method in ("reg", "dr"):
-        XpX = Z[c].T @ Z[c] / n
-        if np.linalg.cond(XpX) > 1 / np.finfo(float).eps:
+        # Normal equations with the comparison rows weighted in (no row copies),
+        # one step of iterative refinement to reach least-squares accuracy; a
+        # badly conditioned design goes to lstsq (QR/SVD) instead.
+        Zct = Z.T * c
+        XpX = Zct @ Z / n
+        cond = np.linalg.cond(XpX)
+        if cond > 1 / np.finfo(float).eps:
             raise InputError(
                 "The outcome regression on the comparison units is singular: a covariate does not "
                 "vary among them, or covariates are collinear. Remove it or use fewer covariates."
             )
-        beta, *_ = np.linalg.lstsq(Z[c], DY[c], rcond=None)
-        fitted = Z @ beta
         XpX_inv = np.linalg.inv(XpX)
-        resid_c = (1 - d)[:, None] * (DY - fitted)
+        if cond < 1e6:
+            beta = XpX_inv @ (Zct @ DY) / n
+            beta += XpX_inv @ (Zct @ (DY - Z @ beta)) / n
+        else:
+            beta, *_ = np.linalg.lstsq(Z[c], DY[c], rcond=None)
+        fitted = Z @ beta
 
         def lin_rep_dot(m):   # (lin_rep of the regression) @ m, for each column, without the n x k x p tensor
-            return resid_c * (Z @ (XpX_inv @ m))[:, None]
+            return (1 - d)[:, None] * (DY - fitted) * (Z @ (XpX_inv @ m))[:, None]
     if method == "reg":
         wt = d
         eta_t = (wt @ DY) / n / mean_d
@@ -190,15 +198,32 @@ def did_columns(method: str, DY: np.ndarray, d: np.ndarray, Z: np.ndarray, prop=
         inf_c = ((wt[:, None] * fitted - wt[:, None] * eta_c) + lin_rep_dot(m1)) / mean_d
         return eta_t - eta_c, inf_t - inf_c
     prop = logit_propensity(Z, d) if prop is None else prop
-    wt, wc = _ipw_weights(d, prop.ps, np.ones(n), trim_level)
+    wt = d.astype(float)
+    wc = np.where(prop.ps < trim_level, prop.ps * (1 - d) / (1 - prop.ps), 0.0)   # _ipw_weights with unit weights
     mwt, mwc = np.mean(wt), np.mean(wc)
     R = DY if method == "ipw" else DY - fitted
-    eta_t = (wt @ R) / n / mwt
-    eta_c = (wc @ R) / n / mwc
-    inf_t = (wt[:, None] * R - wt[:, None] * eta_t) / mwt
-    m2 = Z.T @ (wc[:, None] * (R - eta_c)) / n
-    inf_c = (wc[:, None] * R - wc[:, None] * eta_c) + prop.linear_rep @ m2
+    # The influence functions of did_ipw/did_dr regrouped so that each n x columns
+    # array is touched a few times (these cells are many; the per-column
+    # formulas allocate a dozen such temporaries):
+    #   inf = R * (a_t - a_c - (1 - d) v) - a_t eta_t' + a_c eta_c' - L m2 / mean(wc),
+    # a_t = wt / mean(wt), a_c = wc / mean(wc), L the logit's linear representation,
+    # v = Z (Z_c'Z_c / n)^-1 (mean(wt Z) / mean(wt) - mean(wc Z) / mean(wc)) the
+    # outcome regression's part (DR only; zero on treated rows, as wt is zero on the others).
+    at, ac = wt / mwt, wc / mwc
+    wz = np.stack([wt, wc])
+    eta = wz @ R / n
+    eta_t, eta_c = eta[0] / mwt, eta[1] / mwc
+    mz = wz @ Z / n
+    m2 = ((Z.T * wc) @ R / n - np.outer(mz[1], eta_c)) / mwc
+    scale = at - ac
     if method == "dr":
-        inf_t = inf_t - lin_rep_dot(np.mean(wt[:, None] * Z, axis=0)) / mwt
-        inf_c = inf_c - lin_rep_dot(np.mean(wc[:, None] * Z, axis=0))
-    return eta_t - eta_c, inf_t - inf_c / mwc
+        scale -= (1 - d) * (Z @ (XpX_inv @ (mz[0] / mwt - mz[1] / mwc)))
+    # The three rank-few terms as one product: [a_t, a_c, L] @ [eta_t; -eta_c; m2].
+    k = Z.shape[1]
+    left = np.empty((n, 2 + k))
+    left[:, 0], left[:, 1], left[:, 2:] = at, ac, prop.linear_rep
+    right = np.empty((2 + k, R.shape[1]))
+    right[0], right[1], right[2:] = eta_t, -eta_c, m2
+    out = R * scale[:, None]
+    out -= left @ right
+    return eta_t - eta_c, out
