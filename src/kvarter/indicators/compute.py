@@ -192,13 +192,6 @@ def _pool(frame: pd.DataFrame, n: int, sum_cols: list[str], persons_cols: list[s
     return keys.merge(out, on=["unit_id", "year"], how="inner")
 
 
-def _divide(num: pd.Series, den: pd.Series) -> pd.Series:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = num.to_numpy(dtype=float) / den.to_numpy(dtype=float)
-    out[~np.isfinite(out)] = np.nan
-    return pd.Series(out, index=num.index)
-
-
 class _Levels:
     """The pooled level frames of one pooling length, as numpy columns.
 
@@ -223,6 +216,13 @@ class _Levels:
                 "year": f["year"].to_numpy(),
             }
         self._lookup: dict[tuple[str, str], np.ndarray] = {}
+        self._numbers: dict[tuple[str, str], np.ndarray] = {}
+
+    def numbers(self, lvl: str, column: str) -> np.ndarray:
+        """Column ``column`` of level ``lvl`` as floats (read from the frame once)."""
+        if (lvl, column) not in self._numbers:
+            self._numbers[(lvl, column)] = self.frames[lvl][column].to_numpy(dtype=float)
+        return self._numbers[(lvl, column)]
 
     def lookup(self, lvl: str, reference: str) -> np.ndarray:
         """Row of ``reference``'s frame holding each row's reference unit and year (-1: none)."""
@@ -241,25 +241,29 @@ def _indicator_rows(ind: Indicator, cols, levels_of: _Levels) -> dict[str, list]
     scale = _SCALE[ind.unit]
     frames = levels_of.frames
 
-    def raw(frame):
+    def raw(lvl):
+        num = levels_of.numbers(lvl, num_col)
         if den_col is None:
-            return frame[num_col].to_numpy(dtype=float)
-        return _divide(frame[num_col], frame[den_col]).to_numpy() * scale
+            return num
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = num / levels_of.numbers(lvl, den_col)
+        out[~np.isfinite(out)] = np.nan
+        return out * scale
 
     levels = [lvl for lvl in LEVEL_RANK if ind.reference is None or LEVEL_RANK[lvl] <= LEVEL_RANK[ind.reference]]
-    ref = raw(frames[ind.reference]) if ind.reference is not None else None
+    ref = raw(ind.reference) if ind.reference is not None else None
     out: dict[str, list] = {c: [] for c in OUTPUT_COLUMNS}
     for lvl in levels:
-        f, keys = frames[lvl], levels_of.keys[lvl]
-        n = len(f)
-        raw_value = raw(f)
+        keys = levels_of.keys[lvl]
+        n = len(frames[lvl])
+        raw_value = raw(lvl)
         out["indicator"].append(np.full(n, ind.id, dtype=object))
         out["level"].append(np.full(n, lvl, dtype=object))
         for k in ("unit_id", "municipality", "region", "year"):
             out[k].append(keys[k])
-        out["numerator"].append(f[num_col].to_numpy(dtype=float))
-        out["denominator"].append(f[den_col].to_numpy(dtype=float) if den_col is not None else np.full(n, np.nan))
-        out["persons"].append(f[f"{persons_col}_max"].to_numpy(dtype=float))
+        out["numerator"].append(levels_of.numbers(lvl, num_col))
+        out["denominator"].append(levels_of.numbers(lvl, den_col) if den_col is not None else np.full(n, np.nan))
+        out["persons"].append(levels_of.numbers(lvl, f"{persons_col}_max"))
         out["raw_value"].append(raw_value)
         if ref is not None:
             at = levels_of.lookup(lvl, ind.reference)
@@ -296,8 +300,9 @@ def _with_empty_areas(agg: pd.DataFrame, areas: pd.DataFrame | None, sum_cols: l
         a = a[~a["area_id"].isin(set(areas["parent_area"].dropna()))]
     a = a[a["municipality"].isin(set(agg["municipality"]))]
     have = set(zip(agg["area_id"], agg["year"]))
+    data_years = sorted(agg["year"].unique())
     missing = [(aid, mun, y) for aid, mun in zip(a["area_id"], a["municipality"])
-               for y in sorted(agg["year"].unique()) if (aid, y) not in have]
+               for y in data_years if (aid, y) not in have]
     if not missing:
         return agg
     empty = pd.DataFrame(missing, columns=["area_id", "municipality", "year"])
