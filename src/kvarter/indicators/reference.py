@@ -56,6 +56,9 @@ indicator, level (`area`, `municipality`, `region`, `country`), unit and year.
   indicator itself, `reference_value` the raw value of the area's municipality, region or
   the country in the same year, and `value` = raw_value / reference_value. Rows are given
   for the levels at or below the reference level.
+- **Currency** (`currency: DKK`, an ISO 4217 code): a `unit: mean` of money (an
+  income) names its currency, and the report and workbook show the amounts with it;
+  a ratio variant is a ratio, without a currency.
 - **Missing fields**: an indicator whose fields the data lack is skipped with a note
   (`result.attrs["skipped"]`, printed by `kvarter indicators`); asking for it by id
   raises `MissingFieldError` naming the indicator and the column.
