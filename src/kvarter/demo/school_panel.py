@@ -209,14 +209,18 @@ def school_panel_counts(
             ),
         }
         for g in groups.values():
+            # Grouped by the categorical columns (their categories are sorted,
+            # so the order is the strings'), turned into strings only in the
+            # small result: not every pupil's name as a string four times a year.
             c = (
-                pd.DataFrame({"municipality": p["municipality"].astype(str), "unit": p["school_id"].astype(str), "group": g})
+                pd.DataFrame({"municipality": p["municipality"], "unit": p["school_id"], "group": g})
                 .dropna()
                 .groupby(["municipality", "unit", "group"], observed=True)
                 .size()
                 .rename("n")
                 .reset_index()
             )
+            c = c.assign(municipality=c["municipality"].astype(str), unit=c["unit"].astype(str))
             c.insert(1, "year", y)
             out.append(c)
     return pd.concat(out, ignore_index=True)

@@ -457,6 +457,17 @@ class Protected:
         self._write_description(path)
         return path
 
+    def to_files(self, csv_path, parquet_path) -> tuple[Path, Path]:
+        """As :meth:`to_csv` and :meth:`to_parquet` together, the public frame built once for both."""
+        ensure_protected(self, "Protected.to_files")
+        csv_path, parquet_path = Path(csv_path), Path(parquet_path)
+        frame = self.public_frame()
+        frame.to_csv(csv_path, index=False)
+        self._write_description(csv_path)
+        frame.to_parquet(parquet_path, index=False)
+        self._write_description(parquet_path)
+        return csv_path, parquet_path
+
     def _write_description(self, path: Path) -> None:
         description_path(path).write_text(
             json.dumps(self._view.description(), indent=2, ensure_ascii=False, default=str), encoding="utf-8"

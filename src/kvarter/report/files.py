@@ -25,8 +25,7 @@ def write_tables(tables: Mapping[str, Protected], out_dir: str | Path) -> dict[s
     out.mkdir(parents=True, exist_ok=True)
     paths = {}
     for name, p in checked.items():
-        p.to_csv(out / f"{name}.csv")
-        p.to_parquet(out / f"{name}.parquet")
+        p.to_files(out / f"{name}.csv", out / f"{name}.parquet")
         paths[name] = out / f"{name}.csv"
     return paths
 

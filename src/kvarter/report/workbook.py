@@ -247,14 +247,14 @@ def write_workbook(path: str | Path, sheets: Mapping[str, object], *, guide: Wor
             widths = [len(h) for h in heads]
             for j, h in enumerate(heads):
                 ws.write_string(0, j, h, header)
-            status_cols = {c: status_column(c) for c in columns if status_column(c) in frame.columns}
+            # Each cell's format is decided per column up front (greyed where
+            # its status is suppressed, the number format by column or by the
+            # row's indicator): deciding it cell by cell was most of the time.
+            fmts = [_column_formats(frame, col, guide, cell_format) for col in columns]
             for i, row in enumerate(frame.itertuples(index=False), start=1):
-                record = dict(zip(columns, row))
-                for j, (col, value) in enumerate(zip(columns, row)):
-                    grey = col in status_cols and frame[status_cols[col]].iat[i - 1] in SUPPRESSED
-                    number_format = _number_format(col, record, guide) if guide is not None else None
-                    fmt = cell_format(number_format, grey) if (grey or number_format) else None
-                    text = _write(ws, i, j, value, fmt)
+                for j, value in enumerate(row):
+                    f = fmts[j]
+                    text = _write(ws, i, j, value, f if not isinstance(f, list) else f[i - 1])
                     widths[j] = max(widths[j], len(text))
             for j, w in enumerate(widths):
                 ws.set_column(j, j, min(max(w + 2, 8), 60))
@@ -263,6 +263,34 @@ def write_workbook(path: str | Path, sheets: Mapping[str, object], *, guide: Wor
         if about is not None:
             _write_about(book, about, _about_rows(guide, sheets, frames, sheet_names))
     return path
+
+
+def _column_formats(frame: pd.DataFrame, col: str, guide: WorkbookGuide | None, cell_format):
+    """The formats of one column's cells: one format for all, or a list per row.
+
+    The same choice :func:`_number_format` makes cell by cell (and grey where
+    the column's status is a suppressed one), made once per column and per
+    distinct indicator.
+    """
+    status = status_column(col)
+    # ``in`` as before, not ``isin``: the statuses may be str enum members, whose hash is not the string's.
+    grey = (np.fromiter((v in SUPPRESSED for v in frame[status]), bool, len(frame))
+            if status in frame.columns else None)
+    if guide is None:
+        numbers = None
+    elif col in ("value", "raw_value", "reference_value") and "indicator" in frame.columns:
+        indicators = frame["indicator"].map(str)
+        by_indicator = {ind: _number_format(col, {"indicator": ind}, guide) for ind in indicators.unique()}
+        numbers = [by_indicator[ind] for ind in indicators]
+    else:
+        numbers = _number_format(col, {}, guide)
+    if grey is None or not grey.any():
+        if isinstance(numbers, list):
+            return [cell_format(nf, False) if nf else None for nf in numbers]
+        return cell_format(numbers, False) if numbers else None
+    if not isinstance(numbers, list):
+        numbers = [numbers] * len(frame)
+    return [cell_format(nf, bool(g)) if (g or nf) else None for nf, g in zip(numbers, grey)]
 
 
 def _write_about(book, ws, rows: list[list]) -> None:

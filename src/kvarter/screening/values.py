@@ -148,17 +148,25 @@ def _merge_areas(out: pd.DataFrame, areas: pd.DataFrame | None, *, only_missing:
             out[col] = mapped
 
 
-def _long_pick(values, indicator, level, year_list):
-    sel = values[(values["indicator"] == indicator) & (values["level"] == level) & (values["year"].isin(year_list))]
-    return sel
+def _long_pick(values, indicator, level, year_list, index=None):
+    if index is None:
+        return values[(values["indicator"] == indicator) & (values["level"] == level) & (values["year"].isin(year_list))]
+    # The rows of (indicator, level) by position, in the table's order: the
+    # same rows as the mask above without comparing the whole table's
+    # strings for every criterion of every year.
+    sub = values.iloc[index.get((indicator, level), _NO_ROWS)]
+    return sub[sub["year"].isin(year_list)]
 
 
-def _long_series(values, crit_indicator, yearly, years, relative_to, year, out, owner):
+_NO_ROWS = np.array([], dtype=np.intp)
+
+
+def _long_series(values, crit_indicator, yearly, years, relative_to, year, out, owner, index=None):
     """Value, numerator, denominator, reference and note per area for one indicator."""
     n = len(out)
     res = {p: np.full(n, np.nan) for p in ("value", "numerator", "denominator", "reference")}
     res["note"] = np.full(n, "", dtype=object)
-    pooled = _long_pick(values, crit_indicator, "area", [year])
+    pooled = _long_pick(values, crit_indicator, "area", [year], index)
     if not pooled.empty or yearly is None or years == 1:
         used, span = crit_indicator, [year]
         rows = pooled.set_index("unit_id")
@@ -168,7 +176,7 @@ def _long_series(values, crit_indicator, yearly, years, relative_to, year, out, 
         res["note"] = np.where(np.isnan(res["value"]), f"{crit_indicator} has no value for {year}", "")
     else:
         used, span = yearly, list(range(year - years + 1, year + 1))
-        rows = _long_pick(values, yearly, "area", span)
+        rows = _long_pick(values, yearly, "area", span, index)
         wide = rows.pivot(index="unit_id", columns="year", values="value").reindex(index=out.index, columns=span)
         res["value"] = wide.mean(axis=1, skipna=False).to_numpy(dtype=float)
         for p in ("numerator", "denominator"):
@@ -185,7 +193,7 @@ def _long_series(values, crit_indicator, yearly, years, relative_to, year, out, 
             dtype=object,
         )
     if relative_to is not None:
-        ref_rows = _long_pick(values, used, relative_to, span)
+        ref_rows = _long_pick(values, used, relative_to, span, index)
         if relative_to == "country":
             per_year = ref_rows.groupby("year")["value"].first().reindex(span)
             ref = np.full(n, per_year.mean(skipna=False))
@@ -240,17 +248,18 @@ def _long_frame(values, ruleset, year, areas, owner) -> pd.DataFrame:
     for col in ("municipality", "region"):
         if out[col].isna().any():
             out[col] = out[col].where(out[col].notna(), ids.map(first[col]) if col in first.columns else None)
+    index = values.groupby(["indicator", "level"], sort=False).indices
     for cid, crit in ruleset.criteria.items():
         if crit.indicator.startswith("composite_"):
             continue
         got = _long_series(
-            values, crit.indicator, crit.yearly_indicator, crit.years, crit.relative_to, year, out, owner
+            values, crit.indicator, crit.yearly_indicator, crit.years, crit.relative_to, year, out, owner, index
         )
         for part in FIELDS:
             out[f"{cid}__{part}"] = got[part]
     if ruleset.composite is not None:
         for comp_id, comp in ruleset.composite.components.items():
-            out[f"component__{comp_id}"] = _long_series(values, comp.indicator, None, 1, None, year, out, owner)["value"]
+            out[f"component__{comp_id}"] = _long_series(values, comp.indicator, None, 1, None, year, out, owner, index)["value"]
     return out
 
 
