@@ -58,36 +58,20 @@ def fit_logit(Z: np.ndarray, d: np.ndarray, w: np.ndarray | None = None, start: 
     >>> np.round(coef, 6).tolist(), ok      # log-odds 1/2 at x = 0, then 2
     ([-0.693147, 1.386294], True)
     """
-    coef, converged, _ = _newton_logit(Z, d, w, start, tol, maxiter)
-    return coef, converged
-
-
-def _newton_logit(Z, d, w, start, tol, maxiter):
-    # fit_logit, also returning the fitted probabilities at the returned coefficients.
-    # These fits are many and small and the transcendental functions were most
-    # of their time: one expit per Newton step, the log-likelihood only where
-    # the step is long enough to be checked, and no products with unit weights.
     Z = np.asarray(Z, dtype=float)
     d = np.asarray(d, dtype=float)
-    unit = w is None
-    w = np.ones(len(d)) if unit else np.asarray(w, dtype=float)
-    wd = d if unit else w * d
+    w = np.ones(len(d)) if w is None else np.asarray(w, dtype=float)
     beta = np.zeros(Z.shape[1]) if start is None else np.asarray(start, dtype=float).copy()
-    Zt = np.ascontiguousarray(Z.T)   # k x n: the products below are short sums over long rows
 
-    def checked(eta):
-        # Probabilities and log-likelihood from one exponential; log(1 + e^eta) =
-        # max(eta, 0) + log1p(e^-|eta|) does not overflow.
-        e = np.exp(-np.abs(eta))
-        p = np.where(eta >= 0, 1.0, e) / (1.0 + e)
-        return p, float(wd @ eta - w @ (np.maximum(eta, 0.0) + np.log1p(e)))
+    def loglik(eta):
+        return float(np.sum(w * (d * eta - np.logaddexp(0.0, eta))))
 
-    eta = beta @ Zt
-    p = expit(eta)
-    ll = None
+    eta = Z @ beta
+    ll = loglik(eta)
     for _ in range(maxiter):
-        grad = Zt @ (d - p if unit else w * (d - p))
-        H = (Zt * (p * (1 - p) if unit else w * p * (1 - p))) @ Z
+        p = expit(eta)
+        grad = Z.T @ (w * (d - p))
+        H = (Z * (w * p * (1 - p))[:, None]).T @ Z
         try:
             step = np.linalg.solve(H, grad)
         except np.linalg.LinAlgError:
@@ -95,22 +79,19 @@ def _newton_logit(Z, d, w, start, tol, maxiter):
         t = 1.0
         while True:
             new = beta + t * step
-            eta_new = new @ Zt
-            if float(np.abs(t * step).max()) < 1e-3:
+            eta_new = Z @ new
+            if np.max(np.abs(t * step)) < 1e-3:
                 # Near the maximum the concave log-likelihood's Newton step cannot overshoot: no check needed.
-                p_new, ll = expit(eta_new), None
                 break
-            if ll is None:
-                ll = checked(eta)[1]
-            p_new, ll_new = checked(eta_new)
+            ll_new = loglik(eta_new)
             if ll_new >= ll - 1e-12 * abs(ll) or t < 1e-8:
                 ll = ll_new
                 break
             t /= 2
-        beta, eta, p = new, eta_new, p_new
-        if float(np.abs(t * step).max()) < tol:
-            return beta, bool(np.all(np.isfinite(beta))), p
-    return beta, False, p
+        beta, eta = new, eta_new
+        if np.max(np.abs(t * step)) < tol:
+            return beta, bool(np.all(np.isfinite(beta)))
+    return beta, False
 
 
 def logit_propensity(Z: np.ndarray, d: np.ndarray, w: np.ndarray | None = None,
@@ -138,13 +119,14 @@ def logit_propensity(Z: np.ndarray, d: np.ndarray, w: np.ndarray | None = None,
     w = np.ones(n) if w is None else np.asarray(w, dtype=float)
     if not (np.all(np.isfinite(Z)) and np.all(np.isfinite(w))):
         raise InputError("The propensity logit could not be fitted: the covariates or weights hold NaN or inf values.")
-    coef, converged, ps = _newton_logit(Z, d.astype(float), w, start, 1e-10, 100)
+    coef, converged = fit_logit(Z, d.astype(float), w, start=start, tol=1e-10)
     if not np.all(np.isfinite(coef)):
         raise InputError("The propensity logit could not be fitted; covariates are probably collinear or "
                          "separate the groups perfectly.")
+    ps = expit(Z @ coef)
     ps = np.minimum(ps, 1 - 1e-6)
     W = ps * (1 - ps) * w
-    H = (Z.T * W) @ Z
+    H = Z.T @ (W[:, None] * Z)
     try:
         hinv = np.linalg.inv(H) * n
     except np.linalg.LinAlgError:
