@@ -39,6 +39,9 @@ class Goal(BaseModel):
     better: Literal["lower", "higher"]
     example: bool = False
     labels: dict[str, str] = {}
+    #: Short names readers see, per report language: the goals table, the
+    #: charts' titles and the workbook use them, never the id.
+    names: dict[Literal["en", "da", "no", "nl"], str] = {}
     note: str = ""
 
     @model_validator(mode="after")

@@ -38,7 +38,9 @@ class Publication:
     ``segregation`` the analyses. ``areas`` carries names, municipality and
     geometry only (no counts); ``designated`` maps a list id to its areas in
     ``year`` (published in the history table too); ``percent`` says which
-    profile panels hold shares (drawn as percent).
+    profile panels hold shares (drawn as percent); ``catalogue`` is the
+    indicator catalogue in use (a user's own one too), so renderers take an
+    indicator's unit and currency from it rather than from the built-ins.
 
     >>> from kvarter.disclosure import protect
     >>> t = protect(pd.DataFrame({"k": ["a"], "v": [1.0], "n": [10]}), DisclosurePolicy(), key=["k"],
@@ -64,6 +66,7 @@ class Publication:
     segregation: tuple[SegregationPart, ...] = ()
     notes: tuple[str, ...] = ()
     percent: Mapping[str, bool] = field(default_factory=dict)
+    catalogue: object | None = None
 
     def __post_init__(self) -> None:
         for name, p in self.tables.items():

@@ -15,7 +15,7 @@ from kvarter.publish import Publication
 from kvarter.report import frames
 from kvarter.report.effects_charts import band_chart, interval_rows
 from kvarter.report.html import Chart, Heading, Paragraph, Section, Table
-from kvarter.report.i18n import format_number, label
+from kvarter.report.i18n import covariate_name, format_number, label
 
 #: The publication tables this section reads.
 TABLES = ("effects_curve", "effects_cumulative", "effects_summary", "effects_balance", "effects_subgroups",
@@ -120,7 +120,7 @@ def effects_sections(publication: Publication, lang: str) -> list[Section]:
     if "effects_balance" in t:
         pt = frames.published(t["effects_balance"], "effects balance", lang)
         f = pt.frame
-        blocks.append(Chart(interval_rows(f["covariate"].tolist(),
+        blocks.append(Chart(interval_rows([covariate_name(c, lang) for c in f["covariate"]],
                                           {label("smd_before", lang): f["smd_before"].tolist(),
                                            label("smd_after", lang): f["smd_after"].tolist()},
                                           title=label("effects_love_title", lang), lang=lang,

@@ -103,12 +103,34 @@ def published(obj, where: str, lang: str = "en") -> PublishedTable:
         )
     helpers = {status_column(c) for c in values} | {f"{c}_reason" for c in values} | {"reason"}
     keys = tuple(c for c in frame.columns if c not in values and c not in helpers)
+    frame = _reasons_in_words(frame, [f"{c}_reason" for c in values] + ["reason"], lang)
     if localised is not None:
         for c in values:
             name = f"{c}_reason"
             if name in frame.columns and name in localised.columns and len(localised) == len(frame):
                 frame[name] = localised[name].to_numpy()
     return PublishedTable(frame=frame.reset_index(drop=True), value_columns=values, keys=keys, where=where)
+
+
+def _reasons_in_words(frame: pd.DataFrame, columns, lang: str) -> pd.DataFrame:
+    """``frame`` with the reason columns' ids in words: a reason that names the
+    cell it rests on names it by the indicator's label, not its id
+    (:func:`~kvarter.report.i18n.in_words`); each distinct reason is worded once."""
+    from kvarter.report.i18n import in_words
+
+    present = [c for c in columns if c in frame.columns]
+    if not present:
+        return frame
+    copied = False
+    for c in present:
+        col = frame[c]
+        worded = {t: in_words(t, lang) for t in col.dropna().unique() if isinstance(t, str) and "_" in t}
+        worded = {t: w for t, w in worded.items() if w != t}
+        if worded:
+            if not copied:
+                frame, copied = frame.copy(), True
+            frame[c] = col.map(lambda r: worded.get(r, r) if isinstance(r, str) else r)
+    return frame
 
 
 def grid(obj, *, index: str, columns: str, value: str, where: str = "heat-map", lang: str = "en"):

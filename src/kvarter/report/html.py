@@ -27,7 +27,7 @@ from markupsafe import Markup
 from kvarter.errors import InputError
 from kvarter.report.charts import table_bars
 from kvarter.report.frames import SUPPRESSED, PublishedTable, published, suppression_summary
-from kvarter.report.i18n import check_lang, format_number, format_percent, label
+from kvarter.report.i18n import check_lang, format_number, format_percent, label, slope_decimals
 from kvarter.report.svg import esc
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -71,10 +71,13 @@ class Table:
     """A protected table (only :class:`kvarter.disclosure.Protected` passes).
 
     ``formats`` maps a column to ``"percent"``, ``"int"``, ``"number"``,
-    ``"bool"`` or ``"text"``, optionally with decimals (``"percent:0"``,
-    ``"number:2"``); other columns get a format from their values. ``bars``
+    ``"bool"``, ``"text"`` or ``"slope"`` (a change a year, each value with
+    the decimals of :func:`~kvarter.report.i18n.slope_decimals`), optionally
+    with decimals (``"percent:0"``, ``"number:2"``); other columns get a format from their values. ``bars``
     draws a small bar in every numeric cell (Table 1). ``columns`` picks and
-    orders the columns shown.
+    orders the columns shown. ``names`` maps a column to the words shown for
+    its ids (goal id → the goal's name), where the label table cannot know
+    them.
     """
 
     protected: object
@@ -82,6 +85,7 @@ class Table:
     formats: Mapping[str, str] = field(default_factory=dict)
     bars: bool = False
     columns: Sequence[str] | None = None
+    names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -136,10 +140,10 @@ def _column_format(col: str, values: pd.Series, formats: Mapping[str, str]) -> t
     spec = formats.get(col)
     if spec:
         kind, _, dec = spec.partition(":")
-        if kind not in {"percent", "int", "number", "bool", "text"}:
+        if kind not in {"percent", "int", "number", "bool", "text", "slope"}:
             raise InputError(
                 f"Format {spec!r} for column {col!r} passed to Table is unknown; "
-                "expected percent, int, number, bool or text (optionally with ':decimals')."
+                "expected percent, int, number, bool, text or slope (optionally with ':decimals')."
             )
         return kind, int(dec) if dec else (0 if kind == "int" else 1 if kind == "percent" else 2)
     if col == "year" or col.endswith("_year"):
@@ -164,6 +168,8 @@ def _format_cell(value, kind: str, decimals: int, lang: str) -> str:
         return format_percent(value, lang, decimals)
     if kind in ("int", "number"):
         return format_number(value, lang, decimals)
+    if kind == "slope":  # a change a year: the one precision rule of format_slope, signed
+        return format_number(value, lang, slope_decimals(float(value)))
     if kind == "bool":
         return label("yes" if bool(value) else "no", lang)
     return label(str(value), lang)
@@ -198,7 +204,7 @@ def _render_table(block: Table, lang: str, where: str) -> tuple[str, PublishedTa
             cells = []
             for c in shown:
                 kind, dec = fmts[c]
-                cls = "kv-num" if kind in ("int", "number", "percent") else ""
+                cls = "kv-num" if kind in ("int", "number", "percent", "slope") else ""
                 if c in table.value_columns:
                     status = table.status(c).iat[i]
                     if status in SUPPRESSED:
@@ -212,6 +218,8 @@ def _render_table(block: Table, lang: str, where: str) -> tuple[str, PublishedTa
                 if kind == "bool" and not pd.isna(f[c].iat[i]):
                     cls = "kv-met-yes" if bool(f[c].iat[i]) else "kv-met-no"
                 text = _format_cell(f[c].iat[i], kind, dec, lang)
+                if c in block.names:
+                    text = block.names[c].get(str(f[c].iat[i]), text)
                 cells.append(f'<td class="{cls}">{esc(text)}</td>' if cls else f"<td>{esc(text)}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
         cap = f"<caption>{esc(caption)}</caption>" if caption else ""
@@ -224,13 +232,29 @@ def _render_table(block: Table, lang: str, where: str) -> tuple[str, PublishedTa
     return f'<div class="kv-table-wrap">{html}{note}</div>', table
 
 
+#: Columns of the methods section whose values are names a reader types or
+#: looks up as they are (the store's tables, loaded files, published table
+#: files, indicator ids beside their names): shown as code, not as words.
+_CODE_COLUMNS = frozenset({"dataset", "table", "file", "indicator"})
+_IDENTIFIER = re.compile(r"(?<![A-Za-z0-9_.\-/])([a-z]+(?:_[a-z0-9]+)+)(?![A-Za-z0-9_])")
+
+
+def _cell(col: str, value, lang: str) -> str:
+    text = esc(_plain(value, lang))
+    if col in _CODE_COLUMNS and value not in (None, ""):
+        return f"<code>{text}</code>"
+    if col == "definition":  # a definition names the input's columns (in_youth_education): code
+        return _IDENTIFIER.sub(r"<code>\1</code>", text)
+    return text
+
+
 def _records_table(records: Sequence[Mapping], caption_key: str, lang: str) -> str:
     if not records:
         return ""
     cols = list(dict.fromkeys(k for r in records for k in r))
     head = "".join(f'<th scope="col">{esc(label(c, lang))}</th>' for c in cols)
     body = "".join(
-        "<tr>" + "".join(f"<td>{esc(_plain(r.get(c), lang))}</td>" for c in cols) + "</tr>" for r in records
+        "<tr>" + "".join(f"<td>{_cell(c, r.get(c), lang)}</td>" for c in cols) + "</tr>" for r in records
     )
     return (f'<h3>{esc(label(caption_key, lang))}</h3><div class="kv-table-wrap"><table class="kv-table">'
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
@@ -248,12 +272,22 @@ def _plain(value, lang: str) -> str:
     return str(value)
 
 
+def _with_indicator_name(record: Mapping, lang: str) -> dict:
+    """A definition's record with the indicator's name beside its id."""
+    out = {}
+    for k, v in record.items():
+        out[k] = v
+        if k == "indicator":
+            out["indicator_name"] = label(str(v), lang)
+    return out
+
+
 def _methods_html(methods: Methods | None, tables: dict[str, PublishedTable], lang: str) -> list[str]:
     methods = methods or Methods()
     blocks = [
         _records_table(methods.sources, "sources", lang),
         _records_table(methods.load_records, "load_records", lang),
-        _records_table(methods.indicators, "indicator_definitions", lang),
+        _records_table([_with_indicator_name(r, lang) for r in methods.indicators], "indicator_definitions", lang),
         _records_table(methods.rule_sets, "rule_sets", lang),
     ]
     if methods.policy:

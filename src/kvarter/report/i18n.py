@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 
 from kvarter.errors import InputError
 
@@ -249,6 +250,10 @@ from kvarter.report.i18n_progress import ROWS as _PROGRESS_ROWS  # noqa: E402  (
 
 for _key, _texts in _PROGRESS_ROWS.items():
     _ROWS.setdefault(_key, _texts)
+from kvarter.report.i18n_terms import ROWS as _TERMS_ROWS  # noqa: E402  (columns and terms once shown as ids)
+
+for _key, _texts in _TERMS_ROWS.items():
+    _ROWS.setdefault(_key, _texts)
 
 LABELS: dict[str, dict[str, str]] = {
     key: dict(zip(LANGUAGES, texts, strict=True)) for key, texts in _ROWS.items()
@@ -313,10 +318,15 @@ def _indicator_labels() -> dict[str, dict[str, str]]:
     from kvarter.indicators import load_catalogue
     from kvarter.indicators.aggregates import aggregate_catalogue
 
+    from kvarter.indicators.figures import figures
+
     out: dict[str, dict[str, str]] = {}
     for cat in (aggregate_catalogue()[0], load_catalogue()):
         for ind in cat.indicators:
             out[ind.id] = {lg: ind.label(lg) for lg in LANGUAGES}
+    # the figures from outside the registers (sports clubs, turnout …) are named in their own catalogue
+    for fid, fig in figures().items():
+        out.setdefault(fid, {lg: fig.labels.get(lg, fig.labels["en"]) for lg in LANGUAGES})
     return out
 
 
@@ -486,16 +496,30 @@ def format_money(value, currency: str, lang: str, decimals: int = MONEY_DECIMALS
     return f"{currency}{NBSP}{text}" if lang == "en" else f"{text}{NBSP}{currency}"
 
 
-def indicator_currency(indicator: str) -> str | None:
-    """The currency of an indicator of the shipped catalogues that is a mean of
-    money (its ``currency``), ``None`` for anything else (a ratio variant too).
+def indicator_currency(indicator: str, catalogue=None) -> str | None:
+    """The currency of an indicator that is a mean of money (its ``currency``
+    in ``catalogue``, the catalogue in use), ``None`` for anything else (a
+    ratio variant too). Without a catalogue, the shipped catalogues decide.
 
     >>> indicator_currency("household_income_mean"), indicator_currency("income_ratio_to_region")
     ('DKK', None)
     >>> indicator_currency("non_western_share") is None
     True
     """
+    if catalogue is not None:
+        return catalogue_currencies(catalogue).get(str(indicator))
     return _indicator_currencies().get(str(indicator))
+
+
+def catalogue_currencies(catalogue) -> dict[str, str]:
+    """Indicator id → currency for the means of money in ``catalogue``.
+
+    >>> from kvarter.indicators import load_catalogue
+    >>> catalogue_currencies(load_catalogue().select(["household_income_mean", "residents"]))
+    {'household_income_mean': 'DKK'}
+    """
+    return {ind.id: ind.currency for ind in catalogue.indicators
+            if ind.currency and ind.unit == "mean" and ind.comparison is None}
 
 
 @functools.lru_cache(maxsize=1)
@@ -503,12 +527,7 @@ def _indicator_currencies() -> dict[str, str]:
     from kvarter.indicators import load_catalogue
     from kvarter.indicators.aggregates import aggregate_catalogue
 
-    out: dict[str, str] = {}
-    for cat in (aggregate_catalogue()[0], load_catalogue()):
-        for ind in cat.indicators:
-            if ind.currency and ind.unit == "mean" and ind.comparison is None:
-                out[ind.id] = ind.currency
-    return out
+    return {**catalogue_currencies(aggregate_catalogue()[0]), **catalogue_currencies(load_catalogue())}
 
 
 _PER_YEAR = {
@@ -596,3 +615,72 @@ def rule_name(ruleset, key: str | None, lang: str) -> str:
         if item is not None:
             return item.label
     return str(key).replace("_", " ")
+
+
+# --- names of goals ----------------------------------------------------------
+@functools.lru_cache(maxsize=1)
+def _builtin_goal_names() -> dict[str, dict[str, str]]:
+    from kvarter.goals.models import BUILTIN_GOALS, load_goals
+
+    out: dict[str, dict[str, str]] = {}
+    for name in BUILTIN_GOALS:
+        for g in load_goals(name).goals:
+            out.setdefault(g.id, dict(g.names))
+    return out
+
+
+def goal_name(goal: str, lang: str, goalset=None) -> str:
+    """What readers see for a goal: its ``names`` in ``lang`` in ``goalset``
+    (a :class:`~kvarter.goals.GoalSet`) or in the shipped goal files, else
+    this module's label, else the id in words — never the bare id.
+
+    >>> goal_name("work_gap", "da"), goal_name("sports_clubs_gap", "nl")
+    ('Forskel i beskæftigelse og uddannelse', 'Verschil in lidmaatschap van sportclubs')
+    >>> goal_name("my_own_goal", "en")
+    'my own goal'
+    """
+    check_lang(lang, "goal_name")
+    if goalset is not None:
+        for g in goalset.goals:
+            if g.id == goal and g.names.get(lang):
+                return g.names[lang]
+    found = _builtin_goal_names().get(str(goal), {}).get(lang)
+    if found:
+        return found
+    return LABELS[goal][lang] if goal in LABELS else str(goal).replace("_", " ")
+
+
+# --- ids inside sentences the analyses write ---------------------------------
+_ID = re.compile(r"(?<![A-Za-z0-9_.\-/])[a-z]+(?:_[a-z0-9]+)+(?![A-Za-z0-9_])")
+
+
+def in_words(text: str, lang: str) -> str:
+    """``text`` (a note or a suppression reason written by an analysis, which
+    knows only ids) with every id that has a label replaced by that label.
+
+    >>> in_words("Benchmarks (area): basic_education_share: 0 of 5 unit(s) outside", "en")
+    'Benchmarks (area): Share of 30-59-year-olds with basic education only: 0 of 5 unit(s) outside'
+    >>> in_words("see tables/areas_results.csv", "en")
+    'see tables/areas_results.csv'
+    """
+    def word(m: re.Match) -> str:
+        key = m.group(0)
+        text = label(key, lang, default="")
+        return text or key.replace("_", " ")
+
+    return _ID.sub(word, str(text))
+
+
+def covariate_name(covariate: str, lang: str) -> str:
+    """A covariate of the effects' balance table in words; a level of a
+    categorical covariate (``education=long_tertiary``) as "variable: level".
+
+    >>> covariate_name("education=long_tertiary", "en"), covariate_name("worked_12", "da")
+    ('education: long tertiary', 'i arbejde de seneste 12 måneder')
+    """
+    if covariate in LABELS:  # a level named as a whole (sex=m: "men")
+        return LABELS[covariate][lang]
+    var, sep, level = str(covariate).partition("=")
+    if not sep:
+        return in_words(var, lang) if var not in LABELS else LABELS[var][lang]
+    return f"{label(var, lang)}: {in_words(level, lang) if level not in LABELS else LABELS[level][lang]}"

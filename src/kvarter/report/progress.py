@@ -18,7 +18,7 @@ import numpy as np
 from kvarter.publish import Publication
 from kvarter.report import charts, frames, sentences
 from kvarter.report.html import Chart, Heading, Paragraph, Section, Table
-from kvarter.report.i18n import format_number, format_percent, format_value, label
+from kvarter.report.i18n import format_number, format_percent, format_value, goal_name, label
 from kvarter.report.svg import esc
 
 #: The subject of each register indicator's sentence, as a noun phrase.
@@ -289,13 +289,14 @@ def _goal_blocks(tables, lang: str) -> list:
                                                   "projected", "projected_low", "projected_high", "status"],
                         formats={c: "number:3" for c in ("baseline", "latest", "path_latest", "target", "projected",
                                                          "projected_low", "projected_high")}
-                        | {"baseline_year": "text", "latest_year": "text", "target_year": "text"}))
+                        | {"baseline_year": "text", "latest_year": "text", "target_year": "text"},
+                        names={"goal": {str(x): goal_name(str(x), lang) for x in g["goal"].unique()}}))
     for row in g.to_dict("records"):
         s = series.get((row["indicator"], row["group"]), {})
         years = sorted(s)
         percent = row["indicator"] not in ("life_expectancy", "composite_gap")
         trend = str(row["trend_years"]).split("-")[0]
-        title = f"{row['goal']} ({label(row['group'], lang)}): {label(row['status'], lang)}"
+        title = f"{goal_name(str(row['goal']), lang)} ({label(row['group'], lang)}): {label(row['status'], lang)}"
         blocks.append(Chart(goal_chart(years, [s[y] for y in years], baseline_year=int(row["baseline_year"]),
                                        baseline=row["baseline"], target_year=int(row["target_year"]),
                                        target=row["target"], projected=row["projected"], low=row["projected_low"],

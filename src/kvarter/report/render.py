@@ -3,6 +3,7 @@ and the table files — nothing but what the publication holds."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Sequence
 
@@ -12,7 +13,7 @@ from kvarter.publish import Publication
 from kvarter.report.files import write_tables
 from kvarter.report.html import write_report
 from kvarter.report.sections import build_sections
-from kvarter.report.i18n import label
+from kvarter.report.i18n import in_words, label
 from kvarter.report.workbook import WorkbookGuide, write_workbook
 
 
@@ -45,7 +46,7 @@ def workbook_guide(publication: Publication, lang: str, *, methods=None, catalog
         scope.append(f"{label('municipality', lang)}: {publication.municipality}")
     if publication.year:
         scope.append(f"{label('year', lang)}: {publication.year}")
-    scope.extend(publication.notes)
+    scope.extend(in_words(n, lang) for n in publication.notes)
     return WorkbookGuide(
         lang=lang, title=title or f"kvarter — {publication.municipality or ''} {publication.year or ''}".strip(),
         scope=tuple(scope), policy=publication.policy.to_dict(), definitions=definitions,
@@ -74,6 +75,12 @@ def render_publication(publication: Publication, out: str | Path, *, lang: Seque
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    if catalogue is not None and publication.catalogue is None:
+        # The catalogue in use decides units and currencies (a user's own catalogue too).
+        from kvarter.indicators import load_catalogue
+
+        cat = catalogue if hasattr(catalogue, "structure") else load_catalogue(catalogue)
+        publication = dataclasses.replace(publication, catalogue=cat)
     pages = {}
     for i, lg in enumerate(lang):
         sections = build_sections(publication, lg)

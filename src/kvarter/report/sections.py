@@ -12,7 +12,7 @@ from kvarter.disclosure import Protected
 from kvarter.publish import Publication
 from kvarter.report import charts, frames, sentences
 from kvarter.report.html import Chart, CriteriaGrid, Heading, Map, Methods, Paragraph, Section, Table
-from kvarter.report.i18n import format_number, indicator_currency, label, rule_name
+from kvarter.report.i18n import format_number, in_words, indicator_currency, label, rule_name
 from kvarter.report.maps import svg_map
 from kvarter.publish.profiles import leaf_areas
 
@@ -167,7 +167,7 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
         areas = pd.DataFrame(columns=["area_id", "name", "municipality"])
     # What the job could not do or had to assume (an aggregates-only store,
     # rule sets left out, short panels) is said once, first.
-    sections = [Section("notes", [Paragraph(n) for n in publication.notes])] if publication.notes else []
+    sections = [Section("notes", [Paragraph(in_words(n, lang)) for n in publication.notes])] if publication.notes else []
     # Map: areas coloured by their strongest designation in the latest year.
     lists_of: dict[str, list[str]] = {}
     for lid, ids in publication.designated.items():
@@ -244,7 +244,8 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
     for panel, p in profile.items():
         cats, groups, why = frames.series(p, x="category", by="group", value="value", lang=lang)
         groups, why = _named(groups, lang), _named(why, lang)
-        money = {c: indicator_currency(c) for c in cats if indicator_currency(c)}
+        money = {c: indicator_currency(c, publication.catalogue) for c in cats
+                 if indicator_currency(c, publication.catalogue)}
         units = sorted(set(money.values()))
         title = label(panel, lang) + (f" ({', '.join(units)})" if units else "")
         prof_blocks.append(Chart(charts.bar_chart(cats, groups, title=title, lang=lang, reasons=why,
@@ -255,7 +256,7 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
     for indicator, p in trends.items():
         xs, series, why = frames.series(p, x="year", by="group", value="value", lang=lang)
         subj = TREND_SUBJECTS[indicator][lang]
-        money = indicator_currency(indicator)  # an income: amounts with their currency
+        money = indicator_currency(indicator, publication.catalogue)  # an income: amounts with their currency
         trend_blocks.append(Chart(charts.line_chart(xs, _named(series, lang), title=subj[0].upper() + subj[1:],
                                                     lang=lang, reasons=_named(why, lang), currency=money)))
         if "designated" in series:
@@ -286,7 +287,8 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
             trend_cols = [c for c in ("municipality", "pair", "first", "last", "slope", "slope_low", "slope_high",
                                       "direction", "disagrees_direction", "disagrees_level")
                           if c in st[f"{prefix}_trends"].frame.columns]
-            blocks += [Heading("agreement"), Table(st[f"{prefix}_trends_d"], columns=trend_cols)]
+            slopes = {c: "slope" for c in ("slope", "slope_low", "slope_high")}
+            blocks += [Heading("agreement"), Table(st[f"{prefix}_trends_d"], columns=trend_cols, formats=slopes)]
         sections.append(Section(key, blocks))
     sections += _benchmark_sections(publication, lang)
     sections += _sibling_sections(publication, lang)
