@@ -27,7 +27,9 @@ def _tables():
 def _summary_rows(html: str) -> list[list[str]]:
     methods = re.search(r'id="methods".*?</section>', html, re.S).group(0)
     summary = methods.split("What was suppressed and why")[1]
-    rows = [re.findall(r"<td>([^<]*)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", summary, re.S)]
+    # a published table's name is its file's name, shown as code
+    rows = [re.findall(r"<td>(?:<code>)?([^<]*)(?:</code>)?</td>", r)
+            for r in re.findall(r"<tr>(.*?)</tr>", summary, re.S)]
     return [r for r in rows if r]
 
 

@@ -117,40 +117,66 @@ def test_the_demo_report_shows_no_internal_key(demo_out, lang):
     assert not hits, "\n".join(f"{k}: {where!r}: {text!r}" for k, (where, text) in sorted(hits.items()))
 
 
-def _workbook_hits(path: Path) -> dict[str, tuple[str, str]]:
-    """Snake-case text in the workbook's headers and text cells.
+#: Ids that a definition names as the input data spells them (the persons
+#: file's column ``in_youth_education``): what a user must look up in their
+#: own data, so shown as it is (marked as code in the report's methods).
+INPUT_COLUMNS = {"in_youth_education"}
+#: The ``unit`` field of the catalogue as its YAML spells it (share, count,
+#: mean, per_1000), which a user writes in their own catalogue; the About
+#: sheet gives it beside each indicator's name and definition.
+CATALOGUE_UNITS = {"per_1000"}
+#: A cell that is an id and nothing else: ``work_gap``, ``atkinson_0.1``, ``education=long_tertiary``.
+ID_CELL = re.compile(r"[a-z][a-z0-9_.]*(?:=[a-z0-9_.]+)?")
 
-    A column may hold ids (indicator, area, programme …) only when the column
-    right after it gives their names; sheet titles are left out (Excel limits
-    them to 31 characters, the About sheet lists each one with its header).
+
+def _workbook_hits(path: Path, lang: str = "en") -> dict[str, tuple[str, str]]:
+    """Snake-case text in the workbook's headers and cells.
+
+    A sentence never carries an id. A cell that is an id and nothing else
+    (an indicator, a goal, a status code …) is allowed only beside its words:
+    in a data sheet, a column whose name column is in the sheet ("Indicator
+    name" or "Name" right after it, or "<its header> (name)"), or a status
+    column (its codes are worded in the reason column beside it); on the About
+    sheet, a row that also holds the words (the setting's name, the header of
+    a column). Sheet titles are left out: Excel limits them to 31 characters
+    and they are the published tables' file names, which the About sheet
+    lists beside each sheet's headers.
     """
     import openpyxl
 
+    from kvarter.report.i18n import label
+
+    name_word, status_word = label("name", lang).lower(), label("status", lang).lower()
     book = openpyxl.load_workbook(path, read_only=True)
     texts: list[tuple[str, str]] = []
+
+    def bare(v) -> bool:
+        return isinstance(v, str) and ID_CELL.fullmatch(v) is not None
+
+    def words(v) -> bool:
+        return isinstance(v, str) and v.strip() != "" and not SNAKE.search(v)
+
     for ws in book.worksheets:
         rows = ws.iter_rows(values_only=True)
-        header = list(next(rows, ()))
-        if ws.title == book.sheetnames[0]:  # the About sheet: every cell is text for the reader
-            texts += [(ws.title, h) for h in header if isinstance(h, str)]
+        if ws.title == book.sheetnames[0]:  # About
             for r in rows:
-                texts += [(ws.title, v) for v in r if isinstance(v, str)]
+                worded = any(words(v) for v in r)
+                texts += [(ws.title, v) for v in r if isinstance(v, str) and not (bare(v) and worded)]
             continue
-        texts += [(f"{ws.title} header", h) for h in header if isinstance(h, str)]
-        named = {i for i, h in enumerate(header[:-1]) if isinstance(header[i + 1], str)
-                 and isinstance(h, str) and _is_name_column(header[i + 1])}
+        header = [h if isinstance(h, str) else "" for h in next(rows, ())]
+        texts += [(f"{ws.title} header", h) for h in header]
+        present = set(header)
+        named = {i for i, h in enumerate(header)
+                 if f"{h} ({name_word})" in present or h.endswith(f"({status_word})")
+                 or (i + 1 < len(header) and header[i + 1] in NAME_HEADERS)}
         for r in rows:
             texts += [(f"{ws.title}: {header[i]}", v) for i, v in enumerate(r)
-                      if isinstance(v, str) and i not in named]
-    return snake_hits(texts)
+                      if isinstance(v, str) and not (bare(v) and i in named)]
+    return {k: v for k, v in snake_hits(texts).items() if k not in INPUT_COLUMNS | CATALOGUE_UNITS}
 
 
-#: The headers of columns that give the names of the ids left of them, per language.
-NAME_HEADERS = {"Name", "Navn", "Naam", "Indicator name", "Indikatornavn", "Indicatornaam"}
-
-
-def _is_name_column(header: str) -> bool:
-    return header in NAME_HEADERS or header.endswith(("name", "navn", "naam"))
+#: The headers of the name columns the workbook puts right after an id column.
+NAME_HEADERS = {"Name", "Indicator name", "Area"}
 
 
 def test_the_demo_workbook_shows_no_internal_key_without_its_name(demo_out):

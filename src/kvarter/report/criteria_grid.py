@@ -60,18 +60,23 @@ def _catalogue_units() -> dict[str, tuple[str, bool, str | None]]:
     from kvarter.indicators import load_catalogue
     from kvarter.indicators.aggregates import aggregate_catalogue
 
+    return {**_units_of(aggregate_catalogue()[0]), **_units_of(load_catalogue())}
+
+
+def _units_of(catalogue) -> dict[str, tuple[str, bool, str | None]]:
+    """Indicator id → (unit, is a ratio, currency) in ``catalogue``."""
     out = {}
-    for cat in (aggregate_catalogue()[0], load_catalogue()):
-        for ind in cat.indicators:
-            ratio = ind.comparison == "ratio"
-            out[ind.id] = (ind.unit, ratio, None if ratio else ind.currency)
+    for ind in catalogue.indicators:
+        ratio = ind.comparison == "ratio"
+        out[ind.id] = (ind.unit, ratio, None if ratio else ind.currency)
     return out
 
 
-def _kind(ruleset, criterion: str) -> tuple[str, str, str | None]:
+def _kind(ruleset, criterion: str, catalogue=None) -> tuple[str, str, str | None]:
     """How a criterion's figures read: ``(kind, op, currency)`` with kind one of
     ``percent``, ``ratio``, ``money``, ``rate``, ``number``; ``op`` "" when
-    the rule set is not known by id.
+    the rule set is not known by id. ``catalogue`` is the catalogue in use
+    (the publication's); without one the shipped catalogues decide.
 
     >>> _kind("dk-2024", "employment"), _kind("dk-2024", "crime"), _kind("city-7", "income")
     (('percent', '>', None), ('ratio', '>=', None), ('ratio', '<', None))
@@ -82,7 +87,8 @@ def _kind(ruleset, criterion: str) -> tuple[str, str, str | None]:
     crit = rs.criteria.get(criterion) if rs is not None else None
     if crit is None:
         return "number", "", None
-    unit, ratio, currency = _catalogue_units().get(crit.indicator, ("", False, None))
+    units = _units_of(catalogue) if catalogue is not None else _catalogue_units()
+    unit, ratio, currency = units.get(crit.indicator, ("", False, None))
     if ratio:
         return "ratio", crit.op, None
     if currency:
@@ -148,7 +154,7 @@ def _supp(reason: str) -> str:
 
 
 def criteria_grid(protected, ruleset: str, lang: str, *, caption: str = "",
-                  where: str = "criteria grid") -> tuple[str, PublishedTable]:
+                  where: str = "criteria grid", catalogue=None) -> tuple[str, PublishedTable]:
     """The HTML grid of one rule set's published criteria table and the table
     as read (for the methods section's list of what was suppressed).
 
@@ -184,6 +190,7 @@ def criteria_grid(protected, ruleset: str, lang: str, *, caption: str = "",
     areas.sort(key=lambda a: (-met_count[a], a[1]))
     at = {(str(r.area_id), str(r.criterion)): i for i, r in enumerate(f.itertuples(index=False))}
     names = {c: rule_name(ruleset, c, lang) for c in crits}
+    kinds = {c: _kind(ruleset, c, catalogue) for c in crits}
     head = f'<th scope="col">{esc(label("area", lang))}</th>' + "".join(
         f'<th scope="col">{esc(names[c])}</th>' for c in crits)
     body = []
@@ -194,7 +201,7 @@ def criteria_grid(protected, ruleset: str, lang: str, *, caption: str = "",
             if i is None:
                 cells.append('<td class="kv-gcell">–</td>')
                 continue
-            cells.append(_cell(table, i, name, names[c], *_kind(ruleset, c), lang))
+            cells.append(_cell(table, i, name, names[c], *kinds[c], lang))
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"{caption + ' — ' if caption else ''}{CONVENTION[lang]}"
     html = (f'<table class="kv-table kv-criteria-grid"><caption>{esc(cap)}</caption>'

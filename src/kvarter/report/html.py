@@ -96,6 +96,8 @@ class CriteriaGrid:
     protected: object
     ruleset: str
     caption: str = ""
+    #: The catalogue in use (the publication's): units and currencies of the criteria.
+    catalogue: object | None = None
 
 
 Block = Paragraph | Heading | Chart | Map | Table | CriteriaGrid
@@ -239,8 +241,10 @@ _CODE_COLUMNS = frozenset({"dataset", "table", "file", "indicator"})
 _IDENTIFIER = re.compile(r"(?<![A-Za-z0-9_.\-/])([a-z]+(?:_[a-z0-9]+)+)(?![A-Za-z0-9_])")
 
 
-def _cell(col: str, value, lang: str) -> str:
+def _cell(col: str, value, lang: str, files: frozenset | None = None) -> str:
     text = esc(_plain(value, lang))
+    if col == "table" and files is not None and value not in files:
+        return text  # a table of this page (its caption), not a published file
     if col in _CODE_COLUMNS and value not in (None, ""):
         return f"<code>{text}</code>"
     if col == "definition":  # a definition names the input's columns (in_youth_education): code
@@ -248,13 +252,14 @@ def _cell(col: str, value, lang: str) -> str:
     return text
 
 
-def _records_table(records: Sequence[Mapping], caption_key: str, lang: str) -> str:
+def _records_table(records: Sequence[Mapping], caption_key: str, lang: str,
+                   files: frozenset | None = None) -> str:
     if not records:
         return ""
     cols = list(dict.fromkeys(k for r in records for k in r))
     head = "".join(f'<th scope="col">{esc(label(c, lang))}</th>' for c in cols)
     body = "".join(
-        "<tr>" + "".join(f"<td>{_cell(c, r.get(c), lang)}</td>" for c in cols) + "</tr>" for r in records
+        "<tr>" + "".join(f"<td>{_cell(c, r.get(c), lang, files)}</td>" for c in cols) + "</tr>" for r in records
     )
     return (f'<h3>{esc(label(caption_key, lang))}</h3><div class="kv-table-wrap"><table class="kv-table">'
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
@@ -306,7 +311,8 @@ def _methods_html(methods: Methods | None, tables: dict[str, PublishedTable], la
              "reason": r.reason, "cells": r.cells}
             for r in summary.itertuples()
         ]
-        blocks.append(_records_table(records, "disclosure", lang).split("</h3>", 1)[1])
+        files = frozenset(methods.published)  # the published tables' file names; the rest are captions
+        blocks.append(_records_table(records, "disclosure", lang, files).split("</h3>", 1)[1])
     return [b for b in blocks if b]
 
 
@@ -326,7 +332,8 @@ def _block_html(block, lang: str, where: str, tables: dict[str, PublishedTable])
     if isinstance(block, CriteriaGrid):
         from kvarter.report.criteria_grid import criteria_grid
 
-        html, table = criteria_grid(block.protected, block.ruleset, lang, caption=block.caption, where=where)
+        html, table = criteria_grid(block.protected, block.ruleset, lang, caption=block.caption, where=where,
+                                    catalogue=block.catalogue)
         name = block.caption or where
         tables[name if name not in tables else f"{name} ({len(tables) + 1})"] = table
         n_supp = sum(int(table.status(c).isin(SUPPRESSED).sum()) for c in table.value_columns)

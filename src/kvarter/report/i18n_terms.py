@@ -57,6 +57,9 @@ ROWS: dict[str, tuple[str, str, str, str]] = {
     "standardised_dissimilarity": ("standardised dissimilarity", "standardiseret ulighedsindeks",
                                    "standardisert ulikhetsindeks", "gestandaardiseerde segregatie-index"),
     "theil_h": ("Theil's H", "Theils H", "Theils H", "Theils H"),
+    "atkinson_0.1": ("Atkinson (b = 0.1)", "Atkinson (b = 0,1)", "Atkinson (b = 0,1)", "Atkinson (b = 0,1)"),
+    "atkinson_0.5": ("Atkinson (b = 0.5)", "Atkinson (b = 0,5)", "Atkinson (b = 0,5)", "Atkinson (b = 0,5)"),
+    "atkinson_0.9": ("Atkinson (b = 0.9)", "Atkinson (b = 0,9)", "Atkinson (b = 0,9)", "Atkinson (b = 0,9)"),
     # life tables
     "below_min_person_years": ("under 5,000 person-years", "under 5.000 personår", "under 5 000 personår",
                                "minder dan 5.000 persoonsjaren"),
@@ -109,7 +112,23 @@ ROWS: dict[str, tuple[str, str, str, str]] = {
                            "Complementen beschermen (een totaal min zijn delen)"),
     # registry
     "new_residents": ("new residents", "nye beboere", "nye beboere", "nieuwe bewoners"),
-    # table columns of the methods section and the suppression summary
+    # plain column names that kept their English in every language
+    "first": ("First", "Første", "Første", "Eerste"),
+    "last": ("Last", "Seneste", "Siste", "Laatste"),
+    "slope": ("Slope a year", "Hældning om året", "Stigning i året", "Helling per jaar"),
+    "direction": ("Direction", "Retning", "Retning", "Richting"),
+    "change": ("Change", "Ændring", "Endring", "Verandering"),
+    "list": ("List", "Liste", "Liste", "Lijst"),
+    "ruleset": ("Rule set", "Regelsæt", "Regelsett", "Regelset"),
+    "rest": ("rest of the municipality", "resten af kommunen", "resten av kommunen", "rest van de gemeente"),
+    "assessor": ("Assessor", "Bedømmer", "Vurderer", "Beoordelaar"),
+    "interval": ("Interval", "Interval", "Intervall", "Interval"),
+    "mean": ("Mean", "Gennemsnit", "Gjennomsnitt", "Gemiddelde"),
+    "measure": ("Measure", "Mål", "Mål", "Maat"),
+    "members": ("Members", "Medlemmer", "Medlemmer", "Leden"),
+    "number": ("Number", "Nummer", "Nummer", "Nummer"),
+    "reviewed": ("Reviewed", "Gennemgået", "Gjennomgått", "Beoordeeld"),
+    "set": ("Set", "Sæt", "Sett", "Set"),
     "category": ("Category", "Kategori", "Kategori", "Categorie"),
     "pair": ("Pair of groups", "Gruppepar", "Gruppepar", "Groepenpaar"),
 }

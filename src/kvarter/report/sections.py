@@ -232,7 +232,8 @@ def build_sections(publication: Publication, lang: str) -> list[Section]:
     # terms; the files and the workbook keep the long table.
     crit_blocks = []
     for rs in sorted(shown):
-        crit_blocks.append(CriteriaGrid(shown[rs], rs, caption=f"{rule_name(rs, None, lang)} — {year}"))
+        crit_blocks.append(CriteriaGrid(shown[rs], rs, caption=f"{rule_name(rs, None, lang)} — {year}",
+                                        catalogue=publication.catalogue))
     sections.append(Section("designations", crit_blocks))
     if "history" in tables:
         # A grid per list (areas by years) rather than one row per area-year;

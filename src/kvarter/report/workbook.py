@@ -27,7 +27,7 @@ import pandas as pd
 
 from kvarter.errors import InputError
 from kvarter.report.frames import SUPPRESSED, published, status_column
-from kvarter.report.i18n import label
+from kvarter.report.i18n import LABELS, in_words, label
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -99,8 +99,10 @@ def _with_names(frame: pd.DataFrame, guide: WorkbookGuide) -> pd.DataFrame:
                 out.insert(out.columns.get_loc(id_col) + 1, "area_name", names.fillna(""))
             break
     if "indicator" in out.columns and guide.definitions:
+        ids = out["indicator"].astype(str)
+        # an id outside the catalogue (a figure, life expectancy) by its label, not again by its id
         out.insert(out.columns.get_loc("indicator") + 1, "indicator_name",
-                   out["indicator"].astype(str).map(guide.names).fillna(out["indicator"].astype(str)))
+                   ids.map(guide.names).fillna(ids.map(lambda x: label(x, guide.lang))))
     if {"ruleset", "criterion"} <= set(out.columns) and "criterion_name" not in out.columns:
         # The criterion as the rule set names it in the workbook's language (its YAML's names).
         from kvarter.report.i18n import rule_name
@@ -109,6 +111,35 @@ def _with_names(frame: pd.DataFrame, guide: WorkbookGuide) -> pd.DataFrame:
         named = {p: rule_name(p[0], p[1], guide.lang) for p in pairs}
         out.insert(out.columns.get_loc("criterion") + 1, "criterion_name",
                    [named[(str(r), str(c))] for r, c in zip(out["ruleset"], out["criterion"])])
+    return _with_words(out, guide.lang)
+
+
+#: Columns named above (or holding names, sources and statuses worded in the reason beside them).
+_NOT_IDS = frozenset({"indicator", "indicator_name", "area_id", "unit_id", "area", "area_name", "name", "criterion",
+                      "criterion_name", "ruleset", "source", "municipality"})
+#: A cell that is an id and nothing else: ``work_gap``, ``atkinson_0.1``, ``education=long_tertiary``.
+_ID = re.compile(r"[a-z][a-z0-9_.]*(?:=[a-z0-9_.]+)?")
+
+
+def _with_words(out: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Beside every other text column that holds ids (a goal, its status, a
+    category, a covariate …), a ``<column>_name`` column with their words in
+    ``lang`` (after the column's reason when it is a value column)."""
+    from kvarter.report.i18n import covariate_name, goal_name
+
+    word = {"goal": goal_name, "covariate": covariate_name}
+    for col in [c for c in out.columns if out[c].dtype == object or pd.api.types.is_string_dtype(out[c])]:
+        col = str(col)
+        if col in _NOT_IDS or col.endswith(("_status", "_reason", "_name")) or f"{col}_name" in out.columns:
+            continue
+        ids = [v for v in out[col].dropna().unique() if isinstance(v, str) and "_" in v and _ID.fullmatch(v)]
+        if not ids:
+            continue
+        name = word.get(col, lambda v, lg: label(v, lg, default="") or in_words(v, lg))
+        named = {v: name(v, lang) for v in ids}
+        after = f"{col}_reason" if f"{col}_reason" in out.columns else col
+        out.insert(out.columns.get_loc(after) + 1, f"{col}_name",
+                   out[col].map(lambda v: named.get(v, v) if isinstance(v, str) else v))
     return out
 
 
@@ -118,8 +149,8 @@ def _header(col: str, lang: str) -> str:
     >>> _header("value_status", "da"), _header("persons", "nl"), _header("my_column", "en")
     ('Værdi (status)', 'Personen', 'my_column')
     """
-    for part in ("status", "reason"):
-        if col.endswith(f"_{part}"):
+    for part in ("status", "reason", "name"):
+        if col.endswith(f"_{part}") and (part != "name" or col not in LABELS):
             base = col[: -len(part) - 1]
             return f"{label(base, lang)} ({label(part, lang).lower()})"
     return label(col, lang)
@@ -149,8 +180,10 @@ def _about_rows(guide: WorkbookGuide, sheets: Mapping[str, object], frames: Mapp
     rows: list[list] = [[("h1", guide.title or label("about_title", lang))], []]
     if guide.scope:
         rows += [[("h2", label("about_scope", lang))], *[[line] for line in guide.scope], []]
-    rows += [[("h2", label("policy", lang))], [label("setting", lang), label("value", lang)]]
-    rows += [[str(k), v if isinstance(v, (int, float)) else str(v)] for k, v in guide.policy.items()]
+    rows += [[("h2", label("policy", lang))], [label("setting", lang), label("value", lang), label("name", lang)]]
+    # the setting's id (what kvarter.yaml spells), its value, and its name
+    rows += [[str(k), v if isinstance(v, (int, float)) else str(v), label(str(k), lang)]
+             for k, v in guide.policy.items()]
     rows += [[label("about_suppressed", lang)], []]
     rows += [[("h2", label("disclosure", lang))],
              [label("table", lang), label("column", lang), label("status", lang), label("reason", lang),
@@ -160,7 +193,7 @@ def _about_rows(guide: WorkbookGuide, sheets: Mapping[str, object], frames: Mapp
         summary = obj.suppression_summary(lang) if hasattr(obj, "suppression_summary") else pd.DataFrame()
         for r in summary.itertuples(index=False):
             any_suppressed = True
-            rows.append([sheet_names[name], _header(r.column, lang), r.status, r.reason, int(r.cells)])
+            rows.append([sheet_names[name], _header(r.column, lang), r.status, in_words(r.reason, lang), int(r.cells)])
     if not any_suppressed:
         rows.append([label("nothing_suppressed", lang)])
     rows.append([])
