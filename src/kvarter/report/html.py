@@ -27,7 +27,7 @@ from markupsafe import Markup
 from kvarter.errors import InputError
 from kvarter.report.charts import table_bars
 from kvarter.report.frames import SUPPRESSED, PublishedTable, published, suppression_summary
-from kvarter.report.i18n import check_lang, format_number, format_percent, label, slope_decimals
+from kvarter.report.i18n import IDENTIFIER, check_lang, format_number, format_percent, label, slope_decimals
 from kvarter.report.svg import esc
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -73,8 +73,8 @@ class Table:
     ``formats`` maps a column to ``"percent"``, ``"int"``, ``"number"``,
     ``"bool"``, ``"text"`` or ``"slope"`` (a change a year, each value with
     the decimals of :func:`~kvarter.report.i18n.slope_decimals`), optionally
-    with decimals (``"percent:0"``, ``"number:2"``); other columns get a format from their values. ``bars``
-    draws a small bar in every numeric cell (Table 1). ``columns`` picks and
+    with decimals (``"percent:0"``, ``"number:2"``); other columns get a
+    format from their values. ``bars`` draws a small bar in every numeric cell (Table 1). ``columns`` picks and
     orders the columns shown. ``names`` maps a column to the words shown for
     its ids (goal id → the goal's name), where the label table cannot know
     them.
@@ -238,7 +238,6 @@ def _render_table(block: Table, lang: str, where: str) -> tuple[str, PublishedTa
 #: looks up as they are (the store's tables, loaded files, published table
 #: files, indicator ids beside their names): shown as code, not as words.
 _CODE_COLUMNS = frozenset({"dataset", "table", "file", "indicator"})
-_IDENTIFIER = re.compile(r"(?<![A-Za-z0-9_.\-/])([a-z]+(?:_[a-z0-9]+)+)(?![A-Za-z0-9_])")
 
 
 def _cell(col: str, value, lang: str, files: frozenset | None = None) -> str:
@@ -248,7 +247,7 @@ def _cell(col: str, value, lang: str, files: frozenset | None = None) -> str:
     if col in _CODE_COLUMNS and value not in (None, ""):
         return f"<code>{text}</code>"
     if col == "definition":  # a definition names the input's columns (in_youth_education): code
-        return _IDENTIFIER.sub(r"<code>\1</code>", text)
+        return IDENTIFIER.sub(lambda m: f"<code>{m.group(0)}</code>", text)
     return text
 
 

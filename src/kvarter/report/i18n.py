@@ -651,7 +651,8 @@ def goal_name(goal: str, lang: str, goalset=None) -> str:
 
 
 # --- ids inside sentences the analyses write ---------------------------------
-_ID = re.compile(r"(?<![A-Za-z0-9_.\-/])[a-z]+(?:_[a-z0-9]+)+(?![A-Za-z0-9_])")
+#: A snake_case id standing alone in a text (not inside a file name or a path).
+IDENTIFIER = re.compile(r"(?<![A-Za-z0-9_.\-/])[a-z]+(?:_[a-z0-9]+)+(?![A-Za-z0-9_])")
 
 
 def in_words(text: str, lang: str) -> str:
@@ -668,7 +669,7 @@ def in_words(text: str, lang: str) -> str:
         text = label(key, lang, default="")
         return text or key.replace("_", " ")
 
-    return _ID.sub(word, str(text))
+    return IDENTIFIER.sub(word, str(text))
 
 
 def covariate_name(covariate: str, lang: str) -> str:
