@@ -620,11 +620,15 @@ def rule_name(ruleset, key: str | None, lang: str) -> str:
 # --- names of goals ----------------------------------------------------------
 @functools.lru_cache(maxsize=1)
 def _builtin_goal_names() -> dict[str, dict[str, str]]:
-    from kvarter.goals.models import BUILTIN_GOALS, load_goals
+    import yaml
+
+    from kvarter.goals.models import BUILTIN_GOALS, GoalSet
 
     out: dict[str, dict[str, str]] = {}
-    for name in BUILTIN_GOALS:
-        for g in load_goals(name).goals:
+    for path in BUILTIN_GOALS.values():
+        # Only the names are read: the model checks them; the indicators (which
+        # would load every catalogue) are checked where the goals are tracked.
+        for g in GoalSet.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))).goals:
             out.setdefault(g.id, dict(g.names))
     return out
 

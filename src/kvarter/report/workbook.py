@@ -99,10 +99,10 @@ def _with_names(frame: pd.DataFrame, guide: WorkbookGuide) -> pd.DataFrame:
                 out.insert(out.columns.get_loc(id_col) + 1, "area_name", names.fillna(""))
             break
     if "indicator" in out.columns and guide.definitions:
-        ids = out["indicator"].astype(str)
+        ids, names = out["indicator"].astype(str), guide.names
         # an id outside the catalogue (a figure, life expectancy) by its label, not again by its id
-        out.insert(out.columns.get_loc("indicator") + 1, "indicator_name",
-                   ids.map(guide.names).fillna(ids.map(lambda x: label(x, guide.lang))))
+        named = {x: names.get(x) or label(x, guide.lang) for x in ids.unique()}
+        out.insert(out.columns.get_loc("indicator") + 1, "indicator_name", ids.map(named))
     if {"ruleset", "criterion"} <= set(out.columns) and "criterion_name" not in out.columns:
         # The criterion as the rule set names it in the workbook's language (its YAML's names).
         from kvarter.report.i18n import rule_name
@@ -138,8 +138,7 @@ def _with_words(out: pd.DataFrame, lang: str) -> pd.DataFrame:
         name = word.get(col, lambda v, lg: label(v, lg, default="") or in_words(v, lg))
         named = {v: name(v, lang) for v in ids}
         after = f"{col}_reason" if f"{col}_reason" in out.columns else col
-        out.insert(out.columns.get_loc(after) + 1, f"{col}_name",
-                   out[col].map(lambda v: named.get(v, v) if isinstance(v, str) else v))
+        out.insert(out.columns.get_loc(after) + 1, f"{col}_name", out[col].map(lambda v: named.get(v, v)))
     return out
 
 
