@@ -252,7 +252,7 @@ def monitor_publication(
         tables=tables, policy=policy, year=year, municipality=municipality,
         areas=areas[[c for c in AREA_COLUMNS if c in areas.columns]], designated=designated, shown=shown,
         profile=profile, trends=trends, segregation=tuple(parts), notes=tuple(notes),
-        percent={p.name: p.percent for p in profile_panels(cat)},
+        percent={p.name: p.percent for p in profile_panels(cat)}, catalogue=cat,
     )
 
 
