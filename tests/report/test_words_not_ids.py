@@ -77,6 +77,27 @@ def test_the_goals_table_and_charts_show_goal_names(lang):
     assert not [t for t in titles if RAW_ID.search(t)]
 
 
+def test_a_users_own_goal_file_names_its_goals_in_the_report():
+    """A goal set of the user's own (not shipped) reaches the renderers on the
+    publication, so its goals carry the user's own words, not the id."""
+    from kvarter.goals import goals_from_dict
+    from kvarter.report.html import Table, render_report
+    from kvarter.report.progress import progress_sections
+    from kvarter.publish.progress import protect_goals
+
+    goal = {"id": "more_work", "indicator": "outside_labour_education_share", "group": "gap", "target": 0.05,
+            "target_year": 2035, "baseline_year": 2023, "better": "lower",
+            "names": {"en": "More at work", "da": "Flere i arbejde", "no": "Flere i arbeid", "nl": "Meer aan het werk"}}
+    goals = goals_from_dict({"kind": "goals", "version": 1, "id": "mine", "source": {"document": "t"}, "goals": [goal]})
+    pub = Publication(tables={"goals": protect_goals(goals, {}, 5000, DisclosurePolicy())}, policy=DisclosurePolicy(),
+                      year=2024, municipality="K", goals=goals)
+    (section,) = progress_sections(pub, "da")
+    table = next(b for b in section.blocks if isinstance(b, Table))
+    html = render_report([type(section)("progress", [table])], lang="da", title="t")
+    assert "Flere i arbejde" in re.findall(r"<tr><td>([^<]*)</td>", html)
+    assert "more_work" not in _visible(html)
+
+
 def test_a_user_goal_without_names_reads_as_words():
     from kvarter.report.i18n import goal_name
 

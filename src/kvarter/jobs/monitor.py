@@ -221,6 +221,11 @@ def monitor_publication(
     tables.update({f"trend_{k}": v for k, v in trends.items()})
     tables.update({f"profile_{k}": v for k, v in profile.items()})
     # Copenhagen's progress monitor (issue 13): every indicator of the policy, life expectancy, figures, goals.
+    # The goal set is loaded once: the renderers name its goals in the reader's language.
+    if goals is not None:
+        from kvarter.goals import load_goals
+
+        goals = load_goals(goals)
     tables.update(_progress(store, ind, hidden, areas, [y for y in years if y <= year], pooled_ids, municipality,
                             policy, tables, goals, notes))
     # Benchmarks (issue 16): the city's areas against the city, municipalities against their size class.
@@ -252,7 +257,7 @@ def monitor_publication(
         tables=tables, policy=policy, year=year, municipality=municipality,
         areas=areas[[c for c in AREA_COLUMNS if c in areas.columns]], designated=designated, shown=shown,
         profile=profile, trends=trends, segregation=tuple(parts), notes=tuple(notes),
-        percent={p.name: p.percent for p in profile_panels(cat)}, catalogue=cat,
+        percent={p.name: p.percent for p in profile_panels(cat)}, catalogue=cat, goals=goals,
     )
 
 

@@ -40,7 +40,9 @@ class Publication:
     ``year`` (published in the history table too); ``percent`` says which
     profile panels hold shares (drawn as percent); ``catalogue`` is the
     indicator catalogue in use (a user's own one too), so renderers take an
-    indicator's unit and currency from it rather than from the built-ins.
+    indicator's unit and currency from it rather than from the built-ins;
+    ``goals`` is the goal set in use, so a user's own goals are named in
+    their own words.
 
     >>> from kvarter.disclosure import protect
     >>> t = protect(pd.DataFrame({"k": ["a"], "v": [1.0], "n": [10]}), DisclosurePolicy(), key=["k"],
@@ -67,6 +69,7 @@ class Publication:
     notes: tuple[str, ...] = ()
     percent: Mapping[str, bool] = field(default_factory=dict)
     catalogue: object | None = None
+    goals: object | None = None
 
     def __post_init__(self) -> None:
         for name, p in self.tables.items():

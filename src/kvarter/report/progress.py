@@ -274,7 +274,7 @@ def _figure_blocks(tables, lang: str) -> list:
     return blocks
 
 
-def _goal_blocks(tables, lang: str) -> list:
+def _goal_blocks(tables, lang: str, goalset=None) -> list:
     if "goals" not in tables:
         return []
     from kvarter.publish.progress import published_series
@@ -290,13 +290,13 @@ def _goal_blocks(tables, lang: str) -> list:
                         formats={c: "number:3" for c in ("baseline", "latest", "path_latest", "target", "projected",
                                                          "projected_low", "projected_high")}
                         | {"baseline_year": "text", "latest_year": "text", "target_year": "text"},
-                        names={"goal": {str(x): goal_name(str(x), lang) for x in g["goal"].unique()}}))
+                        names={"goal": {str(x): goal_name(str(x), lang, goalset) for x in g["goal"].unique()}}))
     for row in g.to_dict("records"):
         s = series.get((row["indicator"], row["group"]), {})
         years = sorted(s)
         percent = row["indicator"] not in ("life_expectancy", "composite_gap")
         trend = str(row["trend_years"]).split("-")[0]
-        title = f"{goal_name(str(row['goal']), lang)} ({label(row['group'], lang)}): {label(row['status'], lang)}"
+        title = f"{goal_name(str(row['goal']), lang, goalset)} ({label(row['group'], lang)}): {label(row['status'], lang)}"
         blocks.append(Chart(goal_chart(years, [s[y] for y in years], baseline_year=int(row["baseline_year"]),
                                        baseline=row["baseline"], target_year=int(row["target_year"]),
                                        target=row["target"], projected=row["projected"], low=row["projected_low"],
@@ -316,5 +316,5 @@ def progress_sections(publication: Publication, lang: str) -> list[Section]:
     if not any(k.startswith(("progress_", "life_expectancy_")) or k == "goals" for k in tables):
         return []
     blocks = (_register_blocks(tables, lang) + _composite_blocks(tables, lang) + _life_blocks(tables, lang)
-              + _figure_blocks(tables, lang) + _goal_blocks(tables, lang))
+              + _figure_blocks(tables, lang) + _goal_blocks(tables, lang, publication.goals))
     return [Section("progress", blocks)]
