@@ -31,7 +31,8 @@ from scipy import stats
 
 from kvarter.errors import InputError
 from kvarter.evaluation.drdid import ESTIMATORS, did_columns
-from kvarter.evaluation.propensity import design, logit_propensity
+from kvarter.evaluation.cell_logit import cell_propensity
+from kvarter.evaluation.propensity import design
 from kvarter.validation import check_columns, check_scalar
 
 CONTROLS = ("not_yet_treated", "never_treated")
@@ -224,12 +225,17 @@ def _check_panel(data, unit, time, first_treated, outcome, covariates, unbalance
             raise InputError(msg + "; pass unbalanced='drop' to keep only the units observed in every period.")
         keep_rows = counts[ucode] == n_t
         notes.append(msg + f"; unbalanced='drop' left those {len(gap_codes)} unit(s) out.")
-    order = np.arange(len(cell)) if ordered else np.lexsort((tcode, ucode))
+    order = None if ordered else np.lexsort((tcode, ucode))
     if keep_rows is not None:
+        order = np.arange(len(cell)) if order is None else order
         order = order[keep_rows[order]]
     # Plain arrays in (unit, period) order, and the rows of ``data`` they came from.
-    df = dict(cols) if ordered and keep_rows is None else {c: v[order] for c, v in cols.items()}
-    df["__rows__"] = order
+    if ordered and keep_rows is None:
+        df = dict(cols)
+        df["__rows__"] = None   # the rows of data as they are (no index array to build)
+    else:
+        df = {c: v[order] for c, v in cols.items()}
+        df["__rows__"] = order
     return df, periods, notes
 
 
@@ -304,7 +310,8 @@ def staggered_did(
     df, periods, notes = _check_panel(data, unit, time, first_treated, outcome, covariates, unbalanced)
     if cluster:
         check_columns(list(data.columns), [cluster], "data", owner)
-        df[cluster] = data[cluster].to_numpy()[df["__rows__"]]
+        raw = data[cluster].to_numpy()
+        df[cluster] = raw if df["__rows__"] is None else raw[df["__rows__"]]
     n_t = len(periods)
     units = df[unit][::n_t] if n_t else df[unit]
     n_units = len(units)
@@ -322,7 +329,7 @@ def staggered_did(
         keep = ~always
         Y, G, units = Y[keep], G[keep], units[keep]
         keep_rows = np.repeat(keep, n_t)
-        df = {c: v[keep_rows] for c, v in df.items()}
+        df = {c: (None if v is None else v[keep_rows]) for c, v in df.items()}
         n_units = len(units)
     bad_g = (G > 0) & ~np.isin(G, periods)
     if bad_g.any():
@@ -347,7 +354,7 @@ def staggered_did(
     # One pass over the cells: those sharing rows (the group and its comparison
     # set) and covariate period are estimated together, one regression and one
     # logit for all their outcome changes (drdid.did_columns).
-    rows, batches = [], {}
+    rows, batches, empty = [], {}, []
     for g in groups:
         pre_idx = np.flatnonzero(periods + anticipation < g)
         base_g = pre_idx[-1]
@@ -362,26 +369,30 @@ def staggered_did(
                 ctrl = (G == 0) | ((G > t + anticipation) & (G != g))
             nt, nc = int(is_g.sum()), int(ctrl.sum())
             e = int(round(t - g))
-            rows.append({"group": g, "time": t, "event_time": e, "n_treated": nt, "n_control": nc, "post": bool(post),
-                         "att": np.nan})
+            rows.append({"group": g, "time": t, "event_time": e, "n_treated": nt, "n_control": nc, "post": bool(post)})
             if nc == 0:
                 notes.append(f"ATT({g:g}, {t:g}) has no comparison unit (every other unit is treated by then); left as NaN.")
+                empty.append(len(rows) - 1)
                 continue
             keep = is_g | ctrl
             early = 0 if invariant else min(b, c)
             key = (g, keep.tobytes(), early)
             batches.setdefault(key, (keep, is_g, early, []))[3].append((len(rows) - 1, c, b, g))
-    inf = np.full((n_units, len(rows)), np.nan)
+    # Units x cells, column-major: each batch fills its columns on its rows in place
+    # (no units-sized block per batch; fresh memory costs page faults here).
+    inf = np.zeros((n_units, len(rows)), order="F")
+    att = np.full(len(rows), np.nan)
+    inf[:, empty] = np.nan
     starts: dict = {}
     # The design for each covariate period is built once for all units; batches take their rows.
     designs: dict = {}
     for keep, is_g, early, cells in batches.values():
         idx = np.flatnonzero(keep)
         n1 = len(idx)
-        cols = np.array([c for _, c, _, _ in cells])
-        bases = np.array([b for _, _, b, _ in cells])
+        cols_b = [c for _, c, _, _ in cells]
+        bases = [b for _, _, b, _ in cells]
         Yk = Y[idx]
-        DY = Yk[:, cols] - Yk[:, bases]
+        DY = Yk[:, cols_b] - Yk[:, bases]
         if early not in designs:
             designs[early] = design(np.column_stack([X[:, early] for X in Xs])) if Xs else np.ones((n_units, 1))
         Z = designs[early][idx]
@@ -390,21 +401,18 @@ def staggered_did(
         g_of = cells[0][3]
         if g_of not in starts:   # first fit of a group: from the intercept-only maximum, as GLM starts
             starts[g_of] = np.r_[np.log(d.mean() / (1 - d.mean())), np.zeros(Z.shape[1] - 1)]
-        prop = logit_propensity(Z, d, start=starts[g_of]) if method != "reg" else None
+        prop = cell_propensity(Z, d, start=starts[g_of]) if method != "reg" else None
         if prop is not None:
             starts[g_of] = prop.coef
         att_k, inf_k = did_columns(method, DY, d, Z, prop=prop)
-        which = np.array([j for j, _, _, _ in cells])
-        block = np.zeros((n_units, len(which)))
-        block[idx] = inf_k
-        block *= n_units / n1
-        inf[:, which] = block
-        for j, a_ in zip(which, att_k):
-            rows[j]["att"] = float(a_)
+        inf_k *= n_units / n1
+        for pos, (j, _, _, _) in enumerate(cells):
+            inf[idx, j] = inf_k[:, pos]
+            att[j] = att_k[pos]
     if not rows:
         raise InputError(f"data passed to {owner} has no treated unit with a pre-treatment period; nothing to estimate.")
     # The long table built once from columns (no per-column pandas edits).
-    cols = {k: np.array([r[k] for r in rows]) for k in ("group", "time", "event_time", "att", "n_treated",
+    cols = {k: np.array([r[k] for r in rows]) for k in ("group", "time", "event_time", "n_treated",
                                                          "n_control", "post")}
     result = StaggeredDiD(
         att_gt=pd.DataFrame(), influence=inf, units=units, unit_group=G, periods=periods, control=control,
@@ -417,7 +425,6 @@ def staggered_did(
         se = _standard_errors(inf, clusters, inference, draws[:, :inf.shape[1]])
     else:
         se = result._se(inf)
-    att = cols["att"].astype(float)
     cols.update(att=att, se=se, lower=att - _Z * se, upper=att + _Z * se)
     for col in ("group", "time"):
         if np.all(np.mod(cols[col], 1) == 0):
