@@ -354,30 +354,39 @@ def staggered_did(
     # One pass over the cells: those sharing rows (the group and its comparison
     # set) and covariate period are estimated together, one regression and one
     # logit for all their outcome changes (drdid.did_columns).
+    # Which units a cell uses depends only on their group: the comparison sets are
+    # worked out on the few group values (levels), and a batch's unit mask is
+    # built once, by looking the units' level up.
+    levels = np.r_[0.0, groups]
+    level_of = np.searchsorted(levels, G)
+    sizes = np.bincount(level_of, minlength=len(levels))
     rows, batches, empty = [], {}, []
-    for g in groups:
+    for gi, g in enumerate(groups, start=1):
         pre_idx = np.flatnonzero(periods + anticipation < g)
         base_g = pre_idx[-1]
-        is_g = G == g
+        nt = int(sizes[gi])
         for c in range(1, n_t):
             t = periods[c]
             post = g <= t
             b = base_g if post else c - 1
             if control == "never_treated":
-                ctrl = G == 0
+                ctrl = tuple(lv == 0 for lv in levels)
             else:
-                ctrl = (G == 0) | ((G > t + anticipation) & (G != g))
-            nt, nc = int(is_g.sum()), int(ctrl.sum())
+                ctrl = tuple(lv == 0 or (lv > t + anticipation and lv != g) for lv in levels)
+            nc = int(sizes[np.array(ctrl)].sum())
             e = int(round(t - g))
             rows.append({"group": g, "time": t, "event_time": e, "n_treated": nt, "n_control": nc, "post": bool(post)})
             if nc == 0:
                 notes.append(f"ATT({g:g}, {t:g}) has no comparison unit (every other unit is treated by then); left as NaN.")
                 empty.append(len(rows) - 1)
                 continue
-            keep = is_g | ctrl
             early = 0 if invariant else min(b, c)
-            key = (g, keep.tobytes(), early)
-            batches.setdefault(key, (keep, is_g, early, []))[3].append((len(rows) - 1, c, b, g))
+            key = (g, ctrl, early)
+            if key not in batches:
+                member = np.array(ctrl)
+                member[gi] = True
+                batches[key] = (member[level_of], level_of == gi, early, [])
+            batches[key][3].append((len(rows) - 1, c, b, g))
     # Units x cells, column-major: each batch fills its columns on its rows in place
     # (no units-sized block per batch; fresh memory costs page faults here).
     inf = np.zeros((n_units, len(rows)), order="F")
@@ -389,10 +398,9 @@ def staggered_did(
     for keep, is_g, early, cells in batches.values():
         idx = np.flatnonzero(keep)
         n1 = len(idx)
-        cols_b = [c for _, c, _, _ in cells]
-        bases = [b for _, _, b, _ in cells]
+        which = [j for j, _, _, _ in cells]
         Yk = Y[idx]
-        DY = Yk[:, cols_b] - Yk[:, bases]
+        DY = Yk[:, [c for _, c, _, _ in cells]] - Yk[:, [b for _, _, b, _ in cells]]
         if early not in designs:
             designs[early] = design(np.column_stack([X[:, early] for X in Xs])) if Xs else np.ones((n_units, 1))
         Z = designs[early][idx]
@@ -406,9 +414,12 @@ def staggered_did(
             starts[g_of] = prop.coef
         att_k, inf_k = did_columns(method, DY, d, Z, prop=prop)
         inf_k *= n_units / n1
-        for pos, (j, _, _, _) in enumerate(cells):
-            inf[idx, j] = inf_k[:, pos]
-            att[j] = att_k[pos]
+        if which == list(range(which[0], which[-1] + 1)):   # the usual case: consecutive periods of a group
+            inf[idx, which[0]:which[-1] + 1] = inf_k
+        else:
+            for pos, j in enumerate(which):
+                inf[idx, j] = inf_k[:, pos]
+        att[which] = att_k
     if not rows:
         raise InputError(f"data passed to {owner} has no treated unit with a pre-treatment period; nothing to estimate.")
     # The long table built once from columns (no per-column pandas edits).
