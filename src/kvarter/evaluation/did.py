@@ -147,6 +147,25 @@ def _py(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
+def _rectangular(uvals, uniq, tvals, ft):
+    """The periods, if the rows (sorted by unit) are every unit in the same
+    increasing periods with one first-treated value each -- the usual layout,
+    which then needs no period codes, duplicate or gap checks; else None."""
+    n_u = len(uniq)
+    if n_u == 0 or len(uvals) % n_u:
+        return None
+    n_t = len(uvals) // n_u
+    T = tvals.reshape(n_u, n_t)
+    p0 = T[0]
+    if not (np.all(p0[1:] > p0[:-1]) and np.array_equal(uvals.reshape(n_u, n_t)[:, -1], uniq)
+            and np.array_equal(uvals.reshape(n_u, n_t)[:, 0], uniq) and bool((T == p0).all())):
+        return None
+    F = ft.reshape(n_u, n_t)
+    if not bool((F == F[:, :1]).all()):
+        return None
+    return p0.copy()
+
+
 def _check_panel(data, unit, time, first_treated, outcome, covariates, unbalanced):
     # Array checks (factorised unit and period codes) rather than pandas groupbys:
     # the staggered estimator itself is a few matrix products, so these dominated.
@@ -180,7 +199,13 @@ def _check_panel(data, unit, time, first_treated, outcome, covariates, unbalance
         change = np.empty(len(uvals), dtype=bool)
         change[0] = True
         np.not_equal(uvals[1:], uvals[:-1], out=change[1:])
-        ucode, uniq = np.cumsum(change) - 1, uvals[change]
+        uniq = uvals[change]
+        fast = _rectangular(uvals, uniq, cols[time], cols[first_treated])
+        if fast is not None:
+            df = dict(cols)
+            df["__rows__"] = None
+            return df, fast, []
+        ucode = np.cumsum(change) - 1
     else:
         # Hash factorisation, then the (few) uniques sorted: no sort of every row.
         ucode, uniq = pd.factorize(uvals, sort=False)
