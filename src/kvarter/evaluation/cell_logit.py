@@ -58,7 +58,9 @@ def cell_logit(Z: np.ndarray, d: np.ndarray, start: np.ndarray | None = None, to
     Newton's quadratic convergence (each step about :math:`C s^2` after a step
     s, C estimated from the last two steps) puts the next step below
     ``tol * 1e-4`` (1e-14 for the default): the coefficients are then already
-    at the maximum to rounding, and the confirming iteration is saved. The Hessian
+    at the maximum to rounding, and the confirming iteration is saved. A large
+    step whose end still has the gradient pointing forward is taken without
+    evaluating the log-likelihood (concavity guarantees the rise). The Hessian
     :math:`\sum_i p_i(1-p_i) z_i z_i'` is one product with the rows'
     :math:`z_i z_i'`, formed once.
 
@@ -76,12 +78,12 @@ def cell_logit(Z: np.ndarray, d: np.ndarray, start: np.ndarray | None = None, to
     ZZT = (Z[:, :, None] * Z[:, None, :]).reshape(n, k * k).T.copy()
     eta = Z @ beta
     e = _neg_exp(eta)
-    ll = _loglik(eta, e, d)
     p = 1.0 / (1.0 + e)
+    grad = ZT @ (d - p)
+    ll = None   # the log-likelihood at beta, computed only when a step has to be checked
     prev = np.inf
     for _ in range(maxiter):
         H = (ZZT @ (p * (1 - p))).reshape(k, k)
-        grad = ZT @ (d - p)
         try:
             step = np.linalg.solve(H, grad)
         except np.linalg.LinAlgError:
@@ -91,16 +93,24 @@ def cell_logit(Z: np.ndarray, d: np.ndarray, start: np.ndarray | None = None, to
             new = beta + t * step
             eta_new = Z @ new
             e_new = _neg_exp(eta_new)
+            p_new = 1.0 / (1.0 + e_new)
+            grad_new = ZT @ (d - p_new)
             size = np.max(np.abs(t * step))
             if size < 1e-3:
                 break
+            if grad_new @ step >= 0:
+                # The log-likelihood still rises along the step at its end, so (concave)
+                # it rose all the way: the check below would accept, without the logs.
+                ll = None
+                break
+            if ll is None:
+                ll = _loglik(eta, e, d)
             ll_new = _loglik(eta_new, e_new, d)
             if ll_new >= ll - 1e-12 * abs(ll) or t < 1e-8:
                 ll = ll_new
                 break
             t /= 2
-        beta, eta, e = new, eta_new, e_new
-        p = 1.0 / (1.0 + e)
+        beta, eta, e, p, grad = new, eta_new, e_new, p_new, grad_new
         if size < tol or (size < 1e-5 and t == 1.0 and max(size / prev**2, 1.0) * size**2 < tol * 1e-4):
             return beta, p, bool(np.all(np.isfinite(beta)))
         prev = size
