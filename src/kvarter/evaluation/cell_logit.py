@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from kvarter.errors import InputError
+from kvarter.evaluation import small_linalg
 from kvarter.evaluation.propensity import Propensity
 
 #: Fitted scores are capped here, as in propensity.logit_propensity (and DRDID).
@@ -85,7 +86,7 @@ def cell_logit(Z: np.ndarray, d: np.ndarray, start: np.ndarray | None = None, to
     for _ in range(maxiter):
         H = (ZZT @ (p * (1 - p))).reshape(k, k)
         try:
-            step = np.linalg.solve(H, grad)
+            step = small_linalg.solve(H, grad)
         except np.linalg.LinAlgError:
             step = np.linalg.lstsq(H, grad, rcond=None)[0]
         t = 1.0
@@ -140,7 +141,7 @@ def cell_propensity(Z: np.ndarray, d: np.ndarray, start: np.ndarray | None = Non
     ps = np.minimum(ps, PS_CAP)
     H = (Z.T * (ps * (1 - ps))) @ Z
     try:
-        hinv = np.linalg.inv(H) * n
+        hinv = small_linalg.inv(H) * n
     except np.linalg.LinAlgError:
         hinv = np.linalg.pinv(H) * n
     linear_rep = ((d - ps)[:, None] * Z) @ hinv

@@ -31,6 +31,7 @@ from scipy import stats
 
 from kvarter.errors import InputError
 from kvarter.evaluation.drdid import ESTIMATORS, did_columns
+from kvarter.evaluation import small_linalg
 from kvarter.evaluation.cell_logit import cell_propensity
 from kvarter.evaluation.propensity import design
 from kvarter.validation import check_columns, check_scalar
@@ -549,9 +550,9 @@ def _pretrend(table: pd.DataFrame, inf: np.ndarray, clusters) -> dict:
     sums = _cluster_sums(inf[:, pre], clusters)
     V = sums.T @ sums / n
     att = table["att"].to_numpy()[pre]
-    if np.linalg.cond(V) > 1 / np.finfo(float).eps:
+    if small_linalg.cond(V) > 1 / np.finfo(float).eps:
         return {"statistic": np.nan, "df": len(pre), "p_value": np.nan, "note": "singular covariance of the pre-period cells"}
-    W = float(n * att @ np.linalg.solve(V, att))
+    W = float(n * att @ small_linalg.solve(V, att))
     return {"statistic": W, "df": len(pre), "p_value": float(stats.chi2.sf(W, len(pre))), "note": ""}
 
 

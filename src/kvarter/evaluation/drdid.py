@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kvarter.errors import InputError
+from kvarter.evaluation import small_linalg
 from kvarter.evaluation.propensity import logit_propensity
 
 TRIM_LEVEL = 0.995
@@ -173,13 +174,13 @@ def did_columns(method: str, DY: np.ndarray, d: np.ndarray, Z: np.ndarray, prop=
         # badly conditioned design goes to lstsq (QR/SVD) instead.
         Zct = Z.T * c
         XpX = Zct @ Z / n
-        cond = np.linalg.cond(XpX)
+        cond = small_linalg.cond(XpX)
         if cond > 1 / np.finfo(float).eps:
             raise InputError(
                 "The outcome regression on the comparison units is singular: a covariate does not "
                 "vary among them, or covariates are collinear. Remove it or use fewer covariates."
             )
-        XpX_inv = np.linalg.inv(XpX)
+        XpX_inv = small_linalg.inv(XpX)
         if cond < 1e6:
             beta = XpX_inv @ (Zct @ DY) / n
             beta += XpX_inv @ (Zct @ (DY - Z @ beta)) / n
