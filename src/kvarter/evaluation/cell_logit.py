@@ -28,20 +28,13 @@ from kvarter.evaluation.propensity import Propensity
 PS_CAP = 1 - 1e-6
 
 
-def _neg_exp(eta: np.ndarray) -> np.ndarray:
-    # e^-eta, the one transcendental per row and iteration: the scores 1 / (1 + e^-eta)
-    # and the log-likelihood both come from it. It overflows to inf for eta < -709
-    # (a score of 0, the right limit).
-    with np.errstate(over="ignore"):
-        return np.exp(-eta)
-
-
-def _loglik(eta: np.ndarray, e: np.ndarray, d: np.ndarray) -> float:
-    r"""Logit log-likelihood from :math:`\eta` and :math:`e = e^{-\eta}`:
-    :math:`\sum_i d_i\log p_i + (1 - d_i)\log(1 - p_i) = -\sum_i \log(1 + e_i) - \sum_i (1 - d_i)\eta_i`.
-    Where e overflowed, the softplus form max(eta, 0) + log1p(e^-|eta|) instead."""
-    ll = -float(np.sum(np.log1p(e))) - float((1 - d) @ eta)
+def _loglik(m: np.ndarray, e: np.ndarray, d: np.ndarray) -> float:
+    r"""Logit log-likelihood from :math:`m = -\eta` and :math:`e = e^{m}`:
+    :math:`\sum_i d_i\log p_i + (1 - d_i)\log(1 - p_i) = -\sum_i \log(1 + e_i) + \sum_i (1 - d_i) m_i`.
+    Where e overflowed (:math:`\eta < -709`), the softplus form max(eta, 0) + log1p(e^-|eta|) instead."""
+    ll = -float(np.sum(np.log1p(e))) + float((1 - d) @ m)
     if not np.isfinite(ll):
+        eta = -m
         ll = float(d @ eta - np.sum(np.maximum(eta, 0.0) + np.log1p(np.exp(-np.abs(eta)))))
     return ll
 
@@ -77,44 +70,48 @@ def cell_logit(Z: np.ndarray, d: np.ndarray, start: np.ndarray | None = None, to
     beta = np.zeros(k) if start is None else np.array(start, dtype=float)
     ZT = np.ascontiguousarray(Z.T)
     ZZT = (Z[:, :, None] * Z[:, None, :]).reshape(n, k * k).T.copy()
-    eta = Z @ beta
-    e = _neg_exp(eta)
-    p = 1.0 / (1.0 + e)
-    grad = ZT @ (d - p)
-    ll = None   # the log-likelihood at beta, computed only when a step has to be checked
-    prev = np.inf
-    for _ in range(maxiter):
-        H = (ZZT @ (p * (1 - p))).reshape(k, k)
-        try:
-            step = small_linalg.solve(H, grad)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(H, grad, rcond=None)[0]
-        t = 1.0
-        while True:
-            new = beta + t * step
-            eta_new = Z @ new
-            e_new = _neg_exp(eta_new)
-            p_new = 1.0 / (1.0 + e_new)
-            grad_new = ZT @ (d - p_new)
-            size = np.max(np.abs(t * step))
-            if size < 1e-3:
-                break
-            if grad_new @ step >= 0:
-                # The log-likelihood still rises along the step at its end, so (concave)
-                # it rose all the way: the check below would accept, without the logs.
-                ll = None
-                break
-            if ll is None:
-                ll = _loglik(eta, e, d)
-            ll_new = _loglik(eta_new, e_new, d)
-            if ll_new >= ll - 1e-12 * abs(ll) or t < 1e-8:
-                ll = ll_new
-                break
-            t /= 2
-        beta, eta, e, p, grad = new, eta_new, e_new, p_new, grad_new
-        if size < tol or (size < 1e-5 and t == 1.0 and max(size / prev**2, 1.0) * size**2 < tol * 1e-4):
-            return beta, p, bool(np.all(np.isfinite(beta)))
-        prev = size
+    # Rows carry m = -z'beta and e = e^m, the one transcendental per row and step: the
+    # scores 1 / (1 + e) and the log-likelihood both come from it. e overflows to inf
+    # for z'beta < -709, a score of 0 (the right limit), hence the silenced warning.
+    with np.errstate(over="ignore"):
+        m = Z @ -beta
+        e = np.exp(m)
+        p = 1.0 / (1.0 + e)
+        grad = ZT @ (d - p)
+        ll = None   # the log-likelihood at beta, computed only when a step has to be checked
+        prev = np.inf
+        for _ in range(maxiter):
+            H = (ZZT @ (p * (1 - p))).reshape(k, k)
+            try:
+                step = small_linalg.solve(H, grad)
+            except np.linalg.LinAlgError:
+                step = np.linalg.lstsq(H, grad, rcond=None)[0]
+            t, full = 1.0, float(np.max(np.abs(step)))
+            while True:
+                new = beta + step if t == 1.0 else beta + t * step
+                m_new = Z @ -new
+                e_new = np.exp(m_new)
+                p_new = 1.0 / (1.0 + e_new)
+                grad_new = ZT @ (d - p_new)
+                size = t * full
+                if size < 1e-3:
+                    break
+                if grad_new @ step >= 0:
+                    # The log-likelihood still rises along the step at its end, so (concave)
+                    # it rose all the way: the check below would accept, without the logs.
+                    ll = None
+                    break
+                if ll is None:
+                    ll = _loglik(m, e, d)
+                ll_new = _loglik(m_new, e_new, d)
+                if ll_new >= ll - 1e-12 * abs(ll) or t < 1e-8:
+                    ll = ll_new
+                    break
+                t /= 2
+            beta, m, e, p, grad = new, m_new, e_new, p_new, grad_new
+            if size < tol or (size < 1e-5 and t == 1.0 and max(size / prev**2, 1.0) * size**2 < tol * 1e-4):
+                return beta, p, bool(np.all(np.isfinite(beta)))
+            prev = size
     return beta, p, False
 
 
