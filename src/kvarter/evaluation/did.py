@@ -644,11 +644,28 @@ def _aggregate(res: StaggeredDiD, kind: str, min_e, max_e, balance_e) -> Aggrega
             eseq = np.unique(ev[include])
             eseq = eseq[(eseq <= balance_e) & (eseq >= balance_e - res.periods[-1] + res.periods[0])]
         eseq = eseq[(eseq >= min_e) & (eseq <= max_e)]
-        for e in eseq:
-            which = np.flatnonzero((ev == e) & include)
-            w = pg[which] / pg[which].sum()
-            rows.append((int(e), float(att[which] @ w), *summary(which)))
-            coefs.append(combine(which, w))
+        # All event times at once (combine() and summary() per row, vectorised): cell j
+        # enters row r_j with weight pg_j / (sum of pg in its row), plus the wif terms.
+        r_of = np.searchsorted(eseq, ev)
+        sel = (np.flatnonzero(include & (r_of < len(eseq)) & (eseq[np.minimum(r_of, len(eseq) - 1)] == ev))
+               if len(eseq) else np.array([], dtype=np.int64))
+        r_sel, n_rows = r_of[sel], len(eseq)
+        spg = np.bincount(r_sel, pg[sel], minlength=n_rows)
+        w = pg[sel] / spg[r_sel]
+        C = np.zeros((n_basis, n_rows))
+        C[sel, r_sel] = w
+        A = np.bincount(r_sel, pg[sel] * att[sel], minlength=n_rows)
+        s_r = A / spg**2
+        np.add.at(C, (n_cells + gidx[sel], r_sel), att[sel] / spg[r_sel] - s_r[r_sel])
+        C[-1] += -A / spg + spg * s_r
+        present = np.zeros((n_rows, len(groups)), dtype=bool)
+        present[r_sel, gidx[sel]] = True
+        n_co_min = np.full(n_rows, np.iinfo(np.int64).max)
+        np.minimum.at(n_co_min, r_sel, n_co[sel].astype(np.int64))
+        atts_e = att @ C[:n_cells]
+        treated_e = present @ size_g
+        rows = [(int(e), float(a), int(tr), int(nc)) for e, a, tr, nc in zip(eseq, atts_e, treated_e, n_co_min)]
+        coefs = list(C.T)
         key = "event_time"
         labels = np.array([r[0] for r in rows], dtype=np.int64)
         atts = np.array([r[1] for r in rows], dtype=float)
