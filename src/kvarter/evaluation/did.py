@@ -419,18 +419,20 @@ def staggered_did(
     att = np.full(len(rows), np.nan)
     inf[:, empty] = np.nan
     starts: dict = {}
+    YT = np.ascontiguousarray(Y.T)
     # The design for each covariate period is built once for all units; batches take their rows.
     designs: dict = {}
     for keep, is_g, early, cells in batches.values():
         idx = np.flatnonzero(keep)
         n1 = len(idx)
         which = [j for j, _, _, _ in cells]
-        Yk = Y[idx]
-        DY = Yk[:, [c for _, c, _, _ in cells]] - Yk[:, [b for _, _, b, _ in cells]]
+        # Row gathers by np.take (several times faster here than fancy indexing), the
+        # outcome changes taken from the periods-by-units transpose.
+        DY = np.take(YT[[c for _, c, _, _ in cells]] - YT[[b for _, _, b, _ in cells]], idx, axis=1).T
         if early not in designs:
             designs[early] = design(np.column_stack([X[:, early] for X in Xs])) if Xs else np.ones((n_units, 1))
-        Z = designs[early][idx]
-        d = is_g[idx].astype(float)
+        Z = np.take(designs[early], idx, axis=0)
+        d = np.take(is_g, idx).astype(float)
         # Warm start from the same group's last fit (nested comparison sets give nearby coefficients).
         g_of = cells[0][3]
         if g_of not in starts:   # first fit of a group: from the intercept-only maximum, as GLM starts
