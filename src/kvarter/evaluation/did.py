@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from kvarter.errors import InputError
 from kvarter.evaluation.drdid import ESTIMATORS, did_columns
@@ -386,6 +386,7 @@ def staggered_did(
     levels = np.r_[0.0, groups]
     level_of = np.searchsorted(levels, G)
     sizes = np.bincount(level_of, minlength=len(levels))
+    level_list, size_list = levels.tolist(), sizes.tolist()   # plain floats: the loop below is Python on a few values
     rows, batches, empty = [], {}, []
     for gi, g in enumerate(groups, start=1):
         pre_idx = np.flatnonzero(periods + anticipation < g)
@@ -396,10 +397,11 @@ def staggered_did(
             post = g <= t
             b = base_g if post else c - 1
             if control == "never_treated":
-                ctrl = tuple(lv == 0 for lv in levels)
+                ctrl = tuple(lv == 0 for lv in level_list)
             else:
-                ctrl = tuple(lv == 0 or (lv > t + anticipation and lv != g) for lv in levels)
-            nc = int(sizes[np.array(ctrl)].sum())
+                t_a, g_f = float(t) + anticipation, float(g)
+                ctrl = tuple(lv == 0 or (lv > t_a and lv != g_f) for lv in level_list)
+            nc = sum(sz for sz, member in zip(size_list, ctrl) if member)
             e = int(round(t - g))
             rows.append({"group": g, "time": t, "event_time": e, "n_treated": nt, "n_control": nc, "post": bool(post)})
             if nc == 0:
@@ -549,13 +551,14 @@ def _pretrend(table: pd.DataFrame, inf: np.ndarray, clusters) -> dict:
         return {"statistic": np.nan, "df": 0, "p_value": np.nan,
                 "note": "no pre-treatment cell: every group is treated from the second period on"}
     n = inf.shape[0]
-    sums = _cluster_sums(inf[:, pre], clusters)
+    sums = _cluster_sums(np.take(inf, pre, axis=1), clusters)
     V = sums.T @ sums / n
     att = table["att"].to_numpy()[pre]
     if small_linalg.cond(V) > 1 / np.finfo(float).eps:
         return {"statistic": np.nan, "df": len(pre), "p_value": np.nan, "note": "singular covariance of the pre-period cells"}
     W = float(n * att @ small_linalg.solve(V, att))
-    return {"statistic": W, "df": len(pre), "p_value": float(stats.chi2.sf(W, len(pre))), "note": ""}
+    # chdtrc is what stats.chi2.sf evaluates, without the distribution object's checks.
+    return {"statistic": W, "df": len(pre), "p_value": float(special.chdtrc(len(pre), W)), "note": ""}
 
 
 def _wif_coef(coef, n_cells, gi, pgk, attk):
