@@ -113,9 +113,13 @@ class StaggeredDiD:
         small matrix product instead of a pass over the multipliers."""
         key = tuple(groups.tolist())
         if self._basis_cache is None or self._basis_cache[0] != key:
-            n = self.influence.shape[0]
-            basis = np.column_stack([np.nan_to_num(self.influence),
-                                     (self.unit_group[:, None] == groups[None, :]).astype(float), np.ones(n)])
+            n, n_cells = self.influence.shape
+            # Filled in place, column-major (one units-sized allocation, not three).
+            basis = np.empty((n, n_cells + len(groups) + 1), order="F")
+            basis[:, :n_cells] = self.influence
+            np.nan_to_num(basis[:, :n_cells], copy=False)
+            np.equal(self.unit_group[:, None], groups[None, :], out=basis[:, n_cells:-1])
+            basis[:, -1] = 1.0
             draws = self._draws(basis) if self.inference == "bootstrap" else None
             self._basis_cache = (key, basis, draws)
         return self._basis_cache[1], self._basis_cache[2]
@@ -491,7 +495,7 @@ _TINY_SE = np.sqrt(np.finfo(float).eps) * 10
 def _standard_errors(inf, clusters, inference, draws=None) -> np.ndarray:
     if inference == "analytic":
         sums = _cluster_sums(inf, clusters)
-        se = np.sqrt(np.sum(sums**2, axis=0)) / inf.shape[0]
+        se = np.sqrt(np.einsum("ij,ij->j", sums, sums)) / inf.shape[0]   # column sums of squares, no squared copy
     else:
         se = _bootstrap_se(draws)
         se[np.isnan(inf).any(axis=0)] = np.nan
