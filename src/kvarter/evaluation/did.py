@@ -555,7 +555,7 @@ def _pretrend(table: pd.DataFrame, inf: np.ndarray, clusters) -> dict:
         return {"statistic": np.nan, "df": 0, "p_value": np.nan,
                 "note": "no pre-treatment cell: every group is treated from the second period on"}
     n = inf.shape[0]
-    sums = _cluster_sums(np.take(inf, pre, axis=1), clusters)
+    sums = _cluster_sums(inf[:, pre], clusters)
     V = sums.T @ sums / n
     att = table["att"].to_numpy()[pre]
     if small_linalg.cond(V) > 1 / np.finfo(float).eps:
