@@ -99,3 +99,48 @@ def test_every_cell_equals_the_one_cell_estimator_on_its_own_rows(panel, control
         assert tab.att.iloc[j] == pytest.approx(att, abs=1e-12)
         np.testing.assert_allclose(res.influence[:, j], inf, rtol=0, atol=1e-11)
         assert tab.se.iloc[j] == pytest.approx(np.sqrt(np.sum(inf**2)) / len(inf), rel=1e-11)
+
+
+@pytest.mark.parametrize("case", ["plain", "far_start", "steep_scores", "three_covariates"])
+def test_cell_logit_reaches_the_maximum_of_fit_logit(case):
+    # The lean per-cell logit against propensity.fit_logit (the general one): the same
+    # maximum from a start far off (step halving on the log-likelihood), with steep
+    # scores near 0 and 1, and with more covariates.
+    from kvarter.evaluation.cell_logit import cell_logit, cell_propensity
+    from kvarter.evaluation.propensity import design, fit_logit, logit_propensity
+
+    rng = np.random.default_rng(7)
+    n = 2000
+    X = rng.normal(size=(n, 3 if case == "three_covariates" else 1))
+    slope = 40.0 if case == "steep_scores" else 0.8
+    d = (rng.random(n) < 1 / (1 + np.exp(-(slope * X[:, 0] - 0.5)))).astype(float)
+    Z = design(X)
+    start = np.full(Z.shape[1], 5.0) if case == "far_start" else None
+    coef, p, ok = cell_logit(Z, d, start=start)
+    ref, ok_ref = fit_logit(Z, d, start=start)
+    assert ok and ok_ref
+    np.testing.assert_allclose(coef, ref, rtol=1e-12, atol=1e-12)
+    a, b = cell_propensity(Z, d, start=start), logit_propensity(Z, d, start=start)
+    np.testing.assert_allclose(a.ps, b.ps, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(a.linear_rep, b.linear_rep, rtol=1e-10, atol=1e-10)
+
+
+def test_cell_logit_overflowing_scores_keep_a_finite_log_likelihood():
+    from kvarter.evaluation.cell_logit import _loglik
+
+    m = np.array([800.0, -3.0, 0.5])            # m = -eta: the first score underflows to 0
+    d = np.array([0.0, 1.0, 0.0])
+    with np.errstate(over="ignore"):
+        e = np.exp(m)
+    eta = -m
+    expected = float(np.sum(d * eta - np.logaddexp(0.0, eta)))
+    assert _loglik(m, e, d) == pytest.approx(expected, rel=1e-14)
+
+
+def test_cell_propensity_rejects_non_finite_covariates():
+    from kvarter.errors import InputError
+    from kvarter.evaluation.cell_logit import cell_propensity
+
+    Z = np.column_stack([np.ones(4), [0.0, np.nan, 1.0, 2.0]])
+    with pytest.raises(InputError, match="NaN or inf"):
+        cell_propensity(Z, np.array([0.0, 1.0, 0.0, 1.0]))
