@@ -30,9 +30,9 @@ import pandas as pd
 from scipy import special, stats
 
 from kvarter.errors import InputError
-from kvarter.evaluation.drdid import ESTIMATORS, did_columns
 from kvarter.evaluation import small_linalg
 from kvarter.evaluation.cell_logit import cell_propensity
+from kvarter.evaluation.drdid import ESTIMATORS, did_columns
 from kvarter.evaluation.propensity import design
 from kvarter.validation import check_columns, check_scalar
 
@@ -383,10 +383,9 @@ def staggered_did(
     groups = np.sort(np.unique(G[G > 0]))
     # One pass over the cells: those sharing rows (the group and its comparison
     # set) and covariate period are estimated together, one regression and one
-    # logit for all their outcome changes (drdid.did_columns).
-    # Which units a cell uses depends only on their group: the comparison sets are
-    # worked out on the few group values (levels), and a batch's unit mask is
-    # built once, by looking the units' level up.
+    # logit for all their outcome changes (drdid.did_columns). Which units a cell
+    # uses depends only on their group: the comparison sets are worked out on the
+    # few group values (levels), and a batch's unit mask built once from the units' level.
     levels = np.r_[0.0, groups]
     level_of = np.searchsorted(levels, G)
     sizes = np.bincount(level_of, minlength=len(levels))
