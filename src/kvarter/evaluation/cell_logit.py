@@ -136,7 +136,7 @@ def cell_propensity(Z: np.ndarray, d: np.ndarray, start: np.ndarray | None = Non
         raise InputError("The propensity logit could not be fitted; covariates are probably collinear or "
                          "separate the groups perfectly.")
     ps = np.minimum(ps, PS_CAP)
-    H = (Z.T * (ps * (1 - ps))) @ Z
+    H = (np.ascontiguousarray(Z.T) * (ps * (1 - ps))) @ Z   # Z' contiguous: the product with a row vector is then a plain pass
     try:
         hinv = small_linalg.inv(H) * n
     except np.linalg.LinAlgError:
