@@ -66,10 +66,21 @@ def cell_logit(Z: np.ndarray, d: np.ndarray, start: np.ndarray | None = None, to
     >>> bool(np.allclose(coef, fit_logit(Z, d)[0], rtol=0, atol=1e-13))
     True
     """
-    n, k = Z.shape
-    beta = np.zeros(k) if start is None else np.array(start, dtype=float)
+    ZT, ZZT = _design_rows(Z)
+    return _newton(Z, ZT, ZZT, d, start, tol, maxiter)
+
+
+def _design_rows(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # Z' contiguous, and the rows' z z' as a k^2 x n array: the gradient and the Hessian
+    # of every step are then one product each with a vector.
     ZT = np.ascontiguousarray(Z.T)
-    ZZT = (Z[:, :, None] * Z[:, None, :]).reshape(n, k * k).T.copy()
+    k, n = ZT.shape
+    return ZT, (ZT[:, None, :] * ZT[None, :, :]).reshape(k * k, n)
+
+
+def _newton(Z, ZT, ZZT, d, start, tol, maxiter):
+    k = Z.shape[1]
+    beta = np.zeros(k) if start is None else np.array(start, dtype=float)
     # Rows carry m = -z'beta and e = e^m, the one transcendental per row and step: the
     # scores 1 / (1 + e) and the log-likelihood both come from it. e overflows to inf
     # for z'beta < -709, a score of 0 (the right limit), hence the silenced warning.
@@ -86,7 +97,7 @@ def cell_logit(Z: np.ndarray, d: np.ndarray, start: np.ndarray | None = None, to
                 step = small_linalg.solve(H, grad)
             except np.linalg.LinAlgError:
                 step = np.linalg.lstsq(H, grad, rcond=None)[0]
-            t, full = 1.0, float(np.max(np.abs(step)))
+            t, full = 1.0, max(abs(v) for v in step.tolist())
             while True:
                 new = beta + step if t == 1.0 else beta + t * step
                 m_new = Z @ -new
@@ -131,15 +142,18 @@ def cell_propensity(Z: np.ndarray, d: np.ndarray, start: np.ndarray | None = Non
     n = len(d)
     if not np.all(np.isfinite(Z)):
         raise InputError("The propensity logit could not be fitted: the covariates or weights hold NaN or inf values.")
-    coef, ps, converged = cell_logit(Z, d, start=start)
+    ZT, ZZT = _design_rows(Z)
+    coef, ps, converged = _newton(Z, ZT, ZZT, d, start, 1e-10, 100)
     if not np.all(np.isfinite(coef)):
         raise InputError("The propensity logit could not be fitted; covariates are probably collinear or "
                          "separate the groups perfectly.")
     ps = np.minimum(ps, PS_CAP)
-    H = (np.ascontiguousarray(Z.T) * (ps * (1 - ps))) @ Z   # Z' contiguous: the product with a row vector is then a plain pass
+    k = Z.shape[1]
+    H = (ZZT @ (ps * (1 - ps))).reshape(k, k)
     try:
         hinv = small_linalg.inv(H) * n
     except np.linalg.LinAlgError:
         hinv = np.linalg.pinv(H) * n
-    linear_rep = ((d - ps)[:, None] * Z) @ hinv
+    # Row i: (d_i - p_i) z_i' H^-1, formed as (H^-T Z')' (column-major, no n x k temporary).
+    linear_rep = ((hinv.T @ ZT) * (d - ps)).T
     return Propensity(ps=ps, model="logit", coef=coef, linear_rep=linear_rep, converged=converged)
