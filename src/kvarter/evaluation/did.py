@@ -474,7 +474,7 @@ def staggered_did(
         if np.all(np.mod(cols[col], 1) == 0):
             cols[col] = cols[col].astype(int)
     result.att_gt = pd.DataFrame({c: cols[c] for c in ATT_GT_COLUMNS})
-    result.pretrend = _pretrend(result.att_gt, inf, clusters)
+    result.pretrend = _pretrend(cols["post"].astype(bool), att, se, inf, clusters)
     return result
 
 
@@ -548,20 +548,38 @@ def mammen_draws(sums: np.ndarray, n_boot: int, seed=None) -> np.ndarray:
     return k2 * sums.sum(axis=0) + (k1 - k2) * (lower @ sums)
 
 
-def _pretrend(table: pd.DataFrame, inf: np.ndarray, clusters) -> dict:
-    pre = np.flatnonzero((~table["post"].to_numpy()) & table["se"].notna().to_numpy())
+def _pretrend(post: np.ndarray, att: np.ndarray, se: np.ndarray, inf: np.ndarray, clusters) -> dict:
+    # Arrays, not the att_gt table: pandas column access cost more than the test itself.
+    pre = np.flatnonzero(~post & ~np.isnan(se))
     if len(pre) == 0:
         return {"statistic": np.nan, "df": 0, "p_value": np.nan,
                 "note": "no pre-treatment cell: every group is treated from the second period on"}
     n = inf.shape[0]
     sums = _cluster_sums(inf[:, pre], clusters)
     V = sums.T @ sums / n
-    att = table["att"].to_numpy()[pre]
+    att = att[pre]
     if small_linalg.cond(V) > 1 / np.finfo(float).eps:
         return {"statistic": np.nan, "df": len(pre), "p_value": np.nan, "note": "singular covariance of the pre-period cells"}
     W = float(n * att @ small_linalg.solve(V, att))
     # chdtrc is what stats.chi2.sf evaluates, without the distribution object's checks.
     return {"statistic": W, "df": len(pre), "p_value": float(special.chdtrc(len(pre), W)), "note": ""}
+
+
+def _sparse_combination(basis: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """``basis @ C`` for coefficients that use few basis columns each (an event
+    time's or a group's cells, their group indicators): column r from only the
+    basis columns it uses, instead of the dense units x basis x rows product.
+
+    >>> B = np.arange(12.0).reshape(4, 3); C = np.array([[1.0, 0.0], [0.0, 2.0], [0.0, 1.0]])
+    >>> bool(np.array_equal(_sparse_combination(B, C), B @ C))
+    True
+    """
+    out = np.empty((basis.shape[0], C.shape[1]), order="F")
+    for r in range(C.shape[1]):
+        used = np.flatnonzero(C[:, r])
+        # A dense combination (the overall estimate) as one matrix-vector product.
+        out[:, r] = basis @ C[:, r] if 2 * len(used) > C.shape[0] else basis[:, used] @ C[used, r]
+    return out
 
 
 def _wif_coef(coef, n_cells, gi, pgk, attk):
@@ -613,7 +631,7 @@ def _aggregate(res: StaggeredDiD, kind: str, min_e, max_e, balance_e) -> Aggrega
         basis, draws = res._basis(groups)
         C = np.column_stack(coefs)
         if res.inference == "analytic":
-            return _standard_errors(basis @ C, res.clusters, "analytic")
+            return _standard_errors(_sparse_combination(basis, C), res.clusters, "analytic")
         return np.where((se := _bootstrap_se(draws @ C)) <= _TINY_SE, np.nan, se)
 
     keepers = np.flatnonzero((group <= t) & (t <= group + max_e) & valid)
