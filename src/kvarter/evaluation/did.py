@@ -565,20 +565,32 @@ def _pretrend(post: np.ndarray, att: np.ndarray, se: np.ndarray, inf: np.ndarray
     return {"statistic": W, "df": len(pre), "p_value": float(special.chdtrc(len(pre), W)), "note": ""}
 
 
-def _sparse_combination(basis: np.ndarray, C: np.ndarray) -> np.ndarray:
-    """``basis @ C`` for coefficients that use few basis columns each (an event
-    time's or a group's cells, their group indicators): column r from only the
-    basis columns it uses, instead of the dense units x basis x rows product.
+def _combination(inf: np.ndarray, unit_group: np.ndarray, groups: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """``basis @ C`` for the basis of :meth:`StaggeredDiD._basis` (the cells'
+    influence functions with NaN as 0, the group indicators, a constant),
+    without forming it: each column from only the cells its coefficients use
+    (an event time's or a group's few), the indicator part by looking each
+    unit's group up, the constant added.
 
-    >>> B = np.arange(12.0).reshape(4, 3); C = np.array([[1.0, 0.0], [0.0, 2.0], [0.0, 1.0]])
-    >>> bool(np.array_equal(_sparse_combination(B, C), B @ C))
+    >>> inf = np.array([[1.0, np.nan, 2.0], [0.5, np.nan, -1.0], [3.0, np.nan, 0.0]])
+    >>> G = np.array([2.0, 0.0, 3.0]); groups = np.array([2.0, 3.0])
+    >>> C = np.array([[1.0, 0.5], [0.0, 0.0], [0.0, 0.5], [0.2, 0.0], [0.0, 0.1], [0.3, -0.1]])
+    >>> basis = np.column_stack([np.nan_to_num(inf), G[:, None] == groups, np.ones(3)])
+    >>> bool(np.allclose(_combination(inf, G, groups, C), basis @ C, rtol=0, atol=1e-15))
     True
     """
-    out = np.empty((basis.shape[0], C.shape[1]), order="F")
+    n, n_cells = inf.shape
+    level = np.searchsorted(groups, unit_group)
+    grouped = (level < len(groups)) & (groups[np.minimum(level, len(groups) - 1)] == unit_group)
+    # Indicator and constant parts: a unit's row of the group coefficients (none if never treated).
+    table = np.vstack([C[n_cells:n_cells + len(groups)], np.zeros((1, C.shape[1]))])
+    out = np.asfortranarray(table[np.where(grouped, level, len(groups))]) + C[-1]
     for r in range(C.shape[1]):
-        used = np.flatnonzero(C[:, r])
-        # A dense combination (the overall estimate) as one matrix-vector product.
-        out[:, r] = basis @ C[:, r] if 2 * len(used) > C.shape[0] else basis[:, used] @ C[used, r]
+        used = np.flatnonzero(C[:n_cells, r])
+        cols = inf[:, used]
+        if np.isnan(cols).any():
+            cols = np.nan_to_num(cols)
+        out[:, r] += cols @ C[used, r]
     return out
 
 
@@ -628,10 +640,11 @@ def _aggregate(res: StaggeredDiD, kind: str, min_e, max_e, balance_e) -> Aggrega
         return treated, int(n_co[which].min())
 
     def standard_errors(coefs):
-        basis, draws = res._basis(groups)
         C = np.column_stack(coefs)
+        if res.inference == "bootstrap":
+            _, draws = res._basis(groups)
         if res.inference == "analytic":
-            return _standard_errors(_sparse_combination(basis, C), res.clusters, "analytic")
+            return _standard_errors(_combination(res.influence, res.unit_group, groups, C), res.clusters, "analytic")
         return np.where((se := _bootstrap_se(draws @ C)) <= _TINY_SE, np.nan, se)
 
     keepers = np.flatnonzero((group <= t) & (t <= group + max_e) & valid)
