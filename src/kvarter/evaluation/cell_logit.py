@@ -5,11 +5,14 @@ estimator of the package (weights, step halving through ``logaddexp``, SciPy's
 ``expit``); ``staggered_did`` fits one per comparison set, a few dozen per
 call on a few thousand rows each, and those fits were half of its run time.
 :func:`cell_propensity` is the same maximum and the same returned pieces for
-unit weights: the same Newton-Raphson rule (start, step halving, stopping
-rule), with the logistic function and the log-likelihood written with
-``np.exp``/``np.log1p`` (vectorised in NumPy, where ``expit`` and ``logaddexp``
-are several times slower per value) and the scores reused between the
-line search and the next step.
+unit weights: fit_logit's Newton-Raphson (start, step halving), with the
+logistic function and the log-likelihood written with ``np.exp``/``np.log1p``
+(vectorised in NumPy, where ``expit`` and ``logaddexp`` are several times
+slower per value), the scores and gradient of a step's end reused for the
+next step, the log-likelihood evaluated only when a step may have overshot,
+and the confirming last iteration saved once quadratic convergence has
+reached rounding (see :func:`cell_logit`; the tests compare the maxima to
+1e-12).
 
 Reference: Sant'Anna, P. H. C. & Zhao, J. (2020). Doubly robust
 difference-in-differences estimators. *Journal of Econometrics* 219(1),
