@@ -387,8 +387,10 @@ def staggered_did(
     # uses depends only on their group: the comparison sets are worked out on the
     # few group values (levels), and a batch's unit mask built once from the units' level.
     levels = np.r_[0.0, groups]
-    level_of = np.searchsorted(levels, G)
-    sizes = np.bincount(level_of, minlength=len(levels))
+    level_of = np.minimum(np.searchsorted(levels, G), len(levels) - 1)
+    # A value that is neither 0 nor a group (negative) gets a level of its own, in no comparison set.
+    level_of[levels[level_of] != G] = len(levels)
+    sizes = np.bincount(level_of, minlength=len(levels) + 1)[:len(levels)]
     level_list, size_list = levels.tolist(), sizes.tolist()   # plain floats: the loop below is Python on a few values
     rows, batches, empty = [], {}, []
     for gi, g in enumerate(groups, start=1):
@@ -414,7 +416,7 @@ def staggered_did(
             early = 0 if invariant else min(b, c)
             key = (g, ctrl, early)
             if key not in batches:
-                member = np.array(ctrl)
+                member = np.array(ctrl + (False,))
                 member[gi] = True
                 batches[key] = (member[level_of], level_of == gi, early, [])
             batches[key][3].append((len(rows) - 1, c, b, g))
