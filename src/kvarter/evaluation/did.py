@@ -27,11 +27,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from kvarter.errors import InputError
+from kvarter.evaluation import small_linalg
+from kvarter.evaluation.cell_logit import cell_propensity
 from kvarter.evaluation.drdid import ESTIMATORS, did_columns
-from kvarter.evaluation.propensity import design, logit_propensity
+from kvarter.evaluation.propensity import design
 from kvarter.validation import check_columns, check_scalar
 
 CONTROLS = ("not_yet_treated", "never_treated")
@@ -111,9 +113,13 @@ class StaggeredDiD:
         small matrix product instead of a pass over the multipliers."""
         key = tuple(groups.tolist())
         if self._basis_cache is None or self._basis_cache[0] != key:
-            n = self.influence.shape[0]
-            basis = np.column_stack([np.nan_to_num(self.influence),
-                                     (self.unit_group[:, None] == groups[None, :]).astype(float), np.ones(n)])
+            n, n_cells = self.influence.shape
+            # Filled in place, column-major (one units-sized allocation, not three).
+            basis = np.empty((n, n_cells + len(groups) + 1), order="F")
+            basis[:, :n_cells] = self.influence
+            np.nan_to_num(basis[:, :n_cells], copy=False)
+            np.equal(self.unit_group[:, None], groups[None, :], out=basis[:, n_cells:-1])
+            basis[:, -1] = 1.0
             draws = self._draws(basis) if self.inference == "bootstrap" else None
             self._basis_cache = (key, basis, draws)
         return self._basis_cache[1], self._basis_cache[2]
@@ -144,6 +150,25 @@ class StaggeredDiD:
 def _py(v):
     # numpy scalars print as np.int64(2) under repr; messages show the plain value.
     return v.item() if isinstance(v, np.generic) else v
+
+
+def _rectangular(uvals, uniq, tvals, ft):
+    """The periods, if the rows (sorted by unit) are every unit in the same
+    increasing periods with one first-treated value each -- the usual layout,
+    which then needs no period codes, duplicate or gap checks; else None."""
+    n_u = len(uniq)
+    if n_u == 0 or len(uvals) % n_u:
+        return None
+    n_t = len(uvals) // n_u
+    T = tvals.reshape(n_u, n_t)
+    p0 = T[0]
+    if not (np.all(p0[1:] > p0[:-1]) and np.array_equal(uvals.reshape(n_u, n_t)[:, -1], uniq)
+            and np.array_equal(uvals.reshape(n_u, n_t)[:, 0], uniq) and bool((T == p0).all())):
+        return None
+    F = ft.reshape(n_u, n_t)
+    if not bool((F == F[:, :1]).all()):
+        return None
+    return p0.copy()
 
 
 def _check_panel(data, unit, time, first_treated, outcome, covariates, unbalanced):
@@ -179,7 +204,13 @@ def _check_panel(data, unit, time, first_treated, outcome, covariates, unbalance
         change = np.empty(len(uvals), dtype=bool)
         change[0] = True
         np.not_equal(uvals[1:], uvals[:-1], out=change[1:])
-        ucode, uniq = np.cumsum(change) - 1, uvals[change]
+        uniq = uvals[change]
+        fast = _rectangular(uvals, uniq, cols[time], cols[first_treated])
+        if fast is not None:
+            df = dict(cols)
+            df["__rows__"] = None
+            return df, fast, []
+        ucode = np.cumsum(change) - 1
     else:
         # Hash factorisation, then the (few) uniques sorted: no sort of every row.
         ucode, uniq = pd.factorize(uvals, sort=False)
@@ -224,12 +255,17 @@ def _check_panel(data, unit, time, first_treated, outcome, covariates, unbalance
             raise InputError(msg + "; pass unbalanced='drop' to keep only the units observed in every period.")
         keep_rows = counts[ucode] == n_t
         notes.append(msg + f"; unbalanced='drop' left those {len(gap_codes)} unit(s) out.")
-    order = np.arange(len(cell)) if ordered else np.lexsort((tcode, ucode))
+    order = None if ordered else np.lexsort((tcode, ucode))
     if keep_rows is not None:
+        order = np.arange(len(cell)) if order is None else order
         order = order[keep_rows[order]]
     # Plain arrays in (unit, period) order, and the rows of ``data`` they came from.
-    df = dict(cols) if ordered and keep_rows is None else {c: v[order] for c, v in cols.items()}
-    df["__rows__"] = order
+    if ordered and keep_rows is None:
+        df = dict(cols)
+        df["__rows__"] = None   # the rows of data as they are (no index array to build)
+    else:
+        df = {c: v[order] for c, v in cols.items()}
+        df["__rows__"] = order
     return df, periods, notes
 
 
@@ -304,7 +340,8 @@ def staggered_did(
     df, periods, notes = _check_panel(data, unit, time, first_treated, outcome, covariates, unbalanced)
     if cluster:
         check_columns(list(data.columns), [cluster], "data", owner)
-        df[cluster] = data[cluster].to_numpy()[df["__rows__"]]
+        raw = data[cluster].to_numpy()
+        df[cluster] = raw if df["__rows__"] is None else raw[df["__rows__"]]
     n_t = len(periods)
     units = df[unit][::n_t] if n_t else df[unit]
     n_units = len(units)
@@ -322,7 +359,7 @@ def staggered_did(
         keep = ~always
         Y, G, units = Y[keep], G[keep], units[keep]
         keep_rows = np.repeat(keep, n_t)
-        df = {c: v[keep_rows] for c, v in df.items()}
+        df = {c: (None if v is None else v[keep_rows]) for c, v in df.items()}
         n_units = len(units)
     bad_g = (G > 0) & ~np.isin(G, periods)
     if bad_g.any():
@@ -346,65 +383,82 @@ def staggered_did(
     groups = np.sort(np.unique(G[G > 0]))
     # One pass over the cells: those sharing rows (the group and its comparison
     # set) and covariate period are estimated together, one regression and one
-    # logit for all their outcome changes (drdid.did_columns).
-    rows, batches = [], {}
-    for g in groups:
+    # logit for all their outcome changes (drdid.did_columns). Which units a cell
+    # uses depends only on their group: the comparison sets are worked out on the
+    # few group values (levels), and a batch's unit mask built once from the units' level.
+    levels = np.r_[0.0, groups]
+    level_of = np.minimum(np.searchsorted(levels, G), len(levels) - 1)
+    # A value that is neither 0 nor a group (negative) gets a level of its own, in no comparison set.
+    level_of[levels[level_of] != G] = len(levels)
+    sizes = np.bincount(level_of, minlength=len(levels) + 1)[:len(levels)]
+    level_list, size_list = levels.tolist(), sizes.tolist()   # plain floats: the loop below is Python on a few values
+    rows, batches, empty = [], {}, []
+    for gi, g in enumerate(groups, start=1):
         pre_idx = np.flatnonzero(periods + anticipation < g)
         base_g = pre_idx[-1]
-        is_g = G == g
+        nt = int(sizes[gi])
         for c in range(1, n_t):
             t = periods[c]
             post = g <= t
             b = base_g if post else c - 1
             if control == "never_treated":
-                ctrl = G == 0
+                ctrl = tuple(lv == 0 for lv in level_list)
             else:
-                ctrl = (G == 0) | ((G > t + anticipation) & (G != g))
-            nt, nc = int(is_g.sum()), int(ctrl.sum())
+                t_a, g_f = float(t) + anticipation, float(g)
+                ctrl = tuple(lv == 0 or (lv > t_a and lv != g_f) for lv in level_list)
+            nc = sum(sz for sz, member in zip(size_list, ctrl) if member)
             e = int(round(t - g))
-            rows.append({"group": g, "time": t, "event_time": e, "n_treated": nt, "n_control": nc, "post": bool(post),
-                         "att": np.nan})
+            rows.append({"group": g, "time": t, "event_time": e, "n_treated": nt, "n_control": nc, "post": bool(post)})
             if nc == 0:
                 notes.append(f"ATT({g:g}, {t:g}) has no comparison unit (every other unit is treated by then); left as NaN.")
+                empty.append(len(rows) - 1)
                 continue
-            keep = is_g | ctrl
             early = 0 if invariant else min(b, c)
-            key = (g, keep.tobytes(), early)
-            batches.setdefault(key, (keep, is_g, early, []))[3].append((len(rows) - 1, c, b, g))
-    inf = np.full((n_units, len(rows)), np.nan)
+            key = (g, ctrl, early)
+            if key not in batches:
+                member = np.array(ctrl + (False,))
+                member[gi] = True
+                batches[key] = (member[level_of], level_of == gi, early, [])
+            batches[key][3].append((len(rows) - 1, c, b, g))
+    # Units x cells, column-major: each batch fills its columns on its rows in place
+    # (no units-sized block per batch; fresh memory costs page faults here).
+    inf = np.zeros((n_units, len(rows)), order="F")
+    att = np.full(len(rows), np.nan)
+    inf[:, empty] = np.nan
     starts: dict = {}
+    YT = np.ascontiguousarray(Y.T)
     # The design for each covariate period is built once for all units; batches take their rows.
     designs: dict = {}
     for keep, is_g, early, cells in batches.values():
         idx = np.flatnonzero(keep)
         n1 = len(idx)
-        cols = np.array([c for _, c, _, _ in cells])
-        bases = np.array([b for _, _, b, _ in cells])
-        Yk = Y[idx]
-        DY = Yk[:, cols] - Yk[:, bases]
+        which = [j for j, _, _, _ in cells]
+        # Row gathers by np.take (several times faster here than fancy indexing), the
+        # outcome changes taken from the periods-by-units transpose.
+        DY = np.take(YT[[c for _, c, _, _ in cells]] - YT[[b for _, _, b, _ in cells]], idx, axis=1).T
         if early not in designs:
             designs[early] = design(np.column_stack([X[:, early] for X in Xs])) if Xs else np.ones((n_units, 1))
-        Z = designs[early][idx]
-        d = is_g[idx].astype(float)
+        Z = np.take(designs[early], idx, axis=0)
+        d = np.take(is_g, idx).astype(float)
         # Warm start from the same group's last fit (nested comparison sets give nearby coefficients).
         g_of = cells[0][3]
         if g_of not in starts:   # first fit of a group: from the intercept-only maximum, as GLM starts
             starts[g_of] = np.r_[np.log(d.mean() / (1 - d.mean())), np.zeros(Z.shape[1] - 1)]
-        prop = logit_propensity(Z, d, start=starts[g_of]) if method != "reg" else None
+        prop = cell_propensity(Z, d, start=starts[g_of]) if method != "reg" else None
         if prop is not None:
             starts[g_of] = prop.coef
         att_k, inf_k = did_columns(method, DY, d, Z, prop=prop)
-        which = np.array([j for j, _, _, _ in cells])
-        block = np.zeros((n_units, len(which)))
-        block[idx] = inf_k
-        block *= n_units / n1
-        inf[:, which] = block
-        for j, a_ in zip(which, att_k):
-            rows[j]["att"] = float(a_)
+        inf_k *= n_units / n1
+        if which == list(range(which[0], which[-1] + 1)):   # the usual case: consecutive periods of a group
+            inf[idx, which[0]:which[-1] + 1] = inf_k
+        else:
+            for pos, j in enumerate(which):
+                inf[idx, j] = inf_k[:, pos]
+        att[which] = att_k
     if not rows:
         raise InputError(f"data passed to {owner} has no treated unit with a pre-treatment period; nothing to estimate.")
     # The long table built once from columns (no per-column pandas edits).
-    cols = {k: np.array([r[k] for r in rows]) for k in ("group", "time", "event_time", "att", "n_treated",
+    cols = {k: np.array([r[k] for r in rows]) for k in ("group", "time", "event_time", "n_treated",
                                                          "n_control", "post")}
     result = StaggeredDiD(
         att_gt=pd.DataFrame(), influence=inf, units=units, unit_group=G, periods=periods, control=control,
@@ -417,13 +471,12 @@ def staggered_did(
         se = _standard_errors(inf, clusters, inference, draws[:, :inf.shape[1]])
     else:
         se = result._se(inf)
-    att = cols["att"].astype(float)
     cols.update(att=att, se=se, lower=att - _Z * se, upper=att + _Z * se)
     for col in ("group", "time"):
         if np.all(np.mod(cols[col], 1) == 0):
             cols[col] = cols[col].astype(int)
     result.att_gt = pd.DataFrame({c: cols[c] for c in ATT_GT_COLUMNS})
-    result.pretrend = _pretrend(result.att_gt, inf, clusters)
+    result.pretrend = _pretrend(cols["post"].astype(bool), att, se, inf, clusters)
     return result
 
 
@@ -443,7 +496,7 @@ _TINY_SE = np.sqrt(np.finfo(float).eps) * 10
 def _standard_errors(inf, clusters, inference, draws=None) -> np.ndarray:
     if inference == "analytic":
         sums = _cluster_sums(inf, clusters)
-        se = np.sqrt(np.sum(sums**2, axis=0)) / inf.shape[0]
+        se = np.sqrt(np.einsum("ij,ij->j", sums, sums)) / inf.shape[0]   # column sums of squares, no squared copy
     else:
         se = _bootstrap_se(draws)
         se[np.isnan(inf).any(axis=0)] = np.nan
@@ -497,19 +550,50 @@ def mammen_draws(sums: np.ndarray, n_boot: int, seed=None) -> np.ndarray:
     return k2 * sums.sum(axis=0) + (k1 - k2) * (lower @ sums)
 
 
-def _pretrend(table: pd.DataFrame, inf: np.ndarray, clusters) -> dict:
-    pre = np.flatnonzero((~table["post"].to_numpy()) & table["se"].notna().to_numpy())
+def _pretrend(post: np.ndarray, att: np.ndarray, se: np.ndarray, inf: np.ndarray, clusters) -> dict:
+    # Arrays, not the att_gt table: pandas column access cost more than the test itself.
+    pre = np.flatnonzero(~post & ~np.isnan(se))
     if len(pre) == 0:
         return {"statistic": np.nan, "df": 0, "p_value": np.nan,
                 "note": "no pre-treatment cell: every group is treated from the second period on"}
     n = inf.shape[0]
     sums = _cluster_sums(inf[:, pre], clusters)
     V = sums.T @ sums / n
-    att = table["att"].to_numpy()[pre]
-    if np.linalg.cond(V) > 1 / np.finfo(float).eps:
+    att = att[pre]
+    if small_linalg.cond(V) > 1 / np.finfo(float).eps:
         return {"statistic": np.nan, "df": len(pre), "p_value": np.nan, "note": "singular covariance of the pre-period cells"}
-    W = float(n * att @ np.linalg.solve(V, att))
-    return {"statistic": W, "df": len(pre), "p_value": float(stats.chi2.sf(W, len(pre))), "note": ""}
+    W = float(n * att @ small_linalg.solve(V, att))
+    # chdtrc is what stats.chi2.sf evaluates, without the distribution object's checks.
+    return {"statistic": W, "df": len(pre), "p_value": float(special.chdtrc(len(pre), W)), "note": ""}
+
+
+def _combination(inf: np.ndarray, unit_group: np.ndarray, groups: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """``basis @ C`` for the basis of :meth:`StaggeredDiD._basis` (the cells'
+    influence functions with NaN as 0, the group indicators, a constant),
+    without forming it: each column from only the cells its coefficients use
+    (an event time's or a group's few), the indicator part by looking each
+    unit's group up, the constant added.
+
+    >>> inf = np.array([[1.0, np.nan, 2.0], [0.5, np.nan, -1.0], [3.0, np.nan, 0.0]])
+    >>> G = np.array([2.0, 0.0, 3.0]); groups = np.array([2.0, 3.0])
+    >>> C = np.array([[1.0, 0.5], [0.0, 0.0], [0.0, 0.5], [0.2, 0.0], [0.0, 0.1], [0.3, -0.1]])
+    >>> basis = np.column_stack([np.nan_to_num(inf), G[:, None] == groups, np.ones(3)])
+    >>> bool(np.allclose(_combination(inf, G, groups, C), basis @ C, rtol=0, atol=1e-15))
+    True
+    """
+    n, n_cells = inf.shape
+    level = np.searchsorted(groups, unit_group)
+    grouped = (level < len(groups)) & (groups[np.minimum(level, len(groups) - 1)] == unit_group)
+    # Indicator and constant parts: a unit's row of the group coefficients (none if never treated).
+    table = np.vstack([C[n_cells:n_cells + len(groups)], np.zeros((1, C.shape[1]))])
+    out = np.asfortranarray(table[np.where(grouped, level, len(groups))]) + C[-1]
+    for r in range(C.shape[1]):
+        used = np.flatnonzero(C[:n_cells, r])
+        cols = inf[:, used]
+        if np.isnan(cols).any():
+            cols = np.nan_to_num(cols)
+        out[:, r] += cols @ C[used, r]
+    return out
 
 
 def _wif_coef(coef, n_cells, gi, pgk, attk):
@@ -558,10 +642,11 @@ def _aggregate(res: StaggeredDiD, kind: str, min_e, max_e, balance_e) -> Aggrega
         return treated, int(n_co[which].min())
 
     def standard_errors(coefs):
-        basis, draws = res._basis(groups)
         C = np.column_stack(coefs)
+        if res.inference == "bootstrap":
+            _, draws = res._basis(groups)
         if res.inference == "analytic":
-            return _standard_errors(basis @ C, res.clusters, "analytic")
+            return _standard_errors(_combination(res.influence, res.unit_group, groups, C), res.clusters, "analytic")
         return np.where((se := _bootstrap_se(draws @ C)) <= _TINY_SE, np.nan, se)
 
     keepers = np.flatnonzero((group <= t) & (t <= group + max_e) & valid)
@@ -600,11 +685,28 @@ def _aggregate(res: StaggeredDiD, kind: str, min_e, max_e, balance_e) -> Aggrega
             eseq = np.unique(ev[include])
             eseq = eseq[(eseq <= balance_e) & (eseq >= balance_e - res.periods[-1] + res.periods[0])]
         eseq = eseq[(eseq >= min_e) & (eseq <= max_e)]
-        for e in eseq:
-            which = np.flatnonzero((ev == e) & include)
-            w = pg[which] / pg[which].sum()
-            rows.append((int(e), float(att[which] @ w), *summary(which)))
-            coefs.append(combine(which, w))
+        # All event times at once (combine() and summary() per row, vectorised): cell j
+        # enters row r_j with weight pg_j / (sum of pg in its row), plus the wif terms.
+        r_of = np.searchsorted(eseq, ev)
+        sel = (np.flatnonzero(include & (r_of < len(eseq)) & (eseq[np.minimum(r_of, len(eseq) - 1)] == ev))
+               if len(eseq) else np.array([], dtype=np.int64))
+        r_sel, n_rows = r_of[sel], len(eseq)
+        spg = np.bincount(r_sel, pg[sel], minlength=n_rows)
+        w = pg[sel] / spg[r_sel]
+        C = np.zeros((n_basis, n_rows))
+        C[sel, r_sel] = w
+        A = np.bincount(r_sel, pg[sel] * att[sel], minlength=n_rows)
+        s_r = A / spg**2
+        np.add.at(C, (n_cells + gidx[sel], r_sel), att[sel] / spg[r_sel] - s_r[r_sel])
+        C[-1] += -A / spg + spg * s_r
+        present = np.zeros((n_rows, len(groups)), dtype=bool)
+        present[r_sel, gidx[sel]] = True
+        n_co_min = np.full(n_rows, np.iinfo(np.int64).max)
+        np.minimum.at(n_co_min, r_sel, n_co[sel].astype(np.int64))
+        atts_e = att @ C[:n_cells]
+        treated_e = present @ size_g
+        rows = [(int(e), float(a), int(tr), int(nc)) for e, a, tr, nc in zip(eseq, atts_e, treated_e, n_co_min)]
+        coefs = list(C.T)
         key = "event_time"
         labels = np.array([r[0] for r in rows], dtype=np.int64)
         atts = np.array([r[1] for r in rows], dtype=float)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kvarter.errors import InputError
+from kvarter.evaluation import small_linalg
 from kvarter.evaluation.propensity import logit_propensity
 
 TRIM_LEVEL = 0.995
@@ -165,42 +166,48 @@ def did_columns(method: str, DY: np.ndarray, d: np.ndarray, Z: np.ndarray, prop=
     """
     n = len(d)
     DY = np.asarray(DY, dtype=float)
-    c = d == 0
-    mean_d = np.mean(d)
+    d = np.asarray(d, dtype=float)
+    cf = 1.0 - d                      # the comparison rows, as weights
+    # Z' contiguous, and the n x columns arrays computed as (small @ Z')' so that all of
+    # them share DY's memory order: mixed C/F operands make NumPy several times slower.
+    ZT = np.ascontiguousarray(Z.T)
+    mean_d = d.sum() / n
     if method in ("reg", "dr"):
         # Normal equations with the comparison rows weighted in (no row copies),
         # one step of iterative refinement to reach least-squares accuracy; a
         # badly conditioned design goes to lstsq (QR/SVD) instead.
-        Zct = Z.T * c
+        Zct = ZT * cf
         XpX = Zct @ Z / n
-        cond = np.linalg.cond(XpX)
+        cond = small_linalg.cond(XpX)
         if cond > 1 / np.finfo(float).eps:
             raise InputError(
                 "The outcome regression on the comparison units is singular: a covariate does not "
                 "vary among them, or covariates are collinear. Remove it or use fewer covariates."
             )
-        XpX_inv = np.linalg.inv(XpX)
+        XpX_inv = small_linalg.inv(XpX)
         if cond < 1e6:
             beta = XpX_inv @ (Zct @ DY) / n
-            beta += XpX_inv @ (Zct @ (DY - Z @ beta)) / n
+            beta += XpX_inv @ (Zct @ (DY - _rows(beta, ZT, DY))) / n
         else:
+            c = d == 0
             beta, *_ = np.linalg.lstsq(Z[c], DY[c], rcond=None)
-        fitted = Z @ beta
+        fitted = _rows(beta, ZT, DY)
 
         def lin_rep_dot(m):   # (lin_rep of the regression) @ m, for each column, without the n x k x p tensor
-            return (1 - d)[:, None] * (DY - fitted) * (Z @ (XpX_inv @ m))[:, None]
+            return cf[:, None] * (DY - fitted) * ((XpX_inv @ m) @ ZT)[:, None]
     if method == "reg":
         wt = d
         eta_t = (wt @ DY) / n / mean_d
         eta_c = (wt @ fitted) / n / mean_d
         inf_t = (wt[:, None] * DY - wt[:, None] * eta_t) / mean_d
-        m1 = np.mean(wt[:, None] * Z, axis=0)
+        m1 = ZT @ wt / n
         inf_c = ((wt[:, None] * fitted - wt[:, None] * eta_c) + lin_rep_dot(m1)) / mean_d
         return eta_t - eta_c, inf_t - inf_c
     prop = logit_propensity(Z, d) if prop is None else prop
-    wt = d.astype(float)
-    wc = np.where(prop.ps < trim_level, prop.ps * (1 - d) / (1 - prop.ps), 0.0)   # _ipw_weights with unit weights
-    mwt, mwc = np.mean(wt), np.mean(wc)
+    ps = prop.ps
+    wc = ps * cf / (1 - ps)           # _ipw_weights with unit weights: no weight above the trimming level
+    wc[ps >= trim_level] = 0.0
+    mwt, mwc = mean_d, wc.sum() / n
     R = DY if method == "ipw" else DY - fitted
     # The influence functions of did_ipw/did_dr regrouped so that each n x columns
     # array is touched a few times (these cells are many; the per-column
@@ -209,21 +216,33 @@ def did_columns(method: str, DY: np.ndarray, d: np.ndarray, Z: np.ndarray, prop=
     # a_t = wt / mean(wt), a_c = wc / mean(wc), L the logit's linear representation,
     # v = Z (Z_c'Z_c / n)^-1 (mean(wt Z) / mean(wt) - mean(wc Z) / mean(wc)) the
     # outcome regression's part (DR only; zero on treated rows, as wt is zero on the others).
-    at, ac = wt / mwt, wc / mwc
-    wz = np.stack([wt, wc])
-    eta = wz @ R / n
-    eta_t, eta_c = eta[0] / mwt, eta[1] / mwc
-    mz = wz @ Z / n
-    m2 = ((Z.T * wc) @ R / n - np.outer(mz[1], eta_c)) / mwc
+    k = Z.shape[1]
+    at, ac = d / mwt, wc / mwc
+    # The weighted sums in one product: rows wt, wc and wc z' against R.
+    W = np.empty((2 + k, n))
+    W[0], W[1] = d, wc
+    np.multiply(ZT, wc, out=W[2:])
+    S = W @ R / n
+    mz = W[:2] @ Z / n
+    eta_t, eta_c = S[0] / mwt, S[1] / mwc
+    m2 = (S[2:] - np.outer(mz[1], eta_c)) / mwc
     scale = at - ac
     if method == "dr":
-        scale -= (1 - d) * (Z @ (XpX_inv @ (mz[0] / mwt - mz[1] / mwc)))
+        scale -= cf * ((XpX_inv @ (mz[0] / mwt - mz[1] / mwc)) @ ZT)
     # The three rank-few terms as one product: [a_t, a_c, L] @ [eta_t; -eta_c; m2].
-    k = Z.shape[1]
-    left = np.empty((n, 2 + k))
+    left = np.empty((n, 2 + k), order="F")
     left[:, 0], left[:, 1], left[:, 2:] = at, ac, prop.linear_rep
     right = np.empty((2 + k, R.shape[1]))
     right[0], right[1], right[2:] = eta_t, -eta_c, m2
     out = R * scale[:, None]
-    out -= left @ right
+    out -= _rows(right, left.T, out)
     return eta_t - eta_c, out
+
+
+def _rows(coef: np.ndarray, XT: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """``XT.T @ coef`` (rows x columns) in the memory order of ``like``: for a
+    column-major ``like`` computed as ``(coef.T @ XT).T``, so that elementwise
+    operations with it run on matching layouts."""
+    if like.flags.f_contiguous and not like.flags.c_contiguous:
+        return (coef.T @ XT).T
+    return XT.T @ coef
