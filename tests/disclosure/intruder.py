@@ -8,8 +8,9 @@ documented catalogue, puts every suppressed persons count and numerator of
 every table into one linear system, and bounds each one with
 ``scipy.optimize.linprog`` (HiGHS) on a sparse matrix. What it knows:
 
-* each table's own relations (its sidecar), numerators never above counts,
-  counts never negative;
+* each table's own relations (its sidecar, with subtracted rows and
+  persons-only identities), numerators never above counts, counts never
+  negative;
 * the pooled designated areas (trends, profiles) are the sum of their leaf
   areas' indicator cells, "the rest" the municipality minus the pool;
 * the catalogue's structure and definitions: indicators with one population
@@ -150,11 +151,13 @@ def table_terms(system: System, t: Table, has_x) -> dict[int, dict[str, Term]]:
     for rel in t.meta.get("relations", []):
         total = pos[tuple(str(_plain(v)) for v in rel["total"])]
         parts = [pos[tuple(str(_plain(v)) for v in p)] for p in rel["parts"]]
-        for m in ("n", "x"):
-            members = [total, *parts]
+        minus = [pos[tuple(str(_plain(v)) for v in p)] for p in rel.get("minus", [])]
+        for m in ("n",) if rel.get("persons_only") else ("n", "x"):
+            members = [total, *parts, *minus]
             if any(rows[j].get(m) is None for j in members):
                 continue
-            terms = [(1.0, rows[total][m])] + [(-1.0, rows[j][m]) for j in parts]
+            terms = ([(1.0, rows[total][m])] + [(-1.0, rows[j][m]) for j in parts]
+                     + [(1.0, rows[j][m]) for j in minus])
             if rel["complete"]:
                 add_eq(system, terms)
             else:
@@ -367,6 +370,10 @@ def attack_monitor(folder: Path, truth: pd.DataFrame, pool: set[str], municipali
     true_n = tr["persons"].to_dict()
     true_x = tr["numerator"].where(tr["numerator"] <= tr["denominator"]).to_dict()
     for v, parts in defs.items():
+        if all(cell[kk][m].v is None for _, kk, m in parts):
+            # Hidden here but published in the indicator table: no secret (the
+            # profile hides a figure it need not), so not scored.
+            continue
         vals = [c * (true_n if m == "n" else true_x).get(kk, np.nan) for c, kk, m in parts]
         system.truth[v] = float(np.sum(vals))
 
@@ -544,7 +551,7 @@ def _score_unknowns(system: System, score: Score, m: int) -> None:
             else:
                 bounds = bounds or _Bounds(sub)
                 lo, hi = bounds(local[v])
-            if whole_numbers(lo, hi) < m:
+            if truth >= 1 and whole_numbers(lo, hi) < m:  # a group of nobody pinned to 0 shows no one
                 score.narrow += 1
                 if len(score.examples) < 20:
                     score.examples.append(("narrow", system.names[v], truth, lo, hi))
