@@ -120,16 +120,26 @@ class _Model:
         c = np.zeros(nv)
         for v, a in coef.items():
             c[v] += a
-        kinds = None
-        if integer:  # counts whole, sums not
+        kinds, a_ub, b_ub, a_eq, b_eq, bounds = None, self.A_ub, self.b_ub, self.A_eq, self.b_eq, self.bounds
+        if integer:  # counts whole; the sums (no row mixes them with counts) left out
+            sums = [v for (m, _, _), v in self.var.items() if m == "s"]
             kinds = np.ones(nv, dtype=int)
-            for (m, _, _), v in self.var.items():
-                kinds[v] = 0 if m == "s" else 1
+            kinds[sums] = 0
+            bounds = [(0, 0) if v in sums else b for v, b in enumerate(bounds)]
+
+            def counts_only(a, b):
+                if a is None:
+                    return None, None
+                keep = ~(a[:, sums] != 0).any(axis=1)
+                return (a[keep], b[keep]) if keep.any() else (None, None)
+
+            a_ub, b_ub = counts_only(a_ub, b_ub)
+            a_eq, b_eq = counts_only(a_eq, b_eq)
         out = []
         for sign in (1.0, -1.0):
             res = linprog(
-                sign * c, A_ub=self.A_ub, b_ub=self.b_ub, A_eq=self.A_eq, b_eq=self.b_eq,
-                bounds=self.bounds, method="highs", integrality=kinds,
+                sign * c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
+                bounds=bounds, method="highs", integrality=kinds,
                 options={"mip_rel_gap": 0.0} if integer else None,
             )
             if res.status == 3:

@@ -82,7 +82,8 @@ def test_a_persons_only_identity_is_not_used_to_hide_a_numerator():
     # the other area of the same indicator.
     rows = []
     for ind, (a, b) in {"15-64": (110, 210), "18-64": (100, 200), "15+": (140, 240), "18+": (130, 230)}.items():
-        rows += [(ind, "A", a, 2 if ind == "15-64" else 20), (ind, "B", b, 30), (ind, "K", a + b, (2 if ind == "15-64" else 20) + 30)]
+        xa = 2 if ind == "15-64" else 20
+        rows += [(ind, "A", a, xa), (ind, "B", b, 30), (ind, "K", a + b, xa + 30)]
     t = pd.DataFrame(rows, columns=["indicator", "unit", "persons", "numerator"])
     t["share"] = t["numerator"] / t["persons"]
     rels = [partition(f"{i} K", (i, "K"), [(i, "A"), (i, "B")]) for i in FOUR]
@@ -143,3 +144,20 @@ def test_the_catalogue_declares_the_15_64_identity_and_checks_its_names():
     raw["structure"]["identities"][0]["minus"] = ["no_such_indicator"]
     with pytest.raises(RuleError, match="identities aged_15_64: no indicator 'no_such_indicator'"):
         parse_catalogue(raw, "mine.yaml")
+
+
+def test_the_integer_check_needs_whole_counts_and_leaves_sums_out():
+    # Person-years are not whole: the integer check is skipped, not failed.
+    t = pd.DataFrame({"unit": ["K", "A", "B", "C"], "persons": [40.5, 3.25, 17.0, 20.25]})
+    p = protect(t, DisclosurePolicy(), key=["unit"], value_columns=["persons"], count_column="persons",
+                relations=[partition("K", "K", ["A", "B", "C"])])
+    assert p.frame["persons_status"].tolist() == ["published", "primary", "secondary", "published"]
+    # Whole counts beside large sums (incomes): the integer programme bounds the counts alone.
+    t = pd.DataFrame({"unit": ["K", "A", "B", "C"], "persons": [40, 3, 17, 20],
+                      "income": [12_345_678.9, 1_000_000.4, 5_000_000.25, 6_345_678.25]})
+    t["mean"] = t["income"] / t["persons"]
+    p = protect(t, DisclosurePolicy(), key=["unit"], value_columns=["mean"], count_column="persons",
+                sum_column="income", relations=[partition("K", "K", ["A", "B", "C"])])
+    found = attack(p)
+    persons = found[found["quantity"] == "persons"]
+    assert persons[["lower", "upper"]].values.tolist() == [[0.0, 20.0], [0.0, 20.0]]

@@ -236,28 +236,45 @@ class _Model:
         values = {"n": self.k.n, "x": self.k.x, "s": self.k.s}[m]
         return {}, float(values[i])
 
-    def _solver(self) -> "highspy.Highs":
-        """The component's system in HiGHS, checked feasible once; objectives change per bound."""
-        if getattr(self, "_highs", None) is not None:
-            return self._highs
+    def _highs_lp(self, integer: bool) -> "highspy.HighsLp":
+        """The system as a HiGHS model; ``integer``: counts whole, and the sums'
+        rows and columns left out (no row mixes a sum with a count, and the
+        magnitudes of sums only trouble the integer solver's tolerances)."""
         nv = len(self.lb)
         inf = highspy.kHighsInf
         blocks = [(a, b, b) for a, b in ((self.A_eq, self.b_eq),) if a is not None]
         blocks += [(a, np.full(len(b), -inf), b) for a, b in ((self.A_ub, self.b_ub),) if a is not None]
         a = np.vstack([blk[0] for blk in blocks]) if blocks else np.zeros((0, nv))
+        row_lower = np.concatenate([blk[1] for blk in blocks]) if blocks else np.zeros(0)
+        row_upper = np.concatenate([blk[2] for blk in blocks]) if blocks else np.zeros(0)
+        col_lower = np.array([-inf if v is None else v for v in self.lb], dtype=float)
+        col_upper = np.full(nv, inf)
+        if integer:
+            is_sum = np.zeros(nv, bool)
+            is_sum[[v for (m, _, _), v in self.var.items() if m == "s"]] = True
+            keep = ~(a[:, is_sum] != 0).any(axis=1)
+            a, row_lower, row_upper = a[keep], row_lower[keep], row_upper[keep]
+            col_lower[is_sum], col_upper[is_sum] = 0.0, 0.0
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = nv, a.shape[0]
         lp.col_cost_ = np.zeros(nv)
-        lp.col_lower_ = np.array([-inf if v is None else v for v in self.lb], dtype=float)
-        lp.col_upper_ = np.full(nv, inf)
-        lp.row_lower_ = np.concatenate([blk[1] for blk in blocks]) if blocks else np.zeros(0)
-        lp.row_upper_ = np.concatenate([blk[2] for blk in blocks]) if blocks else np.zeros(0)
+        lp.col_lower_, lp.col_upper_ = col_lower, col_upper
+        lp.row_lower_, lp.row_upper_ = row_lower, row_upper
         col_of, row_of = np.nonzero(a.T)  # column-wise: the non-zeros of each column in turn
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_ = np.searchsorted(col_of, np.arange(nv + 1)).astype(np.int32)
         lp.a_matrix_.index_ = row_of.astype(np.int32)
         lp.a_matrix_.value_ = a[row_of, col_of].astype(float)
-        self._lp = lp
+        if integer:
+            lp.integrality_ = [highspy.HighsVarType.kContinuous if s else highspy.HighsVarType.kInteger
+                               for s in is_sum]
+        return lp
+
+    def _solver(self) -> "highspy.Highs":
+        """The component's system in HiGHS, checked feasible once; objectives change per bound."""
+        if getattr(self, "_highs", None) is not None:
+            return self._highs
+        lp = self._highs_lp(integer=False)
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         # Small systems solved many times with one cost vector after another:
@@ -273,7 +290,7 @@ class _Model:
             )
         if status != highspy.HighsModelStatus.kOptimal:
             raise DisclosureError(f"The attack's linear programme failed: {h.modelStatusToString(status)}")
-        self._highs, self._cols = h, np.arange(nv, dtype=np.int32)
+        self._highs, self._cols = h, np.arange(len(self.lb), dtype=np.int32)
         return h
 
     def integer_interval(self, coef: dict[int, float], const: float) -> tuple[float, float]:
@@ -283,17 +300,11 @@ class _Model:
             return self.interval(coef, const)
         h = getattr(self, "_milp", None)
         if h is None:
-            self._solver()
-            lp = self._lp
-            kinds = [None] * len(self.lb)
-            for (m, _, _), v in self.var.items():
-                kinds[v] = highspy.HighsVarType.kContinuous if m == "s" else highspy.HighsVarType.kInteger
-            lp.integrality_ = kinds
             h = highspy.Highs()
             h.setOptionValue("output_flag", False)
             h.setOptionValue("mip_rel_gap", 0.0)  # the bound itself, not a solution near it
-            h.passModel(lp)
-            self._milp = h
+            h.passModel(self._highs_lp(integer=True))
+            self._milp, self._cols = h, np.arange(len(self.lb), dtype=np.int32)
         return self._bounds(h, coef, const)
 
     def interval(self, coef: dict[int, float], const: float) -> tuple[float, float]:

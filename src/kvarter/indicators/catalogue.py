@@ -360,12 +360,11 @@ class AtMost(_Model):
 
 
 class SamePersons(_Model):
-    """Indicators whose persons counts follow from one another at a unit
-    and year: equal (every 18-64-year-old has a labour status, so "18-64
-    with a labour status" = "all 18-64"), or one a sum and difference of the
-    others (15-64 = 18-64 + (15+ - 18+)). Disclosure control hides their
-    counts together: a count hidden under one indicator is never published
-    under another. Each member stands for every indicator with its
+    """Indicators whose persons counts are equal at a unit and year (every
+    18-64-year-old has a labour status, so "18-64 with a labour status" =
+    "all 18-64"); a sum and difference of populations is an
+    :class:`Identity`. Disclosure control hides their counts together: a
+    count hidden under one indicator is never published under another. Each member stands for every indicator with its
     population and denominator (see :meth:`Catalogue.population_key`)."""
 
     name: str

@@ -126,7 +126,8 @@ def identity_relations(table: pd.DataFrame, catalogue) -> list:
     >>> four = ["education_basic_share_15_64", "outside_labour_education_share", "charged_per_1000",
     ...         "convicted_share"]
     >>> t = pd.DataFrame({"indicator": four, "level": "area", "unit_id": "A", "year": 2024})
-    >>> [(r.total[0], [p[0] for p in r.parts], [m[0] for m in r.minus]) for r in identity_relations(t, load_catalogue())]
+    >>> rels = identity_relations(t, load_catalogue())
+    >>> [(r.total[0], [p[0] for p in r.parts], [m[0] for m in r.minus]) for r in rels]
     [('education_basic_share_15_64', ['outside_labour_education_share', 'charged_per_1000'], ['convicted_share'])]
     """
     from kvarter.disclosure import identity
@@ -159,8 +160,9 @@ def hiding_cost(frame: pd.DataFrame, population: dict[str, str], groups) -> pd.S
         classes.setdefault(key, []).append(ind)
     group_of = _merged_groups([*groups, *(g for g in classes.values() if len(g) > 1)])
     tied = [group_of.get(i, i) for i in frame["indicator"]]
-    where = pd.DataFrame({"tied": tied, "level": frame["level"].to_numpy(), "unit_id": frame["unit_id"].astype(str).to_numpy(),
-                          "year": frame["year"].to_numpy()}, index=frame.index)
+    where = pd.DataFrame({"tied": tied, "level": frame["level"].to_numpy(),
+                          "unit_id": frame["unit_id"].astype(str).to_numpy(), "year": frame["year"].to_numpy()},
+                         index=frame.index)
     return where.groupby(["tied", "level", "unit_id", "year"], sort=False)["tied"].transform("size").astype(float)
 
 
