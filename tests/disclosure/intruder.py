@@ -5,8 +5,8 @@ table): it reads only the published files — the tables with their
 ``.disclosure.json`` sidecars, the workbook and the HTML pages (the
 ``<title>`` of every chart mark and the map's ``data-info``) — and the
 documented catalogue, puts every suppressed persons count and numerator of
-every table into one linear system, and bounds each one with
-``scipy.optimize.linprog`` (HiGHS) on a sparse matrix. What it knows:
+every table into one linear system, and bounds each one with HiGHS
+(``highspy``) on a sparse matrix, one model per component. What it knows:
 
 * each table's own relations (its sidecar, with subtracted rows and
   persons-only identities), numerators never above counts, counts never
@@ -43,7 +43,6 @@ import numpy as np
 import pandas as pd
 import highspy
 import scipy.sparse as sp
-from scipy.optimize import linprog
 
 
 @dataclass
@@ -187,22 +186,6 @@ def solve_determined(system: System, tol: float = 1e-7) -> np.ndarray:
     if null.shape[0] == 0:
         return np.ones(nv, bool)
     return np.abs(null).max(axis=0) < 1e-6
-
-
-def interval(system: System, v: int, a_eq, b_eq, a_ub, b_ub) -> tuple[float, float]:
-    nv = len(system.names)
-    out = []
-    for sign in (1.0, -1.0):
-        c = np.zeros(nv)
-        c[v] = sign
-        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * nv, method="highs")
-        if res.status == 3:
-            out.append(np.inf if sign < 0 else 0.0)
-        elif res.status != 0:
-            raise AssertionError(f"the intruder's LP failed ({res.message}); the published files contradict")
-        else:
-            out.append(sign * res.fun)
-    return out[0], out[1]
 
 
 def matrices(system: System):
@@ -522,7 +505,8 @@ class _Bounds:
             elif status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
                 out.append(np.inf if sign < 0 else 0.0)
             else:
-                raise AssertionError(f"the intruder's LP failed ({self.h.modelStatusToString(status)})")
+                raise AssertionError(f"the intruder's LP failed ({self.h.modelStatusToString(status)}); "
+                                     "the published files contradict one another")
         return out[0], out[1]
 
 

@@ -26,10 +26,11 @@ A suppressed cell is *recovered* when
 
 Bounds come from the linear relaxation; counts are whole numbers, so upper
 bounds are rounded down and lower bounds up before they are judged. Where the
-relaxation leaves a count fewer than ``2 * min_count`` whole numbers, the
-bounds are solved again with the counts integer (a small mixed-integer
-programme), since whole numbers can pin a cell more tightly than the
-relaxation shows.
+relaxation leaves a count fewer than ``2 * min_count`` whole numbers and a
+bound is reached only at fractional counts, the bounds are solved again with
+the counts integer (a small mixed-integer programme), since whole numbers can
+then pin a cell more tightly than the relaxation shows (a bound reached at
+whole counts is the integer bound already).
 """
 
 from __future__ import annotations
@@ -155,6 +156,7 @@ class _Model:
 
     def __init__(self, k: Knowledge, rows: list[int], rels: list[int]):
         self.k, self.rows = k, list(rows)
+        self.whole_optima = False  # whether the last bounds were reached at whole counts
         self.var: dict[tuple, int] = {}
         self.lb: list[float | None] = []
         s_lb = 0.0 if k.s_nonneg else None
@@ -320,18 +322,29 @@ class _Model:
             self._all_whole = bool(np.all(np.abs(vals - np.round(vals)) < EPS))
         return self._all_whole
 
+    def _count_cols(self) -> np.ndarray:
+        """The columns of counts (persons, numerators), not sums."""
+        if not hasattr(self, "_counts"):
+            self._counts = np.array(sorted(v for (m, _, _), v in self.var.items() if m != "s"), dtype=int)
+        return self._counts
+
     def _bounds(self, h, coef: dict[int, float], const: float) -> tuple[float, float]:
         nv = len(self.lb)
         c = np.zeros(nv)
         for v, a in coef.items():
             c[v] += a
         out = []
+        self.whole_optima = True
         for sign in (1.0, -1.0):
             h.changeColsCost(nv, self._cols, sign * c)
             h.run()
             status = h.getModelStatus()
             if status == highspy.HighsModelStatus.kOptimal:
                 out.append(sign * h.getInfo().objective_function_value + const)
+                if self.whole_optima:
+                    # A bound reached at whole counts is the integer bound too.
+                    x = np.asarray(h.getSolution().col_value)[self._count_cols()]
+                    self.whole_optima = bool(np.all(np.abs(x - np.round(x)) < EPS))
             elif status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
                 # The system is feasible (checked in _solver): "or infeasible" is unbounded here.
                 out.append(-np.inf if sign > 0 else np.inf)
@@ -499,8 +512,10 @@ def assess_component(k: Knowledge, policy, rows: list[int], rels: list[int], ski
                 continue
             lo, hi = model.interval(coef, const)
             bad, why = _judge(where, i, quantity, lo, hi, k, policy)
-            if not bad and quantity != "sum" and whole_numbers(lo, hi) < 2 * policy.min_count:
-                # Narrow: the whole numbers may pin it more tightly than the relaxation.
+            if (not bad and quantity != "sum" and whole_numbers(lo, hi) < 2 * policy.min_count
+                    and not model.whole_optima):
+                # Narrow, and a bound reached only at fractional counts: whole
+                # numbers may pin it more tightly than the relaxation.
                 lo, hi = model.integer_interval(coef, const)
                 bad, why = _judge(where, i, quantity, lo, hi, k, policy)
             found.append(Finding(where, i, quantity, lo, hi, bad, why))
