@@ -2,13 +2,15 @@
 
 A second, independent attacker (the protection's own attack works table by
 table): it reads only the published files — the tables with their
-``.disclosure.json`` sidecars, the workbook and the HTML pages — and the
+``.disclosure.json`` sidecars, the workbook and the HTML pages (the
+``<title>`` of every chart mark and the map's ``data-info``) — and the
 documented catalogue, puts every suppressed persons count and numerator of
-every table into one linear system, and bounds each one with
-``scipy.optimize.linprog`` (HiGHS) on a sparse matrix. What it knows:
+every table into one linear system, and bounds each one with HiGHS
+(``highspy``) on a sparse matrix, one model per component. What it knows:
 
-* each table's own relations (its sidecar), numerators never above counts,
-  counts never negative;
+* each table's own relations (its sidecar, with subtracted rows and
+  persons-only identities), numerators never above counts, counts never
+  negative;
 * the pooled designated areas (trends, profiles) are the sum of their leaf
   areas' indicator cells, "the rest" the municipality minus the pool;
 * the catalogue's structure and definitions: indicators with one population
@@ -18,23 +20,29 @@ every table into one linear system, and bounds each one with
   18+ lie inside convicted 15+;
 * the published reasons: every suppressed cell says "suppressed" with one
   reason, a linked cell names the cell it rests on, which says nothing
-  about the cell's own size (so the reasons add no constraint here).
+  about the cell's own size (so the reasons add no constraint here);
+* the pages: the residents the map shows per area name (names matched to
+  ids through the published tables), and every figure a chart's tooltip
+  shows, each of which must be a published cell's.
 
 Exactly recovered cells are found by linear algebra (a cell is determined
 by the equalities when its unit vector lies in their row space); the
-intervals of the truly small cells by LP.
+interval of every other suppressed cell by LP, and ``Score.narrow`` counts
+those holding fewer than the minimum whole numbers (the protection interval).
 """
 
 from __future__ import annotations
 
+import html as html_lib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import highspy
 import scipy.sparse as sp
-from scipy.optimize import linprog
 
 
 @dataclass
@@ -142,11 +150,13 @@ def table_terms(system: System, t: Table, has_x) -> dict[int, dict[str, Term]]:
     for rel in t.meta.get("relations", []):
         total = pos[tuple(str(_plain(v)) for v in rel["total"])]
         parts = [pos[tuple(str(_plain(v)) for v in p)] for p in rel["parts"]]
-        for m in ("n", "x"):
-            members = [total, *parts]
+        minus = [pos[tuple(str(_plain(v)) for v in p)] for p in rel.get("minus", [])]
+        for m in ("n",) if rel.get("persons_only") else ("n", "x"):
+            members = [total, *parts, *minus]
             if any(rows[j].get(m) is None for j in members):
                 continue
-            terms = [(1.0, rows[total][m])] + [(-1.0, rows[j][m]) for j in parts]
+            terms = ([(1.0, rows[total][m])] + [(-1.0, rows[j][m]) for j in parts]
+                     + [(1.0, rows[j][m]) for j in minus])
             if rel["complete"]:
                 add_eq(system, terms)
             else:
@@ -176,22 +186,6 @@ def solve_determined(system: System, tol: float = 1e-7) -> np.ndarray:
     if null.shape[0] == 0:
         return np.ones(nv, bool)
     return np.abs(null).max(axis=0) < 1e-6
-
-
-def interval(system: System, v: int, a_eq, b_eq, a_ub, b_ub) -> tuple[float, float]:
-    nv = len(system.names)
-    out = []
-    for sign in (1.0, -1.0):
-        c = np.zeros(nv)
-        c[v] = sign
-        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * nv, method="highs")
-        if res.status == 3:
-            out.append(np.inf if sign < 0 else 0.0)
-        elif res.status != 0:
-            raise AssertionError(f"the intruder's LP failed ({res.message}); the published files contradict")
-        else:
-            out.append(sign * res.fun)
-    return out[0], out[1]
 
 
 def matrices(system: System):
@@ -232,6 +226,9 @@ class Score:
     under_minimum: int = 0
     small_pinned: int = 0
     large_recovered: int = 0
+    narrow: int = 0  # suppressed cells pinned to fewer than the minimum whole numbers
+    shown_unpublished: int = 0  # figures on the pages no published cell accounts for
+    page_figures: int = 0
     suppressed: int = 0
     small_suppressed: int = 0
     examples: list = field(default_factory=list)
@@ -347,6 +344,8 @@ def attack_monitor(folder: Path, truth: pd.DataFrame, pool: set[str], municipali
                 if term.v is not None:
                     defs[term.v] = [(c, kk, m) for c, kk in members]
 
+    read_pages(folder.parent, tables, cell, system, score, municipality, year, min_count)
+
     # Truth for every unknown that rests on indicator cells.
     tr = truth.copy()
     tr["unit_id"] = tr["unit_id"].astype(str)
@@ -354,11 +353,89 @@ def attack_monitor(folder: Path, truth: pd.DataFrame, pool: set[str], municipali
     true_n = tr["persons"].to_dict()
     true_x = tr["numerator"].where(tr["numerator"] <= tr["denominator"]).to_dict()
     for v, parts in defs.items():
+        if all(cell[kk][m].v is None for _, kk, m in parts):
+            # Hidden here but published in the indicator table: no secret (the
+            # profile hides a figure it need not), so not scored.
+            continue
         vals = [c * (true_n if m == "n" else true_x).get(kk, np.nan) for c, kk, m in parts]
         system.truth[v] = float(np.sum(vals))
 
     _score_unknowns(system, score, min_count)
     return score
+
+
+_GROUPS = {"designated areas": "designated", "rest of the municipality": "rest", "whole municipality": "municipality"}
+
+
+def _number(text: str) -> tuple[float, float] | None:
+    """A figure as shown ("59.2%", "DKK 212,302", "1,399", "0.80") → (value, half its last digit), in table units."""
+    t = text.replace("\xa0", " ").replace("DKK", "").replace(",", "").strip()
+    m = re.fullmatch(r"([-−]?\d+(?:\.(\d+))?)\s*(%?)", t)
+    if not m:
+        return None
+    v = float(m.group(1).replace("−", "-"))
+    half = 0.5 * 10.0 ** -len(m.group(2) or "")
+    return (v / 100, half / 100) if m.group(3) else (v, half)
+
+
+def read_pages(out: Path, tables: dict, cell: dict, system: System, score: Score,
+               municipality: str, year: int, min_count: int) -> None:
+    """What the HTML pages show: the map's residents per area (an equation on
+    the residents cell, found by the area's name) and the figures of every
+    chart tooltip, each checked against the published cells of its group."""
+    names: dict[str, str] = {}
+    for t in tables.values():
+        if {"area_id", "name"} <= set(t.frame.columns):
+            names.update(zip(t.frame["name"].astype(str), t.frame["area_id"].astype(str)))
+    published: dict[str, list[float]] = {}
+    for name, t in tables.items():
+        if not name.startswith(("trend_", "progress_", "profile_")) or "group" not in t.frame.columns:
+            continue
+        ok = t.frame["value_status"] == "published"
+        for g, v in zip(t.frame.loc[ok, "group"], pd.to_numeric(t.frame.loc[ok, "value"], errors="coerce")):
+            published.setdefault(str(g), []).append(float(v))
+    for page in sorted(out.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        infos = [html_lib.unescape(i) for i in re.findall(r'data-info="([^"]*)"', text)]
+        titles = [html_lib.unescape(t) for t in re.findall(r"<title>([^<]*)</title>", text)]
+        for info in infos + titles:
+            lines = info.split("\n")
+            if len(lines) < 2:
+                continue
+            for line in lines[1:]:
+                label, _, shown = line.partition(": ")
+                got = _number(shown)
+                if label != "Residents" or got is None:
+                    continue
+                score.page_figures += 1
+                n = got[0]
+                if 1 <= n < min_count:
+                    score.under_minimum += 1
+                    score.examples.append(("under minimum on a page", lines[0], n))
+                key = ("residents", "area", names.get(lines[0]), int(year))
+                if key in cell and cell[key]["n"] is not None:
+                    add_eq(system, [(1.0, cell[key]["n"])], -n)
+        for t in titles:
+            head, _, shown = t.rpartition(": ")
+            counted = re.search(r"persons counted ([\d,]+)", t)
+            if counted:
+                score.page_figures += 1
+                n = float(counted.group(1).replace(",", ""))
+                if 1 <= n < min_count:
+                    score.under_minimum += 1
+                    score.examples.append(("under minimum on a page", t))
+            got = _number(shown)
+            parts = [p.strip() for p in head.split(", ")]
+            group = next((_GROUPS[p] for p in parts if p in _GROUPS), None)
+            if group is None and municipality in parts:
+                group = "municipality"
+            if got is None or group is None:
+                continue
+            score.page_figures += 1
+            v, half = got
+            if not any(abs(c - v) <= half + 1e-9 for c in published.get(group, [])):
+                score.shown_unpublished += 1
+                score.examples.append(("shown but not published", page.name, t))
 
 
 def components(system: System) -> list[tuple[list[int], list[int], list[int]]]:
@@ -388,6 +465,58 @@ def components(system: System) -> list[tuple[list[int], list[int], list[int]]]:
     return list(groups.values())
 
 
+class _Bounds:
+    """min and max of one unknown at a time over a component's LP, in one
+    HiGHS model whose objective alone changes (scipy would rebuild it for
+    each of the thousands of bounds the protection-interval count needs)."""
+
+    def __init__(self, sub: System):
+        a_eq, b_eq, a_ub, b_ub = matrices(sub)
+        nv = len(sub.names)
+        blocks = [(a_eq, b_eq, b_eq)] if a_eq is not None else []
+        if a_ub is not None:
+            blocks.append((a_ub, np.full(len(b_ub), -highspy.kHighsInf), b_ub))
+        a = sp.vstack([b[0] for b in blocks]).tocsc() if blocks else sp.csc_matrix((0, nv))
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = nv, a.shape[0]
+        lp.col_cost_, lp.col_lower_ = np.zeros(nv), np.zeros(nv)
+        lp.col_upper_ = np.full(nv, highspy.kHighsInf)
+        lp.row_lower_ = np.concatenate([b[1] for b in blocks]) if blocks else np.zeros(0)
+        lp.row_upper_ = np.concatenate([b[2] for b in blocks]) if blocks else np.zeros(0)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = a.indices.astype(np.int32)
+        lp.a_matrix_.value_ = a.data.astype(float)
+        self.h = highspy.Highs()
+        self.h.setOptionValue("output_flag", False)
+        self.h.passModel(lp)
+        self.nv = nv
+
+    def __call__(self, v: int) -> tuple[float, float]:
+        out = []
+        for sign in (1.0, -1.0):
+            c = np.zeros(self.nv)
+            c[v] = sign
+            self.h.changeColsCost(self.nv, np.arange(self.nv, dtype=np.int32), c)
+            self.h.run()
+            status = self.h.getModelStatus()
+            if status == highspy.HighsModelStatus.kOptimal:
+                out.append(sign * self.h.getInfo().objective_function_value)
+            elif status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+                out.append(np.inf if sign < 0 else 0.0)
+            else:
+                raise AssertionError(f"the intruder's LP failed ({self.h.modelStatusToString(status)}); "
+                                     "the published files contradict one another")
+        return out[0], out[1]
+
+
+def whole_numbers(lo: float, hi: float) -> float:
+    """Whole numbers in [lo, hi]: the values a count can take."""
+    if not np.isfinite(hi):
+        return np.inf
+    return float(np.floor(hi + 1e-6) - np.ceil(lo - 1e-6) + 1)
+
+
 def _score_unknowns(system: System, score: Score, m: int) -> None:
     for vs, eqs, ubs in components(system):
         sub = System(names=[system.names[v] for v in vs])
@@ -395,12 +524,21 @@ def _score_unknowns(system: System, score: Score, m: int) -> None:
         sub.eq = [({local[v]: c for v, c in system.eq[j][0].items()}, system.eq[j][1]) for j in eqs]
         sub.ub = [({local[v]: c for v, c in system.ub[j][0].items()}, system.ub[j][1]) for j in ubs]
         det = solve_determined(sub)
-        mats = None
+        bounds = None
         for v in vs:
             truth = system.truth.get(v)
             if truth is None or not np.isfinite(truth):
                 continue
             score.suppressed += 1
+            if det[local[v]]:
+                lo = hi = truth
+            else:
+                bounds = bounds or _Bounds(sub)
+                lo, hi = bounds(local[v])
+            if truth >= 1 and whole_numbers(lo, hi) < m:  # a group of nobody pinned to 0 shows no one
+                score.narrow += 1
+                if len(score.examples) < 20:
+                    score.examples.append(("narrow", system.names[v], truth, lo, hi))
             if truth >= m:
                 if det[local[v]]:
                     score.large_recovered += 1
@@ -410,35 +548,7 @@ def _score_unknowns(system: System, score: Score, m: int) -> None:
             if truth < 1:
                 continue
             score.small_suppressed += 1
-            if det[local[v]]:
-                lo = hi = truth
-            else:
-                if mats is None:
-                    mats = matrices(sub)
-                lo, hi = interval(sub, local[v], *mats)
             if hi - lo <= 4 + 1e-6:
                 score.small_pinned += 1
                 if len(score.examples) < 20:
                     score.examples.append(("small pinned", system.names[v], truth, lo, hi))
-
-
-def catalogue_with_aged_15_64():
-    """The built-in catalogue with the 15-64 identity declared as one population.
-
-    The built-in catalogue leaves it out: hiding the four counts together cut
-    the demo's published area cells of outside_labour_education_share from
-    86 % to 58 % and hid whole municipalities' cells in small regions (issue 8
-    keeps a cheaper, LP-checked rule open); a catalogue that declares it gets
-    this protection, which the outside attack checks.
-    """
-    from kvarter.indicators import load_catalogue
-    from kvarter.indicators.catalogue import parse_catalogue
-
-    raw = load_catalogue().model_dump(by_alias=True, exclude_none=True)
-    raw["structure"]["populations"].append({
-        "name": "aged_15_64",
-        "members": ["education_basic_share_15_64", "outside_labour_education_share", "charged_per_1000",
-                    "convicted_share"],
-        "why": "15-64 = 18-64 + (15+ - 18+)"})
-    return parse_catalogue(raw, "with aged_15_64")
-

@@ -4,13 +4,20 @@ The global fixed point over the whole table, re-assessing every component with
 two :func:`scipy.optimize.linprog` calls per suppressed quantity, exactly as
 ``kvarter.disclosure`` did before it was made incremental. Tests swap it in for
 ``kvarter.disclosure.suppress._secondary`` and compare the suppression pattern.
-Do not "improve" this file: its value is that it is the old algorithm.
+Do not "improve" this file: its value is that it is the old algorithm. It
+follows the rules the protection follows (issue 8): relations may subtract
+rows and bind persons only; a count is recovered when its interval holds
+fewer than ``min_count`` whole numbers, checked with integer counts where
+the relaxation leaves fewer than twice that; the cheapest complement (by
+``Knowledge.cost``) goes first.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.optimize import linprog
+
+from kvarter.disclosure.attack import whole_numbers
 
 from kvarter.disclosure.attack import EPS, Finding, Knowledge
 from kvarter.errors import DisclosureError, InputError
@@ -34,12 +41,12 @@ class _Model:
         self.rem_measures: dict[int, list[str]] = {}
         eq_rows, eq_b, ub_rows, ub_b = [], [], [], []
         for r in rels:
-            _, t, parts, complete = k.relations[r]
-            members = [t, *parts]
+            _, t, parts, complete, minus, persons_only = k.relations[r]
+            members = [t, *parts, *minus]
             measures = ["n"]
-            if all(k.x_defined[m] for m in members):
+            if not persons_only and all(k.x_defined[m] for m in members):
                 measures.append("x")
-            if all(k.s_defined[m] for m in members):
+            if not persons_only and all(k.s_defined[m] for m in members):
                 measures.append("s")
             self.rem_measures[r] = measures
             for m in measures:
@@ -50,6 +57,11 @@ class _Model:
                     for v, a in c2.items():
                         coef[v] = coef.get(v, 0.0) - a
                     const -= k2
+                for p in minus:
+                    c2, k2 = self.expr(m, "row", p)
+                    for v, a in c2.items():
+                        coef[v] = coef.get(v, 0.0) + a
+                    const += k2
                 if not complete:
                     self._add((m, "rem", r), 0.0 if m != "s" else s_lb)
                     v = self.var[(m, "rem", r)]
@@ -101,18 +113,34 @@ class _Model:
         values = {"n": self.k.n, "x": self.k.x, "s": self.k.s}[m]
         return {}, float(values[i])
 
-    def interval(self, coef: dict[int, float], const: float) -> tuple[float, float]:
+    def interval(self, coef: dict[int, float], const: float, integer: bool = False) -> tuple[float, float]:
         if not coef:
             return const, const
         nv = len(self.lb)
         c = np.zeros(nv)
         for v, a in coef.items():
             c[v] += a
+        kinds, a_ub, b_ub, a_eq, b_eq, bounds = None, self.A_ub, self.b_ub, self.A_eq, self.b_eq, self.bounds
+        if integer:  # counts whole; the sums (no row mixes them with counts) left out
+            sums = [v for (m, _, _), v in self.var.items() if m == "s"]
+            kinds = np.ones(nv, dtype=int)
+            kinds[sums] = 0
+            bounds = [(0, 0) if v in sums else b for v, b in enumerate(bounds)]
+
+            def counts_only(a, b):
+                if a is None:
+                    return None, None
+                keep = ~(a[:, sums] != 0).any(axis=1)
+                return (a[keep], b[keep]) if keep.any() else (None, None)
+
+            a_ub, b_ub = counts_only(a_ub, b_ub)
+            a_eq, b_eq = counts_only(a_eq, b_eq)
         out = []
         for sign in (1.0, -1.0):
             res = linprog(
-                sign * c, A_ub=self.A_ub, b_ub=self.b_ub, A_eq=self.A_eq, b_eq=self.b_eq,
-                bounds=self.bounds, method="highs",
+                sign * c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
+                bounds=bounds, method="highs", integrality=kinds,
+                options={"mip_rel_gap": 0.0} if integer else None,
             )
             if res.status == 3:
                 out.append(-np.inf if sign > 0 else np.inf)
@@ -180,7 +208,18 @@ def _judge(where, i, quantity, lo, hi, k: Knowledge, policy) -> tuple[bool, str]
         return True, f"recomputable exactly ({lo:.6g})"
     if top < policy.min_count:
         return True, f"shown to be at most {int(top)} (minimum {policy.min_count})"
+    values = whole_numbers(lo, hi)
+    if values < policy.min_count:
+        return True, (f"pinned to {int(values)} possible values, {int(top - values + 1)} to {int(top)} "
+                      f"(the protection interval is {policy.min_count})")
     return False, ""
+
+
+def _whole(k: Knowledge, rows) -> bool:
+    """Counts are whole numbers only where every published count is (not person-years)."""
+    vals = np.concatenate([k.n[rows], k.x[rows]])
+    vals = vals[np.isfinite(vals)]
+    return bool(np.all(np.abs(vals - np.round(vals)) < EPS))
 
 
 def assess(k: Knowledge, policy, cache: dict | None = None) -> list[Finding]:
@@ -200,6 +239,9 @@ def assess(k: Knowledge, policy, cache: dict | None = None) -> list[Finding]:
             for where, i, quantity, (coef, const) in _targets(k, model, rows, rels, policy.protect_complement):
                 lo, hi = model.interval(coef, const)
                 bad, why = _judge(where, i, quantity, lo, hi, k, policy)
+                if not bad and quantity != "sum" and whole_numbers(lo, hi) < 2 * policy.min_count and _whole(k, rows):
+                    lo, hi = model.interval(coef, const, integer=True)
+                    bad, why = _judge(where, i, quantity, lo, hi, k, policy)
                 found.append(Finding(where, i, quantity, lo, hi, bad, why))
         if cache is not None:
             cache[ci] = (sig, found)
@@ -252,18 +294,22 @@ def _choose(k: Knowledge, f, start: list[int], rel_of_row) -> tuple[int, int, bo
     """The complementary cell for one exposed quantity: (row, relation, hide its count?)."""
     own = f.index if f.where == "row" else -1
     is_total = np.zeros(len(k.n), bool)
-    for _, t, _, _ in k.relations:
-        is_total[t] = True
+    for rel in k.relations:
+        is_total[rel[1]] = True
     needs_count = f.quantity == "persons"
+
+    def binds(r):  # a relation over persons only cannot hide a numerator or sum
+        return needs_count or not k.relations[r][5]
+
     seen_rel: set[int] = set()
-    frontier = list(start)
+    frontier = [r for r in start if binds(r)]
     while frontier:
         seen_rel.update(frontier)
         best = None
         for hide_count_pass in ((True,) if needs_count else (False, True)):
             for r in frontier:
-                _, t, parts, _ = k.relations[r]
-                for m in (t, *parts):
+                _, t, parts, _, minus, _ = k.relations[r]
+                for m in (t, *parts, *minus):
                     if m == own or k.n[m] <= 0:
                         continue
                     if hide_count_pass:
@@ -271,17 +317,18 @@ def _choose(k: Knowledge, f, start: list[int], rel_of_row) -> tuple[int, int, bo
                     else:
                         ok = not k.stat_hidden[m]
                     if ok:
-                        cand = (is_total[m], k.n[m], m, r)
+                        cost = (1.0 if k.cost is None else float(k.cost[m])) if hide_count_pass else 0.0
+                        cand = (cost, is_total[m], k.n[m], m, r)
                         if best is None or cand < best[0]:
                             best = (cand, hide_count_pass)
             if best is not None:
-                (_, _, m, r), hide = best
+                (_, _, _, m, r), hide = best
                 return m, r, hide
         nxt = []
         for r in frontier:
-            _, t, parts, _ = k.relations[r]
-            for m in (t, *parts):
-                nxt.extend(q for q in rel_of_row[m] if q not in seen_rel and q not in nxt)
+            _, t, parts, _, minus, _ = k.relations[r]
+            for m in (t, *parts, *minus):
+                nxt.extend(q for q in rel_of_row[m] if q not in seen_rel and q not in nxt and binds(q))
         frontier = nxt
     if f.where == "row" and not k.count_hidden[own] and k.n[own] > 0 and start:
         return own, start[0], True

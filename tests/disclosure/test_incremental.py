@@ -4,8 +4,10 @@ The old algorithm — the global fixed point re-attacking the whole table with
 :func:`scipy.optimize.linprog` — is kept as ``reference_suppression.py`` and
 swapped in for ``kvarter.disclosure.suppress._secondary``; every table here
 is protected both ways and the published frames must be equal, statuses,
-reasons and values alike. The demo's own pattern, computed with the old code
-on main, is vendored in ``data/demo_indicator_pattern.csv.gz``.
+reasons and values alike. The demo's own pattern, computed with the old
+algorithm (following the rules of issue 8: identities, the cheapest
+complement, the protection interval), is vendored in
+``data/demo_indicator_pattern.csv.gz``.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from kvarter.disclosure.protected import (
     ensure_protected,
     read_published,
 )
-from kvarter.disclosure.relations import Relation, hierarchy_relations, overlap, partition
+from kvarter.disclosure.relations import Relation, hierarchy_relations, identity, overlap, partition
 from kvarter.disclosure.status import SUPPRESSED, CellStatus, Reason
 from kvarter.disclosure.suppress import protect
 
@@ -37,6 +37,7 @@ __all__ = [
     "dominated",
     "ensure_protected",
     "hierarchy_relations",
+    "identity",
     "overlap",
     "partition",
     "protect",

@@ -17,11 +17,20 @@ A suppressed cell is *recovered* when
   minimum, so the intruder learns it rests on fewer than ``min_count`` persons
   (for an unpublished remainder: ``1 <= upper < min_count``, since a
   remainder of nobody reveals nothing), or
+* for counts: the **protection interval** is not met, i.e. the interval holds
+  fewer than ``min_count`` whole numbers (``floor(upper) - ceil(lower) + 1 <
+  min_count``): a count shown to be 11, 12 or 13 is as good as published,
+  whatever the minimum; or
 * for a sum suppressed by the dominance rule: the interval is narrower than
   ``(1 - dominance_k)`` of its upper bound.
 
 Bounds come from the linear relaxation; counts are whole numbers, so upper
-bounds are rounded down before they are compared with the minimum.
+bounds are rounded down and lower bounds up before they are judged. Where the
+relaxation leaves a count fewer than ``2 * min_count`` whole numbers and a
+bound is reached only at fractional counts, the bounds are solved again with
+the counts integer (a small mixed-integer programme), since whole numbers can
+then pin a cell more tightly than the relaxation shows (a bound reached at
+whole counts is the integer bound already).
 """
 
 from __future__ import annotations
@@ -49,7 +58,11 @@ class Knowledge:
     (``x``/``s`` NaN where the table has none for that row; ``has_x``/``has_s``
     say whether the table has the measure at all); the ``*_hidden`` flags say
     which are suppressed. ``relations`` hold row positions:
-    ``(name, total, [parts], complete)``.
+    ``(name, total, [parts], complete, [minus], persons_only)``: the total's
+    persons (and, unless ``persons_only``, numerators and sums) are the
+    parts' minus the ``minus`` rows' (plus a remainder when not complete).
+    ``cost``: per row, how many cells hiding its count hides in all (itself
+    and rows tied to it elsewhere); ``None``: one each.
     """
 
     labels: list[tuple]
@@ -63,6 +76,7 @@ class Knowledge:
     dominance: np.ndarray
     relations: list[tuple[str, int, list[int], bool]]
     s_nonneg: bool = True
+    cost: np.ndarray | None = None
     _components: list | None = field(default=None, repr=False)
 
     def refresh(self) -> None:
@@ -98,8 +112,8 @@ class Knowledge:
                     a = parent[a]
                 return a
 
-            for _, t, parts, _ in self.relations:
-                for p in parts:
+            for _, t, parts, _, minus, _ in self.relations:
+                for p in (*parts, *minus):
                     ra, rb = find(t), find(p)
                     if ra != rb:
                         parent[rb] = ra
@@ -107,17 +121,21 @@ class Knowledge:
             for i in range(len(self.n)):
                 rows.setdefault(find(i), []).append(i)
             rels: dict[int, list[int]] = {}
-            for r, (_, t, _, _) in enumerate(self.relations):
-                rels.setdefault(find(t), []).append(r)
+            for r, rel in enumerate(self.relations):
+                rels.setdefault(find(rel[1]), []).append(r)
             self._components = [(rows[c], rels.get(c, [])) for c in rows]
         return self._components
 
     def relations_of_row(self) -> list[list[int]]:
         out: list[list[int]] = [[] for _ in range(len(self.n))]
-        for r, (_, t, parts, _) in enumerate(self.relations):
-            for m in (t, *parts):
+        for r, (_, t, parts, _, minus, _) in enumerate(self.relations):
+            for m in (t, *parts, *minus):
                 out[m].append(r)
         return out
+
+    def cost_of(self, i: int) -> float:
+        """Cells hiding row ``i``'s count hides in all (see ``cost``)."""
+        return 1.0 if self.cost is None else float(self.cost[i])
 
 
 @dataclass(frozen=True)
@@ -137,7 +155,8 @@ class _Model:
     """The intruder's linear system for one component."""
 
     def __init__(self, k: Knowledge, rows: list[int], rels: list[int]):
-        self.k = k
+        self.k, self.rows = k, list(rows)
+        self.whole_optima = False  # whether the last bounds were reached at whole counts
         self.var: dict[tuple, int] = {}
         self.lb: list[float | None] = []
         s_lb = 0.0 if k.s_nonneg else None
@@ -151,22 +170,23 @@ class _Model:
         self.rem_measures: dict[int, list[str]] = {}
         eq_rows, eq_b, ub_rows, ub_b = [], [], [], []
         for r in rels:
-            _, t, parts, complete = k.relations[r]
-            members = [t, *parts]
+            _, t, parts, complete, minus, persons_only = k.relations[r]
+            members = [t, *parts, *minus]
             measures = ["n"]
-            if all(k.x_defined[m] for m in members):
+            if not persons_only and all(k.x_defined[m] for m in members):
                 measures.append("x")
-            if all(k.s_defined[m] for m in members):
+            if not persons_only and all(k.s_defined[m] for m in members):
                 measures.append("s")
             self.rem_measures[r] = measures
             for m in measures:
                 coef, const = self.expr(m, "row", t)
                 coef = dict(coef)
-                for p in parts:
-                    c2, k2 = self.expr(m, "row", p)
-                    for v, a in c2.items():
-                        coef[v] = coef.get(v, 0.0) - a
-                    const -= k2
+                for sign, rows_ in ((1.0, parts), (-1.0, minus)):
+                    for p in rows_:
+                        c2, k2 = self.expr(m, "row", p)
+                        for v, a in c2.items():
+                            coef[v] = coef.get(v, 0.0) - sign * a
+                        const -= sign * k2
                 if not complete:
                     self._add((m, "rem", r), 0.0 if m != "s" else s_lb)
                     v = self.var[(m, "rem", r)]
@@ -218,27 +238,45 @@ class _Model:
         values = {"n": self.k.n, "x": self.k.x, "s": self.k.s}[m]
         return {}, float(values[i])
 
-    def _solver(self) -> "highspy.Highs":
-        """The component's system in HiGHS, checked feasible once; objectives change per bound."""
-        if getattr(self, "_highs", None) is not None:
-            return self._highs
+    def _highs_lp(self, integer: bool) -> "highspy.HighsLp":
+        """The system as a HiGHS model; ``integer``: counts whole, and the sums'
+        rows and columns left out (no row mixes a sum with a count, and the
+        magnitudes of sums only trouble the integer solver's tolerances)."""
         nv = len(self.lb)
         inf = highspy.kHighsInf
         blocks = [(a, b, b) for a, b in ((self.A_eq, self.b_eq),) if a is not None]
         blocks += [(a, np.full(len(b), -inf), b) for a, b in ((self.A_ub, self.b_ub),) if a is not None]
         a = np.vstack([blk[0] for blk in blocks]) if blocks else np.zeros((0, nv))
+        row_lower = np.concatenate([blk[1] for blk in blocks]) if blocks else np.zeros(0)
+        row_upper = np.concatenate([blk[2] for blk in blocks]) if blocks else np.zeros(0)
+        col_lower = np.array([-inf if v is None else v for v in self.lb], dtype=float)
+        col_upper = np.full(nv, inf)
+        if integer:
+            is_sum = np.zeros(nv, bool)
+            is_sum[[v for (m, _, _), v in self.var.items() if m == "s"]] = True
+            keep = ~(a[:, is_sum] != 0).any(axis=1)
+            a, row_lower, row_upper = a[keep], row_lower[keep], row_upper[keep]
+            col_lower[is_sum], col_upper[is_sum] = 0.0, 0.0
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = nv, a.shape[0]
         lp.col_cost_ = np.zeros(nv)
-        lp.col_lower_ = np.array([-inf if v is None else v for v in self.lb], dtype=float)
-        lp.col_upper_ = np.full(nv, inf)
-        lp.row_lower_ = np.concatenate([blk[1] for blk in blocks]) if blocks else np.zeros(0)
-        lp.row_upper_ = np.concatenate([blk[2] for blk in blocks]) if blocks else np.zeros(0)
+        lp.col_lower_, lp.col_upper_ = col_lower, col_upper
+        lp.row_lower_, lp.row_upper_ = row_lower, row_upper
         col_of, row_of = np.nonzero(a.T)  # column-wise: the non-zeros of each column in turn
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_ = np.searchsorted(col_of, np.arange(nv + 1)).astype(np.int32)
         lp.a_matrix_.index_ = row_of.astype(np.int32)
         lp.a_matrix_.value_ = a[row_of, col_of].astype(float)
+        if integer:
+            lp.integrality_ = [highspy.HighsVarType.kContinuous if s else highspy.HighsVarType.kInteger
+                               for s in is_sum]
+        return lp
+
+    def _solver(self) -> "highspy.Highs":
+        """The component's system in HiGHS, checked feasible once; objectives change per bound."""
+        if getattr(self, "_highs", None) is not None:
+            return self._highs
+        lp = self._highs_lp(integer=False)
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         # Small systems solved many times with one cost vector after another:
@@ -254,24 +292,59 @@ class _Model:
             )
         if status != highspy.HighsModelStatus.kOptimal:
             raise DisclosureError(f"The attack's linear programme failed: {h.modelStatusToString(status)}")
-        self._highs, self._cols = h, np.arange(nv, dtype=np.int32)
+        self._highs, self._cols = h, np.arange(len(self.lb), dtype=np.int32)
         return h
+
+    def integer_interval(self, coef: dict[int, float], const: float) -> tuple[float, float]:
+        """:meth:`interval` with every count (persons, numerator) a whole number;
+        the relaxation's where the published counts are not all whole (person-years)."""
+        if not coef or not self._whole():
+            return self.interval(coef, const)
+        h = getattr(self, "_milp", None)
+        if h is None:
+            h = highspy.Highs()
+            h.setOptionValue("output_flag", False)
+            h.setOptionValue("mip_rel_gap", 0.0)  # the bound itself, not a solution near it
+            h.passModel(self._highs_lp(integer=True))
+            self._milp, self._cols = h, np.arange(len(self.lb), dtype=np.int32)
+        return self._bounds(h, coef, const)
 
     def interval(self, coef: dict[int, float], const: float) -> tuple[float, float]:
         if not coef:
             return const, const
-        h = self._solver()
+        return self._bounds(self._solver(), coef, const)
+
+    def _whole(self) -> bool:
+        """Whether every published count and numerator of the component is a whole number."""
+        if not hasattr(self, "_all_whole"):
+            vals = np.concatenate([self.k.n[self.rows], self.k.x[self.rows]])
+            vals = vals[np.isfinite(vals)]
+            self._all_whole = bool(np.all(np.abs(vals - np.round(vals)) < EPS))
+        return self._all_whole
+
+    def _count_cols(self) -> np.ndarray:
+        """The columns of counts (persons, numerators), not sums."""
+        if not hasattr(self, "_counts"):
+            self._counts = np.array(sorted(v for (m, _, _), v in self.var.items() if m != "s"), dtype=int)
+        return self._counts
+
+    def _bounds(self, h, coef: dict[int, float], const: float) -> tuple[float, float]:
         nv = len(self.lb)
         c = np.zeros(nv)
         for v, a in coef.items():
             c[v] += a
         out = []
+        self.whole_optima = True
         for sign in (1.0, -1.0):
             h.changeColsCost(nv, self._cols, sign * c)
             h.run()
             status = h.getModelStatus()
             if status == highspy.HighsModelStatus.kOptimal:
                 out.append(sign * h.getInfo().objective_function_value + const)
+                if self.whole_optima:
+                    # A bound reached at whole counts is the integer bound too.
+                    x = np.asarray(h.getSolution().col_value)[self._count_cols()]
+                    self.whole_optima = bool(np.all(np.abs(x - np.round(x)) < EPS))
             elif status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
                 # The system is feasible (checked in _solver): "or infeasible" is unbounded here.
                 out.append(-np.inf if sign > 0 else np.inf)
@@ -332,7 +405,22 @@ def _judge(where, i, quantity, lo, hi, k: Knowledge, policy) -> tuple[bool, str]
         return True, f"recomputable exactly ({lo:.6g})"
     if top < policy.min_count:
         return True, f"shown to be at most {int(top)} (minimum {policy.min_count})"
+    values = whole_numbers(lo, hi)
+    if values < policy.min_count:
+        return True, (f"pinned to {int(values)} possible values, {int(top - values + 1)} to {int(top)} "
+                      f"(the protection interval is {policy.min_count})")
     return False, ""
+
+
+def whole_numbers(lo: float, hi: float) -> float:
+    """How many whole numbers lie in ``[lo, hi]`` (a count's possible values).
+
+    >>> whole_numbers(2.5, 7.0), whole_numbers(0.0, 4.0), whole_numbers(0.0, float("inf"))
+    (5.0, 5.0, inf)
+    """
+    if not np.isfinite(hi) or not np.isfinite(lo):
+        return np.inf
+    return float(np.floor(hi + EPS) - np.ceil(lo - EPS) + 1)
 
 
 def assess(k: Knowledge, policy, cache: dict | None = None) -> list[Finding]:
@@ -371,7 +459,7 @@ def has_unknowns(k: Knowledge, rows, rels) -> bool:
     >>> k = Knowledge(labels=[("Demoby",), ("A",), ("B",)], n=np.array([20.0, np.nan, np.nan]),
     ...               x=np.full(3, np.nan), s=np.full(3, np.nan), has_x=False, has_s=False,
     ...               count_hidden=np.array([False, True, True]), stat_hidden=np.zeros(3, bool),
-    ...               dominance=np.zeros(3, bool), relations=[("Demoby", 0, [1, 2], True)])
+    ...               dominance=np.zeros(3, bool), relations=[("Demoby", 0, [1, 2], True, [], False)])
     >>> has_unknowns(k, [0, 1, 2], [0])
     True
     """
@@ -392,7 +480,7 @@ def widens(k: Knowledge, where: str, i: int, quantity: str) -> bool:
     >>> k = Knowledge(labels=[("Demoby",), ("A",), ("B",)], n=np.array([20.0, np.nan, np.nan]),
     ...               x=np.full(3, np.nan), s=np.full(3, np.nan), has_x=False, has_s=False,
     ...               count_hidden=np.array([False, True, True]), stat_hidden=np.zeros(3, bool),
-    ...               dominance=np.zeros(3, bool), relations=[("Demoby", 0, [1, 2], True)])
+    ...               dominance=np.zeros(3, bool), relations=[("Demoby", 0, [1, 2], True, [], False)])
     >>> widens(k, "row", 1, "persons"), widens(k, "remainder", 0, "persons")
     (True, False)
     """
@@ -410,7 +498,7 @@ def assess_component(k: Knowledge, policy, rows: list[int], rels: list[int], ski
     >>> k = Knowledge(labels=[("Demoby",), ("A",), ("B",)], n=np.array([20.0, np.nan, np.nan]),
     ...               x=np.full(3, np.nan), s=np.full(3, np.nan), has_x=False, has_s=False,
     ...               count_hidden=np.array([False, True, True]), stat_hidden=np.zeros(3, bool),
-    ...               dominance=np.zeros(3, bool), relations=[("Demoby", 0, [1, 2], True)])
+    ...               dominance=np.zeros(3, bool), relations=[("Demoby", 0, [1, 2], True, [], False)])
     >>> from kvarter.disclosure import DisclosurePolicy
     >>> [(f.index, f.lower, f.upper, f.recovered) for f in assess_component(k, DisclosurePolicy(), [0, 1, 2], [0])]
     [(1, 0.0, 20.0, False), (2, 0.0, 20.0, False)]
@@ -424,6 +512,12 @@ def assess_component(k: Knowledge, policy, rows: list[int], rels: list[int], ski
                 continue
             lo, hi = model.interval(coef, const)
             bad, why = _judge(where, i, quantity, lo, hi, k, policy)
+            if (not bad and quantity != "sum" and whole_numbers(lo, hi) < 2 * policy.min_count
+                    and not model.whole_optima):
+                # Narrow, and a bound reached only at fractional counts: whole
+                # numbers may pin it more tightly than the relaxation.
+                lo, hi = model.integer_interval(coef, const)
+                bad, why = _judge(where, i, quantity, lo, hi, k, policy)
             found.append(Finding(where, i, quantity, lo, hi, bad, why))
     return found
 
@@ -435,7 +529,7 @@ def findings_frame(k: Knowledge, findings: list[Finding], key: list[str]) -> pd.
     >>> k = Knowledge(labels=[("Demoby",), ("A",), ("B",)], n=np.array([20.0, np.nan, np.nan]),
     ...               x=np.full(3, np.nan), s=np.full(3, np.nan), has_x=False, has_s=False,
     ...               count_hidden=np.array([False, True, True]), stat_hidden=np.zeros(3, bool),
-    ...               dominance=np.zeros(3, bool), relations=[("Demoby", 0, [1, 2], True)])
+    ...               dominance=np.zeros(3, bool), relations=[("Demoby", 0, [1, 2], True, [], False)])
     >>> f = Finding("row", 1, "persons", 0.0, 20.0, False, "")
     >>> findings_frame(k, [f], ["area"])[["area", "where", "quantity", "upper"]]
       area where quantity  upper

@@ -15,7 +15,9 @@ class DisclosurePolicy:
     ``min_count``: minimum number of persons behind any published count, share,
     rate or average, and behind the numerator of a share (and, with
     ``protect_complement``, behind denominator minus numerator). Statistics
-    offices demand 3 to 10.
+    offices demand 3 to 10. It is also the **protection interval**: from
+    everything published, a suppressed count cannot be pinned to fewer than
+    ``min_count`` possible values (see :mod:`kvarter.disclosure.attack`).
 
     ``dominance_n``, ``dominance_k``: the (n, k) dominance rule for sums and
     averages of magnitudes such as income: a cell is sensitive when its

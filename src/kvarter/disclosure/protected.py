@@ -224,13 +224,14 @@ class PublishedView:
         }
 
 
-def resolve_relations(relations, labels: list[tuple], source: str) -> list[tuple[str, int, list[int], bool]]:
-    """Relations with keys replaced by row positions; an unknown key is an error naming it.
+def resolve_relations(relations, labels: list[tuple], source: str) -> list[tuple]:
+    """Relations with keys replaced by row positions, as ``(name, total, parts,
+    complete, minus, persons_only)``; an unknown key is an error naming it.
 
     >>> from kvarter.disclosure import partition
     >>> resolve_relations([partition("all", "Demoby", ["A", "B"])],
     ...                   [("A",), ("Demoby",), ("B",)], "persons.csv")
-    [('all', 1, [0, 2], True)]
+    [('all', 1, [0, 2], True, [], False)]
     """
     index = {norm_key(lab): i for i, lab in enumerate(labels)}
     out = []
@@ -238,7 +239,7 @@ def resolve_relations(relations, labels: list[tuple], source: str) -> list[tuple
         if not isinstance(rel, Relation):
             raise InputError(f"relations for {source} must be Relation objects; got {type(rel).__name__}.")
         pos = []
-        for k in (rel.total, *rel.parts):
+        for k in (rel.total, *rel.parts, *rel.minus):
             i = index.get(norm_key(k))
             if i is None:
                 raise InputError(
@@ -246,7 +247,8 @@ def resolve_relations(relations, labels: list[tuple], source: str) -> list[tuple
                     "(keys are matched on all key columns, in key order)."
                 )
             pos.append(i)
-        out.append((rel.name, pos[0], pos[1:], rel.complete))
+        n_parts = 1 + len(rel.parts)
+        out.append((rel.name, pos[0], pos[1:n_parts], rel.complete, pos[n_parts:], rel.persons_only))
     return out
 
 

@@ -7,7 +7,11 @@ persons that nobody published but anyone can compute as a difference (a
 housing area inside an urban area, a school district cut from a municipality).
 Areas that partition a municipality, categories that sum to a total
 (employed + unemployed + outside = all 18-64) and nested hierarchies are all
-relations of this kind; suppression and attack both read them.
+relations of this kind; suppression and attack both read them. A relation
+may also subtract rows (``minus``) and may hold for the persons only
+(``persons_only``): indicators over different age bands of one unit and year
+tie their counts together so (15-64 = 18-64 + 15+ - 18+, see
+:func:`identity`).
 """
 
 from __future__ import annotations
@@ -46,10 +50,11 @@ def norm_key(key: tuple) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Relation:
-    """``total = sum(parts)`` (``complete``) or ``total = sum(parts) + hidden remainder``.
+    """``total = sum(parts) - sum(minus)`` (``complete``), or that plus a hidden remainder.
 
     Keys are tuples of the table's key values in key-column order; a scalar is
-    taken as a 1-tuple.
+    taken as a 1-tuple. ``persons_only``: the relation binds the rows'
+    persons, not their numerators or sums.
 
     >>> r = Relation("Demoby 2023", ("Demoby", 2023), [("A", 2023), ("B", 2023)])
     >>> r.parts
@@ -62,31 +67,43 @@ class Relation:
     total: tuple
     parts: tuple = field(default_factory=tuple)
     complete: bool = True
+    minus: tuple = field(default_factory=tuple)
+    persons_only: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "total", _as_key(self.total))
         parts = tuple(_as_key(p) for p in self.parts)
+        minus = tuple(_as_key(p) for p in self.minus)
         object.__setattr__(self, "parts", parts)
+        object.__setattr__(self, "minus", minus)
         if not parts:
             raise InputError(f"Relation {self.name!r} has no parts; it needs at least one.")
-        if len(set(map(norm_key, parts))) != len(parts):
-            raise InputError(f"Relation {self.name!r} lists a part twice: {list(parts)!r}.")
-        if norm_key(self.total) in set(map(norm_key, parts)):
+        members = list(map(norm_key, parts + minus))
+        if len(set(members)) != len(members):
+            raise InputError(f"Relation {self.name!r} lists a part twice: {list(parts + minus)!r}.")
+        if norm_key(self.total) in set(members):
             raise InputError(f"Relation {self.name!r} lists its total {self.total!r} among its parts.")
 
     def to_dict(self) -> dict:
-        """Plain values for the JSON written beside a published file."""
-        return {
+        """Plain values for the JSON written beside a published file (``minus``
+        and ``persons_only`` only when used, so plain relations read as before)."""
+        out = {
             "name": self.name,
             "total": [_plain(v) for v in self.total],
             "parts": [[_plain(v) for v in p] for p in self.parts],
             "complete": self.complete,
         }
+        if self.minus:
+            out["minus"] = [[_plain(v) for v in p] for p in self.minus]
+        if self.persons_only:
+            out["persons_only"] = True
+        return out
 
     @classmethod
     def from_dict(cls, d: Mapping) -> "Relation":
         """Inverse of :meth:`to_dict`."""
-        return cls(d["name"], tuple(d["total"]), tuple(tuple(p) for p in d["parts"]), bool(d["complete"]))
+        return cls(d["name"], tuple(d["total"]), tuple(tuple(p) for p in d["parts"]), bool(d["complete"]),
+                   tuple(tuple(p) for p in d.get("minus", ())), bool(d.get("persons_only", False)))
 
 
 def _plain(v):
@@ -112,6 +129,17 @@ def overlap(name: str, outer, inner) -> Relation:
     """
     inner = inner if isinstance(inner, list) else [inner]
     return Relation(name, outer, tuple(inner), complete=False)
+
+
+def identity(name: str, total, plus: list, minus: list) -> Relation:
+    """Persons of ``total`` = persons of ``plus`` - persons of ``minus`` (one
+    unit and year, several indicators): 15-64 = 18-64 + (15+ - 18+).
+
+    >>> r = identity("aged 15-64 A 2024", "15-64", ["18-64", "15+"], ["18+"])
+    >>> r.minus, r.persons_only, Relation.from_dict(r.to_dict()) == r
+    ((('18+',),), True, True)
+    """
+    return Relation(name, total, tuple(plus), complete=True, minus=tuple(minus), persons_only=True)
 
 
 def hierarchy_relations(

@@ -10,9 +10,11 @@ Secondary suppression then attacks the table as an intruder would
 (:mod:`kvarter.disclosure.attack`) and, while any suppressed cell or any
 difference between overlapping rows can be recovered or pinned below the
 minimum, suppresses a complementary cell: among the rows sharing a relation
-with the exposed cell (then rows two relations away, and so on), the one with
-the fewest persons, preferring rows that are no relation's total (totals are
-the figures people use most), ties broken by table order. It repeats to a fixed point,
+with the exposed cell (then rows two relations away, and so on), the cheapest:
+a count whose hiding hides the fewest cells in all (``cost_column``: a count
+hidden here is hidden under every indicator counting the same persons), then
+a row that is no relation's total (totals are the figures people use most),
+then the one with the fewest persons, ties broken by table order. It repeats to a fixed point,
 so the result is safe against every declared relation at once — a
 hypercube-style heuristic checked by linear programming, as in
 sdcTable's ``protectTable`` followed by ``attack`` (Meindl 2011).
@@ -109,12 +111,12 @@ def _column(table, name, role, owner, units, allow_nan):
 
 
 def _check_relations(rels, n, x, s, labels, source):
-    for name, t, parts, complete in rels:
-        for label, v in (("persons", n), ("numerator", x), ("sum", s)):
-            members = [t, *parts]
+    for name, t, parts, complete, minus, persons_only in rels:
+        for label, v in (("persons", n), ("numerator", x), ("sum", s))[: 1 if persons_only else 3]:
+            members = [t, *parts, *minus]
             if np.isnan(v[members]).any():
                 continue
-            total, acc = v[t], v[parts].sum()
+            total, acc = v[t], v[parts].sum() - v[minus].sum()
             diff = total - acc
             scale = max(1.0, abs(total))
             if complete and abs(diff) > _TOL * scale:
@@ -144,6 +146,7 @@ def protect(
     relations: list[Relation] | None = None,
     linked_column: str | None = None,
     contributors_column: str | None = None,
+    cost_column: str | None = None,
     name: str = "table",
 ) -> Protected:
     """Apply primary and secondary suppression; return the only publishable type.
@@ -165,7 +168,10 @@ def protect(
     (charges, incomes), the persons with a non-zero contribution; a sum
     resting on fewer than the minimum is suppressed like a small numerator
     (ten charges by three persons are three persons' records, not ten). The
-    contributors are not published. All statistic columns of a row
+    contributors are not published. ``cost_column``: per row, how many
+    cells hiding its count hides in all, itself and the rows tied to it
+    outside this table's relations (default 1); secondary suppression
+    hides the cheapest count first. All statistic columns of a row
     share one status; protect one kind of statistic per call, or a long table.
 
     A municipality of four areas; area A has 3 persons, so it is suppressed,
@@ -198,7 +204,8 @@ def protect(
     key, value_columns = list(key), list(value_columns)
     if not key:
         raise InputError(f"protect needs at least one key column for {name}.")
-    optional = [c for c in (numerator_column, denominator_column, dominance_column, sum_column, linked_column) if c]
+    optional = [c for c in (numerator_column, denominator_column, dominance_column, sum_column, linked_column,
+                            cost_column) if c]
     check_columns(list(table.columns), key + value_columns + [count_column] + optional, name, owner)
     table = table.reset_index(drop=True)
     labels = list(table[key].itertuples(index=False, name=None))
@@ -255,6 +262,7 @@ def protect(
         stat_hidden=np.array([c not in ("published", "structural_zero") for c in stat_codes], dtype=bool),
         dominance=np.array([c == "dominance" for c in stat_codes], dtype=bool),
         relations=rels, s_nonneg=s_nonneg,
+        cost=_column(table, cost_column, "cost", owner, labels, False) if cost_column else None,
     )
     _secondary(k, policy, count_codes, stat_codes, params, name)
 
@@ -292,7 +300,7 @@ def _secondary(k: Knowledge, policy, count_codes, stat_codes, params, source) ->
     """
     rel_of_row = k.relations_of_row()
     is_total = np.zeros(len(k.n), bool)
-    is_total[[t for _, t, _, _ in k.relations]] = True
+    is_total[[rel[1] for rel in k.relations]] = True
     k.refresh()
     failures = []
     for rows, rels in k.components():
@@ -379,10 +387,12 @@ def _component_key(k: Knowledge, policy, rows, rels, count_codes, stat_codes, is
     r = np.asarray(rows)
     local = {g: i for i, g in enumerate(rows)}
     structure = tuple(
-        (name, local[t], tuple(local[q] for q in parts), complete)
-        for name, t, parts, complete in (k.relations[j] for j in rels)
+        (name, local[t], tuple(local[q] for q in parts), complete, tuple(local[q] for q in minus), persons_only)
+        for name, t, parts, complete, minus, persons_only in (k.relations[j] for j in rels)
     )
-    arrays = b"".join(a[r].tobytes() for a in (k.n, k.x, k.s, k.dominance, k.count_hidden, k.stat_hidden, is_total))
+    cost = k.cost if k.cost is not None else np.ones(len(k.n))
+    arrays = b"".join(a[r].tobytes() for a in (k.n, k.x, k.s, k.dominance, k.count_hidden, k.stat_hidden, is_total,
+                                                 cost))
     codes = tuple(count_codes[i] for i in rows) + tuple(stat_codes[i] for i in rows)
     return (policy, k.has_x, k.has_s, k.s_nonneg, len(rows), structure, arrays, codes)
 
@@ -418,15 +428,19 @@ def _choose(k: Knowledge, f, start: list[int], rel_of_row, is_total) -> tuple[in
     """The complementary cell for one exposed quantity: (row, relation, hide its count?)."""
     own = f.index if f.where == "row" else -1
     needs_count = f.quantity == "persons"
+
+    def binds(r):  # a relation over persons only cannot hide a numerator or sum
+        return needs_count or not k.relations[r][5]
+
     seen_rel: set[int] = set()
-    frontier = list(start)
+    frontier = [r for r in start if binds(r)]
     while frontier:
         seen_rel.update(frontier)
         best = None
         for hide_count_pass in ((True,) if needs_count else (False, True)):
             for r in frontier:
-                _, t, parts, _ = k.relations[r]
-                for m in (t, *parts):
+                _, t, parts, _, minus, _ = k.relations[r]
+                for m in (t, *parts, *minus):
                     if m == own or k.n[m] <= 0:
                         continue
                     if hide_count_pass:
@@ -434,17 +448,19 @@ def _choose(k: Knowledge, f, start: list[int], rel_of_row, is_total) -> tuple[in
                     else:
                         ok = not k.stat_hidden[m]
                     if ok:
-                        cand = (is_total[m], k.n[m], m, r)
+                        # A hidden count drags the counts tied to it along: cheapest first.
+                        cost = k.cost_of(m) if hide_count_pass else 0.0
+                        cand = (cost, is_total[m], k.n[m], m, r)
                         if best is None or cand < best[0]:
                             best = (cand, hide_count_pass)
             if best is not None:
-                (_, _, m, r), hide = best
+                (_, _, _, m, r), hide = best
                 return m, r, hide
         nxt = []
         for r in frontier:
-            _, t, parts, _ = k.relations[r]
-            for m in (t, *parts):
-                nxt.extend(q for q in rel_of_row[m] if q not in seen_rel and q not in nxt)
+            _, t, parts, _, minus, _ = k.relations[r]
+            for m in (t, *parts, *minus):
+                nxt.extend(q for q in rel_of_row[m] if q not in seen_rel and q not in nxt and binds(q))
         frontier = nxt
     if f.where == "row" and not k.count_hidden[own] and k.n[own] > 0 and start:
         return own, start[0], True

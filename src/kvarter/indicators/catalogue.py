@@ -360,17 +360,53 @@ class AtMost(_Model):
 
 
 class SamePersons(_Model):
-    """Indicators whose persons counts follow from one another at a unit
-    and year: equal (every 18-64-year-old has a labour status, so "18-64
-    with a labour status" = "all 18-64"), or one a sum and difference of the
-    others (15-64 = 18-64 + (15+ - 18+)). Disclosure control hides their
-    counts together: a count hidden under one indicator is never published
-    under another. Each member stands for every indicator with its
+    """Indicators whose persons counts are equal at a unit and year (every
+    18-64-year-old has a labour status, so "18-64 with a labour status" =
+    "all 18-64"); a sum and difference of populations is an
+    :class:`Identity`. Disclosure control hides their counts together: a
+    count hidden under one indicator is never published under another. Each member stands for every indicator with its
     population and denominator (see :meth:`Catalogue.population_key`)."""
 
     name: str
     members: list[str] = Field(min_length=2)
     why: str = ""
+
+
+class Identity(_Model):
+    """Persons counts of different populations tied at a unit and year:
+    ``total`` = sum of ``plus`` - sum of ``minus`` (15-64 = 18-64 + 15+ -
+    18+). Each member stands for every indicator counting its persons (see
+    :meth:`Catalogue.population_key`). Disclosure control puts the identity
+    into the intruder's system and suppresses so that it pins nothing; unlike
+    :class:`SamePersons`, the members' counts are not hidden together.
+
+    >>> Identity(name="aged_15_64", total="a", plus=["b", "c"], minus=["d"]).members()
+    ['a', 'b', 'c', 'd']
+    >>> Identity(name="x", total="a", plus=["a"])
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for Identity
+      Value error, identity x names 'a' twice ...
+    """
+
+    name: str
+    total: str
+    plus: list[str] = Field(min_length=1)
+    minus: list[str] = []
+    why: str = ""
+
+    @model_validator(mode="after")
+    def _each_member_once(self):
+        seen: set[str] = set()
+        for m in self.members():
+            if m in seen:
+                raise ValueError(f"identity {self.name} names {m!r} twice")
+            seen.add(m)
+        return self
+
+    def members(self) -> list[str]:
+        """Every indicator named: the total, then the added, then the subtracted."""
+        return [self.total, *self.plus, *self.minus]
 
 
 class PanelMember(_Model):
@@ -393,6 +429,7 @@ class Structure(_Model):
     subsets: list[Subset] = []
     at_most: list[AtMost] = []
     populations: list[SamePersons] = []
+    identities: list[Identity] = []
     panels: list[Panel] = []
 
     def ids(self) -> list[tuple[str, str]]:
@@ -401,6 +438,7 @@ class Structure(_Model):
         out += [(s.part, "subsets") for s in self.subsets] + [(s.whole, "subsets") for s in self.subsets]
         out += [(a.smaller, "at_most") for a in self.at_most] + [(a.larger, "at_most") for a in self.at_most]
         out += [(i, f"populations {g.name}") for g in self.populations for i in g.members]
+        out += [(i, f"identities {g.name}") for g in self.identities for i in g.members()]
         out += [(m.indicator, f"panels {p.name}") for p in self.panels for m in p.members]
         return out
 

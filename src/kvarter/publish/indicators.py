@@ -116,6 +116,56 @@ def subset_relations(table: pd.DataFrame, catalogue) -> list:
     return rels
 
 
+def identity_relations(table: pd.DataFrame, catalogue) -> list:
+    """The catalogue's identities (:class:`~kvarter.indicators.catalogue.Identity`)
+    as persons-only relations between rows of one unit and year, wherever
+    every member has a row: a hidden 15-64 count is then not the published
+    18-64 + 15+ - 18+ counts. Keys are ``(indicator, level, unit_id, year)``.
+
+    >>> from kvarter.indicators import load_catalogue
+    >>> four = ["education_basic_share_15_64", "outside_labour_education_share", "charged_per_1000",
+    ...         "convicted_share"]
+    >>> t = pd.DataFrame({"indicator": four, "level": "area", "unit_id": "A", "year": 2024})
+    >>> rels = identity_relations(t, load_catalogue())
+    >>> [(r.total[0], [p[0] for p in r.parts], [m[0] for m in r.minus]) for r in rels]
+    [('education_basic_share_15_64', ['outside_labour_education_share', 'charged_per_1000'], ['convicted_share'])]
+    """
+    from kvarter.disclosure import identity
+
+    keys = set(zip(table["indicator"], table["level"], table["unit_id"].astype(str), table["year"]))
+    wheres = sorted({k[1:] for k in keys}, key=str)
+    rels = []
+    for g in catalogue.structure.identities:
+        for level, unit, year in wheres:
+            if all((m, level, unit, year) in keys for m in g.members()):
+                rels.append(identity(f"{g.name} {unit} {year}", (g.total, level, unit, year),
+                                     [(p, level, unit, year) for p in g.plus],
+                                     [(m, level, unit, year) for m in g.minus]))
+    return rels
+
+
+def hiding_cost(frame: pd.DataFrame, population: dict[str, str], groups) -> pd.Series:
+    """Per row, how many cells hiding its count hides at its unit and year:
+    the rows of the indicators counting the same persons or sharing a value
+    group with it (:func:`sibling_links` hides them together), itself
+    included. Secondary suppression hides the cheapest count first.
+
+    >>> f = pd.DataFrame({"indicator": ["employed_share_18_64", "unemployed_share_18_64", "convicted_share"],
+    ...                   "level": "area", "unit_id": "A", "year": 2024})
+    >>> hiding_cost(f, {}, [["employed_share_18_64", "unemployed_share_18_64"]]).tolist()
+    [2.0, 2.0, 1.0]
+    """
+    classes: dict[str, list[str]] = {}
+    for ind, key in population.items():
+        classes.setdefault(key, []).append(ind)
+    group_of = _merged_groups([*groups, *(g for g in classes.values() if len(g) > 1)])
+    tied = [group_of.get(i, i) for i in frame["indicator"]]
+    where = pd.DataFrame({"tied": tied, "level": frame["level"].to_numpy(),
+                          "unit_id": frame["unit_id"].astype(str).to_numpy(), "year": frame["year"].to_numpy()},
+                         index=frame.index)
+    return where.groupby(["tied", "level", "unit_id", "year"], sort=False)["tied"].transform("size").astype(float)
+
+
 def with_dominance(t: pd.DataFrame, dominance: pd.DataFrame | None, keys: list[str]) -> pd.DataFrame:
     """Add ``dominance`` (the top contributors' share of a sum, from
     :func:`kvarter.indicators.top_contributions`) and ``sum_value`` (the
@@ -276,7 +326,8 @@ def protect_indicators(ind: pd.DataFrame, policy, *, areas: pd.DataFrame | None 
     population = _population_keys(t["indicator"].unique(), cat)
     # The catalogue's subsets (subset_relations) are not added here yet: joined
     # to the geography they made the demo's protection several times slower.
-    relations = indicator_relations(t, areas)
+    relations = indicator_relations(t, areas) + identity_relations(t, cat)
+    t["cost"] = hiding_cost(t, population, value_groups(cat))
     t["linked"] = False
     # Suppression spreads to siblings (same persons, or categories of one
     # total), which can need new complements along the geography: repeat to
@@ -285,7 +336,8 @@ def protect_indicators(ind: pd.DataFrame, policy, *, areas: pd.DataFrame | None 
         p = protect(t, policy, key=["indicator", "level", "unit_id", "year"], value_columns=["value"],
                     count_column="persons", numerator_column="share_numerator", denominator_column="denominator",
                     dominance_column="dominance", sum_column="sum_value", linked_column="linked",
-                    contributors_column="contributors", relations=relations, name="indicators")
+                    contributors_column="contributors", cost_column="cost", relations=relations,
+                    name="indicators")
         spread = sibling_links(p.frame, population, value_groups(cat)).to_numpy()
         # A row already hidden in value may still show its count: link it too.
         hidden = (p.frame["value_status"].isin(HIDDEN_STATUSES)
