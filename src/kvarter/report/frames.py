@@ -61,7 +61,7 @@ class PublishedTable:
         """The chart functions' ``reasons``: the reason for suppressed cells, else ``None``."""
         status, reason = self.status(column), self.reason(column)
         return [
-            (r or s) if s in SUPPRESSED else None
+            (r if isinstance(r, str) and r else s) if s in SUPPRESSED else None
             for s, r in zip(status, reason)
         ]
 

@@ -107,7 +107,9 @@ def _grid_for(protected_results: Protected, pair: str, index: str, lang: str):
     f = pub.frame
     mask = (f["pair"] == pair) & (f["index"] == index)
     sub = f[mask]
-    why = pd.Series(pub.reasons("estimate"), index=f.index)[mask]
+    # A plain list: a Series would infer a string dtype and turn a published
+    # cell's None into NaN, drawn as "suppressed: nan".
+    why = [w for w, keep in zip(pub.reasons("estimate"), mask) if keep]
     rows = list(dict.fromkeys(sub["municipality"]))
     cols = sorted(dict.fromkeys(sub["year"]))
     values = [[None] * len(cols) for _ in rows]
