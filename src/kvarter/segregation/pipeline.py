@@ -78,12 +78,21 @@ def counts_from_microdata(persons: pd.DataFrame, themes: ThemeSet, units: str = 
         "year": pd.to_numeric(p["year"]).astype("int64").to_numpy(),
         "unit": p[unit_col].astype(str).to_numpy(),
     })
-    sizes = keys.groupby(["municipality", "year", "unit"]).size().rename("size").reset_index()
+    by_unit = keys.groupby(["municipality", "year", "unit"])
+    sizes = by_unit.size().rename("size").reset_index()
+    unit = by_unit.ngroup().to_numpy()
+    p = p.reset_index(drop=True)
     frames = []
     for theme in themes.themes:
-        g = assign_groups(p.reset_index(drop=True), theme)
-        c = keys.assign(group=g.to_numpy()).dropna(subset=["group"])
-        frames.append(c.groupby(["municipality", "year", "unit", "group"]).size().rename("n").reset_index())
+        code, names = pd.factorize(assign_groups(p, theme), sort=True)
+        # Counted per unit and group in sorted (municipality, year, unit, group) order, as a
+        # grouped count gives them: units are numbered in sorted order, groups by name.
+        k = max(len(names), 1)
+        has = code >= 0
+        n = np.bincount(unit[has] * k + code[has], minlength=len(sizes) * k)
+        cell = np.flatnonzero(n)
+        at = sizes.iloc[cell // k][["municipality", "year", "unit"]].reset_index(drop=True)
+        frames.append(at.assign(group=np.asarray(names, dtype=object)[cell % k], n=n[cell]))
     return UnitCounts(pd.concat(frames, ignore_index=True), sizes)
 
 
