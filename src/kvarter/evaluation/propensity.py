@@ -16,6 +16,13 @@ from scipy.special import expit
 
 from kvarter.errors import InputError
 
+try:
+    from numpy.linalg import _umath_linalg
+
+    _solve1 = _umath_linalg.solve1
+except (ImportError, AttributeError):  # pragma: no cover - depends on the NumPy version
+    _solve1 = None
+
 
 @dataclass(frozen=True)
 class Propensity:
@@ -73,10 +80,7 @@ def fit_logit(Z: np.ndarray, d: np.ndarray, w: np.ndarray | None = None, start: 
         p = expit(eta)
         grad = ZT @ (w * (d - p))
         H = (Z * (w * p * (1 - p))[:, None]).T @ Z
-        try:
-            step = np.linalg.solve(H, grad)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(H, grad, rcond=None)[0]
+        step = _newton_step(H, grad)
         t = 1.0
         t_step = step
         while True:
@@ -96,6 +100,27 @@ def fit_logit(Z: np.ndarray, d: np.ndarray, w: np.ndarray | None = None, start: 
         if largest < tol:
             return beta, bool(np.all(np.isfinite(beta)))
     return beta, False
+
+
+def _raise_singular(err, flag):
+    raise np.linalg.LinAlgError("Singular matrix")
+
+
+def _newton_step(H: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """``np.linalg.solve(H, grad)``, least squares when H is singular.
+
+    For a float matrix and vector ``np.linalg.solve`` only checks its inputs
+    and calls LAPACK's gesv through NumPy's linalg gufunc; the fits call that
+    gufunc directly, the same way (same signature, the same error state), for
+    the same result without the checks' overhead, tens of thousands of times.
+    """
+    try:
+        if _solve1 is None:  # pragma: no cover - a NumPy without the gufunc
+            return np.linalg.solve(H, grad)
+        with np.errstate(call=_raise_singular, invalid="call", over="ignore", divide="ignore", under="ignore"):
+            return _solve1(H, grad, signature="dd->d")
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(H, grad, rcond=None)[0]
 
 
 def _loglik(w: np.ndarray, d: np.ndarray, eta: np.ndarray) -> float:
