@@ -288,8 +288,8 @@ PARALLEL_WORK = 300_000
 class _Bootstrap:
     """The bootstrap curves (draws x event times) of sets of cells.
 
-    A large bootstrap (at least :data:`PARALLEL_WORK` draws x cell rows) is
-    split into chunks of draws computed in worker processes, where the
+    A large bootstrap with logit scores (at least :data:`PARALLEL_WORK` draws
+    x cell rows) is split into chunks of draws computed in worker processes, where the
     platform forks them and has more than one core; every replicate is
     computed by :func:`_curve` either way, so the numbers are the same to the
     last bit (the replicate logits are ill-conditioned enough that nothing
@@ -305,7 +305,8 @@ class _Bootstrap:
 
     def submit(self, cells):
         work = len(self.draws) * sum(len(c.rows) for c in cells)
-        if self.workers < 2 or work < PARALLEL_WORK:
+        # Logits only: gradient boosting runs OpenMP threads, which do not survive a fork.
+        if self.workers < 2 or work < PARALLEL_WORK or any(c.model != "logit" for c in cells):
             reps = _curves(self.X, cells, self.draws, *self.args)
             return lambda: reps
         if self.pool is None:
