@@ -331,8 +331,8 @@ def _available_cores() -> int:
     import multiprocessing
     import os
 
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
+    if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
+        return 1  # no fork, or inside a pool's worker, which may not start processes of its own
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - platforms without affinity masks
