@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 #: Temporary public support (Copenhagen's "midlertidig offentlig forsørgelse").
 TEMPORARY_BENEFITS: tuple[str, ...] = (
@@ -34,9 +35,15 @@ BENEFITS: tuple[str, ...] = ("none",) + TEMPORARY_BENEFITS + ("flexjob", "disabi
 
 
 def _choose(u: np.ndarray, options: tuple[str, ...], p) -> np.ndarray:
+    """The code (index into :data:`BENEFITS`; ``"cash"`` as -1) of the option each ``u`` falls on."""
     cum = np.cumsum(np.asarray(p, dtype=float))
-    return np.asarray(options, dtype=object)[np.minimum(np.searchsorted(cum, u * cum[-1], side="right"),
-                                                        len(options) - 1)]
+    codes = np.array([-1 if o == "cash" else BENEFITS.index(o) for o in options])
+    return codes[np.minimum(np.searchsorted(cum, u * cum[-1], side="right"), len(options) - 1)]
+
+
+def _is(column: pd.Series, value: str) -> np.ndarray:
+    # Compared in the column's storage (missing is False), not as Python strings row by row.
+    return (column == value).to_numpy(dtype=bool, na_value=False)
 
 
 def benefit_status(persons: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
@@ -56,32 +63,34 @@ def benefit_status(persons: pd.DataFrame, rng: np.random.Generator) -> pd.DataFr
     """
     n = len(persons)
     age = persons["age"].to_numpy()
-    status = persons["labour_status"].astype(object).to_numpy()
+    status = persons["labour_status"]
     u = rng.random(n)
-    out = np.full(n, "none", dtype=object)
+    code = BENEFITS.index
+    out = np.full(n, code("none"))
     working_age = (age >= 16) & (age <= 64)
     young = age < 30
-    immigrant = (persons["generation"].astype(object).to_numpy() == "immigrant") & \
-                (persons["origin"].astype(object).to_numpy() == "non_western")
-    cash = np.where(young, "education_benefit", np.where(immigrant, "integration_benefit", "cash_benefit"))
+    immigrant = _is(persons["generation"], "immigrant") & _is(persons["origin"], "non_western")
+    cash = np.where(young, code("education_benefit"), np.where(immigrant, code("integration_benefit"),
+                                                               code("cash_benefit")))
 
-    m = working_age & (status == "unemployed")
+    m = working_age & _is(status, "unemployed")
     pick = _choose(u[m], ("unemployment_benefit", "cash", "none"), (0.55, 0.40, 0.05))
-    out[m] = np.where(pick == "cash", cash[m], pick)
-    m = working_age & (status == "outside_labour_force")
+    out[m] = np.where(pick < 0, cash[m], pick)
+    m = working_age & _is(status, "outside_labour_force")
     pick = _choose(u[m], ("cash", "sickness_benefit", "resource_course", "job_clarification", "rehabilitation",
                           "flexjob_benefit", "disability_pension", "none"),
                    (0.22, 0.12, 0.06, 0.05, 0.01, 0.03, 0.30, 0.21))
-    out[m] = np.where(pick == "cash", cash[m], pick)
-    m = working_age & (status == "employed")
+    out[m] = np.where(pick < 0, cash[m], pick)
+    m = working_age & _is(status, "employed")
     out[m] = _choose(u[m], ("none", "sickness_benefit", "flexjob"), (0.96, 0.02, 0.02))
-    m = (status == "retired")
-    out[m] = np.where(age[m] >= 67, "state_pension", "early_retirement")
+    m = _is(status, "retired")
+    out[m] = np.where(age[m] >= 67, code("state_pension"), code("early_retirement"))
 
     ready = np.zeros(n, dtype=bool)
-    on_cash = np.isin(out, CASH_BENEFITS)
-    basic = persons["education"].astype(object).to_numpy() == "basic"
+    on_cash = np.isin(out, [code(b) for b in CASH_BENEFITS])
+    basic = _is(persons["education"], "basic")
     p_ready = np.where(basic, 0.70, 0.50)
     ready[on_cash] = rng.random(int(on_cash.sum())) < p_ready[on_cash]
-    return pd.DataFrame({"public_benefit": pd.Series(out, index=persons.index, dtype="str"),
+    benefit = pa.array(list(BENEFITS), type=pa.large_string()).take(pa.array(out))
+    return pd.DataFrame({"public_benefit": pd.Series(benefit, index=persons.index, dtype="str"),
                          "activity_ready": pd.Series(ready, index=persons.index, dtype=bool)})

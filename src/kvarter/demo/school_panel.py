@@ -15,6 +15,7 @@ and group, year by year, without holding all pupils in memory.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
@@ -83,7 +84,23 @@ def _school_structure(rng: np.random.Generator, munis: list[tuple]) -> list[dict
     return out
 
 
-def _pupils_of_year(rng: np.random.Generator, structure: list[dict], year: int, y0: int, scale: float) -> pd.DataFrame:
+@dataclass(frozen=True)
+class _Pupils:
+    """One year of pupils as arrays: the school of each pupil (an index into ``schools``,
+    which is in sorted order, and ``school_municipality`` its municipality code), origin
+    (0 native, 1 non-western, 2 western), household income (NaN when missing), parents'
+    education (an index into :data:`EDUCATION_LEVELS`, -1 when missing) and age."""
+
+    schools: np.ndarray
+    school_municipality: np.ndarray
+    school: np.ndarray
+    origin: np.ndarray
+    income: np.ndarray
+    education: np.ndarray
+    age: np.ndarray
+
+
+def _pupil_draws(rng: np.random.Generator, structure: list[dict], year: int, y0: int, scale: float) -> _Pupils:
     munis, schools, z_all, lam_all = [], [], [], []
     sizes_all, shares_all = [], []
     for m in structure:
@@ -112,29 +129,45 @@ def _pupils_of_year(rng: np.random.Generator, structure: list[dict], year: int, 
     prob /= prob.sum(axis=1, keepdims=True)
     u = rng.random(n)
     eth = (u[:, None] > np.cumsum(prob, axis=1)).sum(axis=1)
-    origin = np.array(["native", "non_western", "western"], dtype=object)[np.minimum(eth, 2)]
     # Household income: lower at schools with high z and for non-western families.
     log_inc = 10.4 - 0.22 * li * zi - 0.25 * (eth == 1) + rng.normal(0.0, 0.55, size=n)
     income = np.round(np.exp(log_inc), -1)
     income[rng.random(n) < 0.01] = np.nan
     # Parents' education follows income with noise; national cut points.
     latent = (log_inc - 10.4) / 0.7 + rng.normal(0.0, 0.8, size=n)
-    ranks = latent.argsort().argsort() / n
-    edu = np.searchsorted(_EDU_CUTS, ranks, side="right")
-    parents_education = np.array(EDUCATION_LEVELS, dtype=object)[edu]
-    parents_education[rng.random(n) < 0.02] = None
-    muni_arr = np.array(munis, dtype=object)
-    school_arr = np.array(schools, dtype=object)
+    # The rank of every pupil (the inverse of the sort order; latent has no ties).
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[latent.argsort()] = np.arange(n)
+    edu = np.searchsorted(_EDU_CUTS, ranks / n, side="right")
+    edu[rng.random(n) < 0.02] = -1
+    age = rng.integers(4, 13, size=n)
+    # Schools in sorted order, as a categorical of their names would hold them.
+    names = np.array(schools, dtype=object)
+    order = np.argsort(names, kind="stable")
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    return _Pupils(names[order], np.array(munis, dtype=object)[order], position[idx], np.minimum(eth, 2), income,
+                   edu, age)
+
+
+def _pupils_of_year(rng: np.random.Generator, structure: list[dict], year: int, y0: int, scale: float) -> pd.DataFrame:
+    p = _pupil_draws(rng, structure, year, y0, scale)
+    n = len(p.school)
+    muni_names, muni_of_school = np.unique(p.school_municipality, return_inverse=True)
+    municipality = pd.Categorical.from_codes(muni_of_school[p.school], categories=list(muni_names))
+    school = pd.Categorical.from_codes(p.school, categories=list(p.schools))
     return pd.DataFrame(
         {
             "year": np.full(n, year, dtype=np.int64),
-            "municipality": pd.Categorical(muni_arr[idx]),
-            "area_id": pd.Categorical(school_arr[idx]),
-            "school_id": pd.Categorical(school_arr[idx]),
-            "age": rng.integers(4, 13, size=n),
-            "origin": pd.Categorical(origin, categories=["native", "western", "non_western"]),
-            "household_disposable_income": income,
-            "parents_education": pd.Categorical(parents_education, categories=list(EDUCATION_LEVELS)),
+            "municipality": municipality,
+            "area_id": school,
+            "school_id": school.copy(),
+            "age": p.age,
+            # Codes of the categories native, western, non_western for origins 0, 1, 2.
+            "origin": pd.Categorical.from_codes(np.array([0, 2, 1])[p.origin],
+                                                categories=["native", "western", "non_western"]),
+            "household_disposable_income": p.income,
+            "parents_education": pd.Categorical.from_codes(p.education, categories=list(EDUCATION_LEVELS)),
         }
     )
 
@@ -195,32 +228,45 @@ def school_panel_counts(
     rng, years, structure = _years_and_structure(seed, municipalities, years)
     out = []
     for y in years:
-        p = _pupils_of_year(rng, structure, y, years[0], scale)
-        inc = p["household_disposable_income"]
-        rank = inc.rank(method="first")
-        q = np.floor((rank - 1) * 5 / inc.notna().sum()) + 1
-        groups = {
-            "total": pd.Series("total", index=p.index),
-            "ethnicity": p["origin"].astype(object).map({"native": "native", "non_western": "non_western", "western": "western"}),
-            "income": q.map({5.0: "income_high", 3.0: "income_middle", 1.0: "income_low"}),
-            "education": p["parents_education"].astype(object).map(
-                {"basic": "education_low", "short_tertiary": "education_high",
-                 "medium_tertiary": "education_high", "long_tertiary": "education_high"}
-            ),
-        }
-        for g in groups.values():
-            # Grouped by the categorical columns (their categories are sorted,
-            # so the order is the strings'), turned into strings only in the
-            # small result: not every pupil's name as a string four times a year.
-            c = (
-                pd.DataFrame({"municipality": p["municipality"], "unit": p["school_id"], "group": g})
-                .dropna()
-                .groupby(["municipality", "unit", "group"], observed=True)
-                .size()
-                .rename("n")
-                .reset_index()
-            )
-            c = c.assign(municipality=c["municipality"].astype(str), unit=c["unit"].astype(str))
-            c.insert(1, "year", y)
-            out.append(c)
+        p = _pupil_draws(rng, structure, y, years[0], scale)
+        for names, code in _group_codes(p):
+            # Counted per school and group in the order a grouped count by (municipality,
+            # school, group) gives: schools in sorted order (their names begin with the
+            # municipality's code), groups by name.
+            k = len(names)
+            keep = code >= 0
+            n = np.bincount(p.school[keep] * k + code[keep], minlength=len(p.schools) * k)
+            cell = np.flatnonzero(n)
+            school, group = np.divmod(cell, k)
+            out.append(pd.DataFrame({
+                "municipality": p.school_municipality[school], "year": y, "unit": p.schools[school],
+                "group": np.array(names, dtype=object)[group], "n": n[cell],
+            }))
     return pd.concat(out, ignore_index=True)
+
+
+def _group_codes(p: _Pupils) -> list[tuple[tuple[str, ...], np.ndarray]]:
+    """The report's groups of every pupil, theme by theme: (group names in sorted order,
+    each pupil's index into them or -1 outside the theme's groups).
+
+    Income quintiles are national per year: pupils ranked by income (ties in
+    the order of the pupils), quintile ``floor((rank - 1) * 5 / N) + 1`` of
+    the N with an income; the report compares the top, middle and bottom ones.
+    """
+    inc = p.income
+    has = np.flatnonzero(~np.isnan(inc))
+    rank = np.full(len(inc), np.nan)
+    rank[has[np.argsort(inc[has], kind="stable")]] = np.arange(1, len(has) + 1)
+    q = np.floor((rank - 1) * 5 / len(has)) + 1
+    income = np.full(len(inc), -1)
+    income[q == 5] = 0
+    income[q == 1] = 1
+    income[q == 3] = 2
+    # Basic education is low; short, medium and long tertiary are high (EDUCATION_LEVELS order).
+    education = np.array([1, -1, -1, 0, 0, 0, -1])[p.education]
+    return [
+        (("total",), np.zeros(len(inc), dtype=np.int64)),
+        (("native", "non_western", "western"), p.origin),
+        (("income_high", "income_low", "income_middle"), income),
+        (("education_high", "education_low"), education),
+    ]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from kvarter.demo.benefits import benefit_status
 from kvarter.demo.geography import build_geography
@@ -57,19 +58,21 @@ def _years(years) -> list[int]:
 
 def _labels(codes: np.ndarray, labels) -> pd.Series:
     """Codes (-1 = missing) as a string column."""
+    if (codes >= 0).all():
+        # Taken from the few labels in Arrow (the string column's storage), not converted
+        # from an array of every row's Python string.
+        return pd.Series(pa.array(list(labels), type=pa.large_string()).take(pa.array(codes)), dtype="str")
     lab = np.array(list(labels) + [None], dtype=object)
-    return pd.Series(lab[np.where(codes < 0, len(labels), codes)], dtype="str" if (codes >= 0).all() else object)
+    return pd.Series(lab[np.where(codes < 0, len(labels), codes)], dtype=object)
 
 
 def _persons_frame(frames: list[dict], area_ids, area_munis, school_ids) -> pd.DataFrame:
     cols = {k: np.concatenate([f[k] for f in frames]) for k in frames[0]}
     pids = cols["person"]
     uniq, inv = np.unique(pids, return_inverse=True)
-    pid_str = np.array([f"P{i:07d}" for i in uniq], dtype=object)[inv]
     hh_u, hh_inv = np.unique(cols["household"], return_inverse=True)
-    hh_str = np.array([f"H{i:07d}" for i in hh_u], dtype=object)[hh_inv]
     out = pd.DataFrame({
-        "person_id": pd.Series(pid_str, dtype="str"),
+        "person_id": _labels(inv, [f"P{i:07d}" for i in uniq]),
         "year": cols["year"].astype(np.int64),
         "municipality": _labels(cols["area"], area_munis),
         "area_id": _labels(cols["area"], area_ids),
@@ -77,7 +80,7 @@ def _persons_frame(frames: list[dict], area_ids, area_munis, school_ids) -> pd.D
         "sex": _labels(cols["sex"], ("m", "f")),
         "origin": _labels(cols["origin"], ORIGINS),
         "generation": _labels(cols["generation"], GENERATIONS),
-        "household_id": pd.Series(hh_str, dtype="str"),
+        "household_id": _labels(hh_inv, [f"H{i:07d}" for i in hh_u]),
         "household_type": _labels(cols["household_type"], HOUSEHOLD_TYPES),
         "household_size": cols["household_size"].astype(np.int64),
         "education": _labels(cols["education"], EDUCATIONS),

@@ -241,13 +241,13 @@ def _cells(prep: _Prepared, horizon: int, control, max_duration, min_treated, ma
     return cells, pd.DataFrame(log, columns=["duration", "n_treated", "n_control", "status", "reason"])
 
 
-def _cell_effect(prep, cell: _Cell, w, method, caliper, full=False):
+def _cell_effect(X, cell: _Cell, w, method, caliper, full=False):
     keep = w > 0
     d = cell.d[keep]
     wk = w[keep].astype(float)
     if wk[d == 1].sum() == 0 or wk[d == 0].sum() == 0:
         return None
-    Z = design(prep.X[cell.rows][keep][:, cell.cols])
+    Z = design(X[cell.rows][keep][:, cell.cols])
     ps, coef = _fit_ps(Z, d, wk, None if full else cell.coef, cell.model)
     if full:
         cell.coef = coef
@@ -260,12 +260,12 @@ def _cell_effect(prep, cell: _Cell, w, method, caliper, full=False):
     return effect, treated_mean, n_t, ps, weights
 
 
-def _curve(prep, cells, w_persons, method, caliper, H):
+def _curve(X, cells, w_persons, method, caliper, H):
     num = np.zeros(H + 1)
     tm = np.zeros(H + 1)
     tot = 0.0
     for cell in cells:
-        out = _cell_effect(prep, cell, w_persons[cell.rows], method, caliper)
+        out = _cell_effect(X, cell, w_persons[cell.rows], method, caliper)
         if out is None:
             continue
         eff, tmean, n_t = out
@@ -275,6 +275,69 @@ def _curve(prep, cells, w_persons, method, caliper, H):
     if tot == 0:
         return np.full(H + 1, np.nan)
     return num / tot
+
+
+def _curves(X, cells, draws, method, caliper, H) -> np.ndarray:
+    return np.vstack([_curve(X, cells, w, method, caliper, H) for w in draws])
+
+
+#: Below this much work (draws x rows of all cells) the bootstrap runs in the calling process.
+PARALLEL_WORK = 300_000
+
+
+class _Bootstrap:
+    """The bootstrap curves (draws x event times) of sets of cells.
+
+    A large bootstrap with logit scores (at least :data:`PARALLEL_WORK` draws
+    x cell rows) is split into chunks of draws computed in worker processes, where the
+    platform forks them and has more than one core; every replicate is
+    computed by :func:`_curve` either way, so the numbers are the same to the
+    last bit (the replicate logits are ill-conditioned enough that nothing
+    but the same operations in the same order reproduces them). ``submit``
+    returns a callable giving the curves, so the caller can set up the next
+    cells while the workers compute.
+    """
+
+    def __init__(self, X, draws, method, caliper, H):
+        self.X, self.draws, self.args = X, draws, (method, caliper, H)
+        self.workers = _available_cores()
+        self.pool = None
+
+    def submit(self, cells):
+        work = len(self.draws) * sum(len(c.rows) for c in cells)
+        # Logits only: gradient boosting runs OpenMP threads, which do not survive a fork.
+        if self.workers < 2 or work < PARALLEL_WORK or any(c.model != "logit" for c in cells):
+            reps = _curves(self.X, cells, self.draws, *self.args)
+            return lambda: reps
+        if self.pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+        chunks = np.array_split(np.arange(len(self.draws)), min(len(self.draws), 4 * self.workers))
+        futures = [self.pool.submit(_curves, self.X, cells, [self.draws[i] for i in idx], *self.args)
+                   for idx in chunks]
+        return lambda: np.vstack([f.result() for f in futures])
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+def _available_cores() -> int:
+    import multiprocessing
+    import os
+
+    if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
+        return 1  # no fork, or inside a pool's worker, which may not start processes of its own
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - platforms without affinity masks
+        cores = os.cpu_count() or 1
+    return min(cores, 4)
 
 
 def _trim(prep, cell: _Cell, support) -> tuple[int, int]:
@@ -316,7 +379,7 @@ def _full(prep, cells, method, caliper, H):
     tot = 0.0
     bal, ps_all, d_all = [], [], []
     for cell in cells:
-        eff, tmean, n_t, ps, weights = _cell_effect(prep, cell, ones[cell.rows], method, caliper, full=True)
+        eff, tmean, n_t, ps, weights = _cell_effect(prep.X, cell, ones[cell.rows], method, caliper, full=True)
         num += n_t * eff
         tm += n_t * tmean
         tot += n_t
@@ -490,7 +553,13 @@ def dynamic_effects(
                      f"{int(trimmed.trimmed_control)} comparison row(s) over all durations (see cells).")
     log["n_treated"] = log["n_treated"] - log["trimmed_treated"]
     log["n_control"] = log["n_control"] - log["trimmed_control"]
-    reps = np.vstack([_curve(prep, cells, w, method, caliper, H) for w in draws])
+    with _Bootstrap(prep.X, draws, method, caliper, H) as boot:
+        main_reps = boot.submit(cells)
+        by_sub, tests, sub_cum = (None, None, None)
+        if subgroups:
+            by_sub, tests, sub_cum = _subgroups(prep, subgroups, H, control, max_duration, min_treated, method,
+                                                caliper, boot, support, propensity)
+        reps = main_reps()
     est = log[log.status == "estimated"]
     n_control_persons = int(len(np.unique(np.concatenate([c.rows[c.d == 0] for c in cells]))))
     curve, cumulative = _summaries(theta, reps, tmean, int(est.n_treated.sum()), n_control_persons)
@@ -500,10 +569,6 @@ def dynamic_effects(
     off = balance.loc[balance.smd_after.abs() > SMD_WARNING, "covariate"].tolist()
     if off:
         warn.append(f"|SMD| > {SMD_WARNING} remains after weighting for: {', '.join(off)}.")
-    by_sub, tests, sub_cum = (None, None, None)
-    if subgroups:
-        by_sub, tests, sub_cum = _subgroups(prep, subgroups, H, control, max_duration, min_treated, method, caliper, draws,
-                                   support, propensity)
     if control == "not_yet_treated":
         comparison = JOINING_VS_WAITING
     else:
@@ -526,16 +591,17 @@ def dynamic_effects(
     )
 
 
-def _subgroups(prep, subgroups, H, control, max_duration, min_treated, method, caliper, draws, support,
+def _subgroups(prep, subgroups, H, control, max_duration, min_treated, method, caliper, boot: _Bootstrap, support,
                propensity="logit"):
     owner = "dynamic_effects"
-    rows, tests, cums = [], [], []
+    # Every level's cells first, its bootstrap submitted, so workers compute while the next is set up.
+    planned = []
     for name in subgroups:
         if name not in prep.persons.columns:
             raise InputError(f"Subgroup {name!r} passed to {owner} is not a column of the inflows table.")
         values = prep.persons[name].astype(str).to_numpy()
         levels = sorted(set(values))
-        curves = {}
+        entries = []
         for lev in levels:
             mask = values == lev
             cells, log = _cells(prep, H, control, max_duration, min_treated, mask, propensity)
@@ -545,7 +611,13 @@ def _subgroups(prep, subgroups, H, control, max_duration, min_treated, method, c
             if not cells:
                 continue
             theta, tmean, *_ = _full(prep, cells, method, caliper, H)
-            reps = np.vstack([_curve(prep, cells, w, method, caliper, H) for w in draws])
+            entries.append((lev, cells, log, theta, tmean, boot.submit(cells)))
+        planned.append((name, entries))
+    rows, tests, cums = [], [], []
+    for name, entries in planned:
+        curves = {}
+        for lev, cells, log, theta, tmean, pending in entries:
+            reps = pending()
             est = log[log.status == "estimated"]
             est = est.assign(n_treated=est.n_treated - est.trimmed_treated)
             n_c = int(len(np.unique(np.concatenate([c.rows[c.d == 0] for c in cells]))))

@@ -16,6 +16,13 @@ from scipy.special import expit
 
 from kvarter.errors import InputError
 
+try:
+    from numpy.linalg import _umath_linalg
+
+    _solve1 = _umath_linalg.solve1
+except (ImportError, AttributeError):  # pragma: no cover - depends on the NumPy version
+    _solve1 = None
+
 
 @dataclass(frozen=True)
 class Propensity:
@@ -62,36 +69,62 @@ def fit_logit(Z: np.ndarray, d: np.ndarray, w: np.ndarray | None = None, start: 
     d = np.asarray(d, dtype=float)
     w = np.ones(len(d)) if w is None else np.asarray(w, dtype=float)
     beta = np.zeros(Z.shape[1]) if start is None else np.asarray(start, dtype=float).copy()
-
-    def loglik(eta):
-        return float(np.sum(w * (d * eta - np.logaddexp(0.0, eta))))
-
+    # The bootstrap fits many of these on a few hundred rows, where NumPy's per-call
+    # overhead is most of the time: each quantity is computed once per step, with the
+    # same floating-point operations in the same order (some separated replicates are
+    # so ill-conditioned that any other order of the sums changes their fit).
+    ZT = Z.T
     eta = Z @ beta
-    ll = loglik(eta)
+    ll = _loglik(w, d, eta)
     for _ in range(maxiter):
         p = expit(eta)
-        grad = Z.T @ (w * (d - p))
+        grad = ZT @ (w * (d - p))
         H = (Z * (w * p * (1 - p))[:, None]).T @ Z
-        try:
-            step = np.linalg.solve(H, grad)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(H, grad, rcond=None)[0]
+        step = _newton_step(H, grad)
         t = 1.0
+        t_step = step
         while True:
-            new = beta + t * step
+            new = beta + t_step
             eta_new = Z @ new
-            if np.max(np.abs(t * step)) < 1e-3:
+            largest = abs(t_step).max()
+            if largest < 1e-3:
                 # Near the maximum the concave log-likelihood's Newton step cannot overshoot: no check needed.
                 break
-            ll_new = loglik(eta_new)
+            ll_new = _loglik(w, d, eta_new)
             if ll_new >= ll - 1e-12 * abs(ll) or t < 1e-8:
                 ll = ll_new
                 break
             t /= 2
+            t_step = t * step
         beta, eta = new, eta_new
-        if np.max(np.abs(t * step)) < tol:
+        if largest < tol:
             return beta, bool(np.all(np.isfinite(beta)))
     return beta, False
+
+
+def _raise_singular(err, flag):
+    raise np.linalg.LinAlgError("Singular matrix")
+
+
+def _newton_step(H: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """``np.linalg.solve(H, grad)``, least squares when H is singular.
+
+    For a float matrix and vector ``np.linalg.solve`` only checks its inputs
+    and calls LAPACK's gesv through NumPy's linalg gufunc; the fits call that
+    gufunc directly, the same way (same signature, the same error state), for
+    the same result without the checks' overhead, tens of thousands of times.
+    """
+    try:
+        if _solve1 is None:  # pragma: no cover - a NumPy without the gufunc
+            return np.linalg.solve(H, grad)
+        with np.errstate(call=_raise_singular, invalid="call", over="ignore", divide="ignore", under="ignore"):
+            return _solve1(H, grad, signature="dd->d")
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(H, grad, rcond=None)[0]
+
+
+def _loglik(w: np.ndarray, d: np.ndarray, eta: np.ndarray) -> float:
+    return float((w * (d * eta - np.logaddexp(0.0, eta))).sum())
 
 
 def logit_propensity(Z: np.ndarray, d: np.ndarray, w: np.ndarray | None = None,

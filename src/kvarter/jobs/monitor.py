@@ -249,10 +249,11 @@ def monitor_publication(
         kind = str(areas["kind"].iloc[0]) if "kind" in areas.columns and len(areas) else "neighbourhood"
         residents_source = counts_from_aggregates(store.read("aggregates"), "origin", unit_kind=kind).counts
     else:
-        residents_source = store.table("persons").execute()
+        # Counted on the engine, as the pupils are: only the counts come back, not every person-year.
+        residents_source = store
     _segregation_part(residents_source, "area", "areas", policy, tables, parts, notes, "Residents across areas",
                       permutations=permutations, bootstrap=bootstrap, seed=seed, min_unit_size=0,
-                      min_municipality_size=0)
+                      min_municipality_size=0, engine=engine)
     return Publication(
         tables=tables, policy=policy, year=year, municipality=municipality,
         areas=areas[[c for c in AREA_COLUMNS if c in areas.columns]], designated=designated, shown=shown,

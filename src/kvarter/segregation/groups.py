@@ -145,7 +145,12 @@ def assign_groups(persons: pd.DataFrame, theme: Theme, year_col: str = "year") -
         key = national_quantile(persons[theme.field], persons[year_col], theme.quantiles)
         mapping = {float(q): g for g, d in theme.groups.items() for q in (d.quantiles or ())}
     else:
-        key = persons[theme.field].astype(object)
         mapping = {v: g for g, d in theme.groups.items() for v in (d.values or ())}
+        field = persons[theme.field]
+        # Each distinct value looked up once (the field has a handful), not every person's.
+        code, values = pd.factorize(field)
+        groups = pd.Series(np.asarray(values, dtype=object)).map(mapping)
+        groups = np.append(groups.astype(object).where(groups.notna(), None).to_numpy(), None)
+        return pd.Series(groups[code], index=persons.index, name=field.name, dtype=object)
     out = key.map(mapping)
     return out.astype(object).where(out.notna(), None)

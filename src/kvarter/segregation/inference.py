@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Iterator
 
@@ -163,7 +163,8 @@ class _Table:
     level: float
 
 
-def _prepare(a, b, indices, iterations: int, replicates: int, level: float, owner: str) -> _Table:
+def _check(a, b, indices, iterations: int, replicates: int, level: float, owner: str) -> _Table:
+    """The checked table, without its observed indices yet (:func:`_observe`): all a draw needs."""
     _check_index_names(indices, owner)
     check_scalar(iterations, "iterations", owner, kind=int, min_value=0)
     check_scalar(replicates, "replicates", owner, kind=int, min_value=0)
@@ -171,9 +172,19 @@ def _prepare(a, b, indices, iterations: int, replicates: int, level: float, owne
                  include_min=False, include_max=False)
     simulate = iterations > 0 or replicates > 0
     g = two_groups(a, b, owner, integer=simulate or "standardised_dissimilarity" in indices)
-    e = _expected_dissimilarity(g.a, g.b) if "standardised_dissimilarity" in indices else None
-    observed = {n: float(KERNELS[n](g.a, g.b, e)) for n in indices}
-    return _Table(g, list(dict.fromkeys(indices)), e, observed, iterations, replicates, level)
+    return _Table(g, list(dict.fromkeys(indices)), None, {}, iterations, replicates, level)
+
+
+def _observe(table: _Table) -> _Table:
+    """The table with the expected D (when the standardised index is asked for) and the observed indices."""
+    g, names = table.g, table.names
+    e = _expected_dissimilarity(g.a, g.b) if "standardised_dissimilarity" in names else None
+    observed = {n: float(KERNELS[n](g.a, g.b, e)) for n in names}
+    return replace(table, e=e, observed=observed)
+
+
+def _prepare(a, b, indices, iterations: int, replicates: int, level: float, owner: str) -> _Table:
+    return _observe(_check(a, b, indices, iterations, replicates, level, owner))
 
 
 def _draw(table: _Table, rng: np.random.Generator):
@@ -248,7 +259,9 @@ def summarise_tables(
     >>> s == [summarise_indices(a, b, ["dissimilarity"], iterations=i, replicates=r, seed=rng) for a, b, i, r in t]
     True
     """
-    prepared = [_prepare(a, b, indices, it, rep, level, "summarise_tables") for a, b, it, rep in tables]
+    # Checked first (every error before any draw); the observed indices are computed in
+    # this thread while the worker draws.
+    prepared = [_check(a, b, indices, it, rep, level, "summarise_tables") for a, b, it, rep in tables]
     rng = as_generator(seed)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kvarter-draws") as pool:
         pending: deque = deque()
@@ -261,6 +274,7 @@ def summarise_tables(
                 following = next(queue, None)
                 if following is not None:
                     pending.append((following, pool.submit(_draw, following, rng)))
+                table = _observe(table)
                 yield _summarise(table, *future.result())
         finally:
             for _, future in pending:
