@@ -15,6 +15,7 @@ either per column (``v_reason``) or shared (``reason``).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,7 +89,7 @@ def published(obj, where: str, lang: str = "en") -> PublishedTable:
     checked = ensure_protected(obj, where)
     obj = checked if checked is not None else obj
     # What readers see: statuses and reasons as published (no rule's bound).
-    frame = obj.public_frame(lang) if hasattr(obj, "public_frame") else obj.frame
+    frame = _public_frame(obj, lang) if hasattr(obj, "public_frame") else obj.frame
     localised = None
     declared = getattr(obj, "value_columns", None)
     # A column with a status twin is a value column even if not declared (the count column).
@@ -109,6 +110,23 @@ def published(obj, where: str, lang: str = "en") -> PublishedTable:
             if name in frame.columns and name in localised.columns and len(localised) == len(frame):
                 frame[name] = localised[name].to_numpy()
     return PublishedTable(frame=frame.reset_index(drop=True), value_columns=values, keys=keys, where=where)
+
+
+#: Public frames already built, per protected table and language: a report
+#: reads each table several times (sections, methods, workbook), and a
+#: protected table cannot change (ensure_protected checks it every time).
+_PUBLIC_FRAMES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _public_frame(obj, lang: str) -> pd.DataFrame:
+    """``obj.public_frame(lang)``, built once per table and language; a copy each time."""
+    try:
+        by_lang = _PUBLIC_FRAMES.setdefault(obj, {})
+    except TypeError:  # not weakly referenceable: nothing to keep
+        return obj.public_frame(lang)
+    if lang not in by_lang:
+        by_lang[lang] = obj.public_frame(lang)
+    return by_lang[lang].copy()
 
 
 def grid(obj, *, index: str, columns: str, value: str, where: str = "heat-map", lang: str = "en"):
