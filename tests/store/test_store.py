@@ -299,7 +299,7 @@ def test_excel_and_latin1_inputs_end_to_end(tmp_path):
 def test_a_large_load_keeps_its_rows_in_order_and_leaves_the_threads_as_they_were(tmp_path):
     # The insert runs on one DuckDB thread (issue 14.4); more than one row group of rows
     # (122,880) must come back in the file's order, and the setting must be restored.
-    n = 300_000
+    n = 130_000
     persons = pd.DataFrame({"person_id": [f"p{i}" for i in range(n)], "year": 2023, "municipality": "101",
                             "area_id": "A1", "age": [i % 90 for i in range(n)], "origin": "native"})
     with Store(tmp_path / "big.duckdb") as s:
