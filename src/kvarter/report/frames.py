@@ -16,6 +16,7 @@ either per column (``v_reason``) or shared (``reason``).
 from __future__ import annotations
 
 import weakref
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -215,13 +216,16 @@ def suppression_summary(tables: dict[str, PublishedTable], lang: str = "en") -> 
     rows = []
     for name, table in tables.items():
         for col in table.value_columns:
-            status, reason = table.status(col), table.reason(col)
+            status = table.status(col)
             mask = status.isin(SUPPRESSED)
             if not mask.any():
                 continue
-            counts = pd.DataFrame({"status": status[mask], "reason": reason[mask].map(
-                lambda r: _linked_reason(r, lang))}).value_counts(sort=False)
-            for (s, r), n in counts.items():
+            # Counted in plain Python over the suppressed cells only, in the
+            # order of the (status, reason) pairs, as value_counts gave them.
+            reason = table.reason(col)[mask].tolist()
+            linked = {r: _linked_reason(r, lang) for r in set(reason)}
+            counts = Counter(zip(status[mask].tolist(), (linked[r] for r in reason)))
+            for (s, r), n in sorted(counts.items()):
                 rows.append({"table": name, "column": col, "status": s, "reason": r, "cells": int(n)})
     return pd.DataFrame(rows, columns=["table", "column", "status", "reason", "cells"])
 
