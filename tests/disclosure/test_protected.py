@@ -76,6 +76,23 @@ def test_tampering_with_the_private_table_is_caught(protected):
         ensure_protected(protected, "report")
 
 
+@pytest.mark.parametrize("change", [
+    lambda f: f.__setitem__("area", f["area"].replace("A", "Z")),      # a text key (Arrow-backed)
+    lambda f: f.loc.__setitem__((0, "share_reason"), "nothing"),      # a text cell
+    lambda f: f.loc.__setitem__((1, "share_status"), "published"),    # a status
+    lambda f: f.loc.__setitem__((4, "year"), 2024),                   # an integer cell
+    lambda f: f.__setitem__("extra", 1),                              # a new column
+    lambda f: f.loc.__setitem__(5, f.loc[4]),                         # a row more
+    lambda f: setattr(f, "columns", [c.replace("share", "rate") for c in f.columns]),  # renamed columns
+], ids=["key", "reason", "status", "year", "column", "row", "rename"])
+def test_any_change_to_the_private_table_is_caught(protected, change):
+    # The fingerprint hashes storage buffers (issue 14.4); every kind of column must still count.
+    assert ensure_protected(protected, "report") is protected
+    change(protected._frame)
+    with pytest.raises(DisclosureError, match="was changed after protection"):
+        ensure_protected(protected, "report")
+
+
 def test_protected_cannot_be_pickled(protected):
     with pytest.raises(DisclosureError, match="cannot be pickled"):
         pickle.dumps(protected)

@@ -294,3 +294,20 @@ def test_excel_and_latin1_inputs_end_to_end(tmp_path):
         assert [(f.row, f.column, f.reason) for f in err.value.failures] == [
             (1, "school_id", Reason.duplicate_id), (2, "school_id", Reason.duplicate_id),
             (3, "area_id", Reason.unknown_area)]
+
+
+def test_a_large_load_keeps_its_rows_in_order_and_leaves_the_threads_as_they_were(tmp_path):
+    # The insert runs on one DuckDB thread (issue 14.4); more than one row group of rows
+    # (122,880) must come back in the file's order, and the setting must be restored.
+    n = 130_000
+    persons = pd.DataFrame({"person_id": [f"p{i}" for i in range(n)], "year": 2023, "municipality": "101",
+                            "area_id": "A1", "age": [i % 90 for i in range(n)], "origin": "native"})
+    with Store(tmp_path / "big.duckdb") as s:
+        s.con.execute("set threads = 2")
+        s.load_frame(persons, table="persons")
+        assert s.con.execute("select current_setting('threads')").fetchone()[0] == 2
+    with Store(tmp_path / "big.duckdb", read_only=True) as s:
+        back = s.con.execute("select person_id, age from persons").df()
+    assert len(back) == n
+    assert back["person_id"].tolist()[:3] == ["p0", "p1", "p2"] and back["person_id"].iloc[-1] == f"p{n - 1}"
+    assert (back["age"].to_numpy() == [i % 90 for i in range(n)]).all()

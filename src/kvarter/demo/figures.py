@@ -25,16 +25,17 @@ SHAPES: dict[str, tuple[tuple[int, ...], float, float]] = {
 SOURCE = "Synthetic example (kvarter demo): made-up counts shaped after Copenhagen's policy (2025)"
 
 
-def _deprivation(persons: pd.DataFrame, year: int) -> pd.Series:
-    p = persons[(persons["year"] == year) & persons["age"].between(18, 64)]
+def _deprivation(p: pd.DataFrame) -> pd.Series:
+    """Per area, the z-score of the share of 18-64-year-olds outside work and education (``p``: one year's persons)."""
+    p = p[p["age"].between(18, 64)]
     out = ~p["labour_status"].isin(["employed", "in_education"]) & ~p["in_education"].astype(bool)
     share = out.groupby(p["area_id"]).mean()
     sd = share.std(ddof=0)
     return (share - share.mean()) / (sd if sd > 0 else 1.0)
 
 
-def _denominators(persons: pd.DataFrame, figure: str, year: int) -> pd.Series:
-    p = persons[persons["year"] == year]
+def _denominators(p: pd.DataFrame, figure: str) -> pd.Series:
+    """Per area, the persons a figure counts among (``p``: one year's persons)."""
     if figure == "sports_club_share":
         return p[p["age"] == 12].groupby("area_id").size()
     if figure == "safe_at_night_share":  # a survey of about 1 in 12 adults
@@ -57,14 +58,19 @@ def synthetic_figures(persons: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     ({'polling_district'}, True)
     """
     rng = np.random.default_rng([seed, 14])
-    have = sorted(int(y) for y in persons["year"].unique())
+    # Each year's persons and deprivation once: selecting them from all the
+    # years' persons for every figure was most of the time.
+    of_year = {int(y): part for y, part in persons.groupby("year", sort=True)}
+    deprivation: dict[int, pd.Series] = {}
     rows = []
     for figure, (years, base, slope) in SHAPES.items():
         for year in years:
-            if year not in have:
+            if year not in of_year:
                 continue
-            z = _deprivation(persons, year)
-            den = _denominators(persons, figure, year).reindex(z.index).fillna(0).astype(int)
+            if year not in deprivation:
+                deprivation[year] = _deprivation(of_year[year])
+            z = deprivation[year]
+            den = _denominators(of_year[year], figure).reindex(z.index).fillna(0).astype(int)
             for area, n in den.items():
                 p = float(np.clip(base + slope * z[area] + rng.normal(0, 0.01), 0.02, 0.98))
                 if figure == "turnout_share":

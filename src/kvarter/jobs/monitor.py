@@ -58,10 +58,14 @@ def _screen_years(values: pd.DataFrame, areas: pd.DataFrame, rulesets: Sequence[
     ``dk-2010``) is applied through its law chain, so consecutive-year lists
     count the status each year had under its own law.
     """
-    from kvarter.screening import ScreeningResult, law_chain, load_ruleset, screen_history
+    from kvarter.screening import ScreeningResult, law_chain, load_ruleset, screen_history, screening_session
 
     loaded = [rs if hasattr(rs, "criteria") else load_ruleset(rs) for rs in rulesets]
-    return ScreeningResult.concat(screen_history(values, law_chain(rs), list(years), areas=areas) for rs in loaded)
+    # One session for all rule sets: a rule set that reads another's lists
+    # (city-7 reads dk-2024's) screens that one again each year, on the same values.
+    with screening_session():
+        return ScreeningResult.concat([screen_history(values, law_chain(rs), list(years), areas=areas)
+                                       for rs in loaded])
 
 
 def _main_municipality(areas: pd.DataFrame, designated_ids: set[str]) -> str:

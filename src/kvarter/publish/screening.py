@@ -96,9 +96,17 @@ def protect_criteria(result, year: int, policy, *, dominance: pd.DataFrame | Non
 
         cat = catalogue if catalogue is not None else load_catalogue()
         defs = {(rs, cid): c for rs in crit["ruleset"].unique() for cid, c in applied[rs].criteria.items()}
+        # Rule sets share indicators: the cells of an indicator in an area are looked up once.
+        linked: dict[tuple, object] = {}
+
+        def rests_on_hidden(c, a):
+            key = (c.indicator, c.relative_to, a)
+            if key not in linked:
+                linked[key] = depends_on(criterion_cells(c.indicator, a, year, areas, cat, c.relative_to), hidden)
+            return linked[key]
+
         crit["linked"] = [
-            (rs, cid) in defs and depends_on(
-                criterion_cells(defs[(rs, cid)].indicator, a, year, areas, cat, defs[(rs, cid)].relative_to), hidden)
+            (rs, cid) in defs and rests_on_hidden(defs[(rs, cid)], a)
             for rs, cid, a in zip(crit["ruleset"], crit["criterion"], crit["area_id"])
         ]
     if dominance is not None and not dominance.empty and len(crit):

@@ -15,6 +15,8 @@ either per column (``v_reason``) or shared (``reason``).
 
 from __future__ import annotations
 
+import weakref
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,7 +90,7 @@ def published(obj, where: str, lang: str = "en") -> PublishedTable:
     checked = ensure_protected(obj, where)
     obj = checked if checked is not None else obj
     # What readers see: statuses and reasons as published (no rule's bound).
-    frame = obj.public_frame(lang) if hasattr(obj, "public_frame") else obj.frame
+    frame = _public_frame(obj, lang) if hasattr(obj, "public_frame") else obj.frame
     localised = None
     declared = getattr(obj, "value_columns", None)
     # A column with a status twin is a value column even if not declared (the count column).
@@ -131,6 +133,23 @@ def _reasons_in_words(frame: pd.DataFrame, columns, lang: str) -> pd.DataFrame:
                 frame, copied = frame.copy(), True
             frame[c] = col.map(lambda r: worded.get(r, r) if isinstance(r, str) else r)
     return frame
+
+
+#: Public frames already built, per protected table and language: a report
+#: reads each table several times (sections, methods, workbook), and a
+#: protected table cannot change (ensure_protected checks it every time).
+_PUBLIC_FRAMES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _public_frame(obj, lang: str) -> pd.DataFrame:
+    """``obj.public_frame(lang)``, built once per table and language; a copy each time."""
+    try:
+        by_lang = _PUBLIC_FRAMES.setdefault(obj, {})
+    except TypeError:  # not weakly referenceable: nothing to keep
+        return obj.public_frame(lang)
+    if lang not in by_lang:
+        by_lang[lang] = obj.public_frame(lang)
+    return by_lang[lang].copy()
 
 
 def grid(obj, *, index: str, columns: str, value: str, where: str = "heat-map", lang: str = "en"):
@@ -219,13 +238,16 @@ def suppression_summary(tables: dict[str, PublishedTable], lang: str = "en") -> 
     rows = []
     for name, table in tables.items():
         for col in table.value_columns:
-            status, reason = table.status(col), table.reason(col)
+            status = table.status(col)
             mask = status.isin(SUPPRESSED)
             if not mask.any():
                 continue
-            counts = pd.DataFrame({"status": status[mask], "reason": reason[mask].map(
-                lambda r: _linked_reason(r, lang))}).value_counts(sort=False)
-            for (s, r), n in counts.items():
+            # Counted in plain Python over the suppressed cells only, in the
+            # order of the (status, reason) pairs, as value_counts gave them.
+            reason = table.reason(col)[mask].tolist()
+            linked = {r: _linked_reason(r, lang) for r in set(reason)}
+            counts = Counter(zip(status[mask].tolist(), (linked[r] for r in reason)))
+            for (s, r), n in sorted(counts.items()):
                 rows.append({"table": name, "column": col, "status": s, "reason": r, "cells": int(n)})
     return pd.DataFrame(rows, columns=["table", "column", "status", "reason", "cells"])
 

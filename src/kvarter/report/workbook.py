@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from kvarter.errors import InputError
-from kvarter.report.frames import SUPPRESSED, published, status_column
+from kvarter.report.frames import SUPPRESSED, PublishedTable, published, status_column
 from kvarter.report.i18n import LABELS, in_words, label
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -173,7 +175,7 @@ def _number_format(col: str, row: Mapping, guide: WorkbookGuide) -> str | None:
 
 
 def _about_rows(guide: WorkbookGuide, sheets: Mapping[str, object], frames: Mapping[str, pd.DataFrame],
-                sheet_names: Mapping[str, str]) -> list[list]:
+                sheet_names: Mapping[str, str], tables: Mapping[str, PublishedTable]) -> list[list]:
     """The first sheet as rows of cells (a heading row is a one-cell row in bold)."""
     lang = guide.lang
     rows: list[list] = [[("h1", guide.title or label("about_title", lang))], []]
@@ -189,10 +191,9 @@ def _about_rows(guide: WorkbookGuide, sheets: Mapping[str, object], frames: Mapp
               label("cells", lang)]]
     any_suppressed = False
     for name, obj in sheets.items():
-        summary = obj.suppression_summary(lang) if hasattr(obj, "suppression_summary") else pd.DataFrame()
-        for r in summary.itertuples(index=False):
+        for column, status, reason, cells in _suppression_summary(obj, tables[name]):
             any_suppressed = True
-            rows.append([sheet_names[name], _header(r.column, lang), r.status, in_words(r.reason, lang), int(r.cells)])
+            rows.append([sheet_names[name], _header(column, lang), status, in_words(reason, lang), int(cells)])
     if not any_suppressed:
         rows.append([label("nothing_suppressed", lang)])
     rows.append([])
@@ -214,13 +215,35 @@ def _about_rows(guide: WorkbookGuide, sheets: Mapping[str, object], frames: Mapp
     return rows
 
 
+def _suppression_summary(obj, table: PublishedTable) -> list[tuple[str, str, str, int]]:
+    """What ``obj.suppression_summary(lang)`` lists, as ``(column, status,
+    reason, cells)`` rows in its order (by column, status, reason), counted
+    on the public frame the sheet is written from (``table``) rather than on
+    reasons worded again for every row of every table.
+    """
+    if not hasattr(obj, "suppression_summary"):
+        return []
+    frame = table.frame
+    counts: Counter = Counter()
+    for c in obj.value_columns:
+        status = frame[f"{c}_status"].to_numpy(dtype=object)
+        hidden = status != "published"
+        if hidden.any():
+            counts.update(zip(repeat(c), status[hidden], frame[f"{c}_reason"].to_numpy(dtype=object)[hidden]))
+    return [(*k, n) for k, n in sorted(counts.items())]
+
+
 def _sheet_frame(obj, where: str, lang: str = "en") -> pd.DataFrame:
     """The frame written to one sheet: keys, then value, status and reason per
     value column (reason empty where the value is published).
 
     Only a protected table passes (see :func:`kvarter.report.frames.published`).
     """
-    table = published(obj, where, lang)
+    return _sheet_of(published(obj, where, lang))
+
+
+def _sheet_of(table: PublishedTable) -> pd.DataFrame:
+    """The sheet's frame (see :func:`_sheet_frame`) of a table already let through."""
     f = table.frame
     out = {k: f[k] for k in table.keys}
     for col in table.value_columns:
@@ -248,7 +271,8 @@ def write_workbook(path: str | Path, sheets: Mapping[str, object], *, guide: Wor
     if not sheets:
         raise InputError("sheets passed to write_workbook is empty; give at least one protected table.")
     lang = guide.lang if guide else "en"
-    frames = {name: _sheet_frame(obj, f"workbook sheet {name!r}", lang) for name, obj in sheets.items()}
+    tables = {name: published(obj, f"workbook sheet {name!r}", lang) for name, obj in sheets.items()}
+    frames = {name: _sheet_of(table) for name, table in tables.items()}
     if guide is not None:
         frames = {name: _with_names(f, guide) for name, f in frames.items()}
     import xlsxwriter
@@ -283,17 +307,22 @@ def write_workbook(path: str | Path, sheets: Mapping[str, object], *, guide: Wor
             # its status is suppressed, the number format by column or by the
             # row's indicator): deciding it cell by cell was most of the time.
             fmts = [_column_formats(frame, col, guide, cell_format) for col in columns]
-            for i, row in enumerate(frame.itertuples(index=False), start=1):
-                for j, value in enumerate(row):
-                    f = fmts[j]
-                    text = _write(ws, i, j, value, f if not isinstance(f, list) else f[i - 1])
-                    widths[j] = max(widths[j], len(text))
+            # Each column's cells are typed once (numbers, text, blanks), then
+            # written row by row in the order the sheet had before (the shared
+            # strings keep their order); typing cell by cell was most of the time.
+            cells = [_column_cells(ws, frame.iloc[:, j], fmts[j]) for j in range(len(columns))]
+            for j, (*_, width) in enumerate(cells):
+                widths[j] = max(widths[j], width)
+            rows = zip(zip(*(c[0] for c in cells)), zip(*(c[1] for c in cells)), zip(*(c[2] for c in cells)))
+            for i, (writes, values, row_fmts) in enumerate(rows, start=1):
+                for j, write in enumerate(writes):
+                    write(i, j, values[j], row_fmts[j])
             for j, w in enumerate(widths):
                 ws.set_column(j, j, min(max(w + 2, 8), 60))
             ws.freeze_panes(1, 0)
             ws.autofilter(0, 0, max(len(frame), 1), max(len(columns) - 1, 0))
         if about is not None:
-            _write_about(book, about, _about_rows(guide, sheets, frames, sheet_names))
+            _write_about(book, about, _about_rows(guide, sheets, frames, sheet_names, tables))
     return path
 
 
@@ -323,6 +352,65 @@ def _column_formats(frame: pd.DataFrame, col: str, guide: WorkbookGuide | None, 
     if not isinstance(numbers, list):
         numbers = [numbers] * len(frame)
     return [cell_format(nf, bool(g)) if (g or nf) else None for nf, g in zip(numbers, grey)]
+
+
+def _column_cells(ws, column: pd.Series, fmt) -> tuple[list, list, list, int]:
+    """How each cell of one column is written: the write method, the value and
+    the format per cell (three lists, so that no object is made per cell), and
+    the width of the widest text. :func:`_write` decides the same cell by
+    cell; here it is decided for the whole column where its dtype allows.
+
+    A float or integer column holds numbers and blanks (NaN, infinities); a
+    text column strings and blanks (missing, empty); any other column is
+    typed cell by cell as :func:`_write` does.
+    """
+    n = len(column)
+    fmts = fmt if isinstance(fmt, list) else [fmt] * n
+    dtype = column.dtype
+    # The undecorated writers of XlsxWriter (the public ones only add A1-notation parsing).
+    number = getattr(ws, "_write_number", ws.write_number)
+    string = getattr(ws, "_write_string", ws.write_string)
+    blank = getattr(ws, "_write_blank", ws.write_blank)
+    if dtype.kind in "iuf" and not isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        numbers = column.to_numpy(dtype=float)
+        finite = np.isfinite(numbers)
+        values = numbers.tolist()
+        writes = [number if ok else blank for ok in finite.tolist()]
+        width = max((len(f"{v:g}") for v in numbers[finite].tolist()), default=0)
+        return writes, values, fmts, width
+    if isinstance(dtype, pd.StringDtype):
+        values = column.tolist()
+        writes = [string if isinstance(v, str) and v != "" else blank for v in values]
+        width = max((len(v) for v in values if isinstance(v, str)), default=0)
+        return writes, values, fmts, width
+    writes, values, width = [], [], 0
+    for value, f in zip(column.tolist(), fmts):
+        write, shown, _, text = _cell(ws, value, f)
+        writes.append(write)
+        values.append(shown)
+        width = max(width, len(text))
+    return writes, values, fmts, width
+
+
+def _cell(ws, value, fmt) -> tuple:
+    """One cell as :func:`_write` writes it: ``(write, value, format, text)``."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ws.write_blank, None, fmt, ""
+    if isinstance(value, (bool, np.bool_)):
+        return ws.write_boolean, bool(value), fmt, str(value)
+    if isinstance(value, (int, float)) or hasattr(value, "dtype"):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = None
+        if number is not None:
+            if not math.isfinite(number):
+                return ws.write_blank, None, fmt, ""
+            return ws.write_number, number, fmt, f"{number:g}"
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    if text == "":
+        return ws.write_blank, None, fmt, ""
+    return ws.write_string, text, fmt, text
 
 
 def _write_about(book, ws, rows: list[list]) -> None:

@@ -17,6 +17,7 @@ from kvarter.screening.designate import (
 from kvarter.screening.result import ScreeningResult
 from kvarter.screening.whatif import count_change, what_would_it_take
 from kvarter.screening.rules import BUILTIN_RULESETS, RuleSet, load_ruleset, ruleset_from_dict, ruleset_to_yaml
+from kvarter.screening.values import screening_session
 
 __all__ = [
     "BUILTIN_RULESETS",
@@ -34,6 +35,7 @@ __all__ = [
     "ruleset_to_yaml",
     "screen",
     "screen_history",
+    "screening_session",
     "count_change",
     "what_would_it_take",
 ]

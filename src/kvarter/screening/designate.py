@@ -24,7 +24,7 @@ from kvarter.screening.result import (
     AREA_COLUMNS, EXPLANATION_COLUMNS, LIST_COLUMNS, ScreeningResult, empty_table,
 )
 from kvarter.screening.rules import RuleSet, load_ruleset
-from kvarter.screening.values import criterion_values, value_years
+from kvarter.screening.values import criterion_values, screening_session, value_years
 from kvarter.screening.whatif import what_if_table
 
 HISTORY_COLUMNS = (
@@ -158,6 +158,11 @@ def screen(
     >>> print(r.explanation("a").splitlines()[1])
     employment: 0.43 > 0.4: met, margin +0.03
     """
+    with screening_session():
+        return _screen(values, ruleset, year, areas, history, derive_history)
+
+
+def _screen(values, ruleset, year, areas, history, derive_history) -> ScreeningResult:
     rs, year = _checked(values, ruleset, year, history)
     history = _with_derived_history(values, rs, year, areas, history, derive_history)
     frame = _with_composite(criterion_values(values, rs, year, areas), rs)
@@ -329,6 +334,11 @@ def screen_history(
     1  dk-2010  2013        True           stayed; on the list in 2012
     2  dk-2013  2014        True     stayed; on the list in 2012, 2013
     """
+    with screening_session():
+        return _screen_history(values, laws, years, areas, history, derive_history)
+
+
+def _screen_history(values, laws, years, areas, history, derive_history) -> ScreeningResult:
     chain = {int(k): load_ruleset(v) for k, v in laws.items()}
     if not chain:
         raise InputError("The 'laws' parameter of screen_history must map at least one first year to a rule set.")

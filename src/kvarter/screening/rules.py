@@ -18,6 +18,7 @@ Errors name the file, the path inside it and what was expected.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from pathlib import Path
 from typing import Literal, Optional
@@ -381,12 +382,28 @@ def load_ruleset(ruleset: str | Path | RuleSet) -> RuleSet:
                 "and no such file."
             )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = copy.deepcopy(_read_yaml(path))
     except yaml.YAMLError as exc:
         raise RuleError(f"Invalid rule set in {path}: not valid YAML ({exc}).") from None
     except OSError as exc:
         raise RuleError(f"Cannot read rule set {path}: {exc}.") from None
     return ruleset_from_dict(data, str(path))
+
+
+#: Parsed rule set files by (path, modification time, size): screening loads
+#: the same rule sets by id for every year and every rule set that reads
+#: their lists, and parsing the YAML each time was a fifth of the screening.
+_PARSED: dict[tuple, object] = {}
+
+
+def _read_yaml(path: Path):
+    st = path.stat()
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    if key not in _PARSED:
+        if len(_PARSED) > 64:
+            _PARSED.clear()
+        _PARSED[key] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return _PARSED[key]
 
 
 def ruleset_to_yaml(ruleset: RuleSet) -> str:

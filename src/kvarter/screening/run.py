@@ -10,6 +10,7 @@ from kvarter.errors import InputError
 from kvarter.screening.designate import criteria_long, designations_long, screen
 from kvarter.screening.result import ScreeningResult
 from kvarter.screening.rules import load_ruleset
+from kvarter.screening.values import screening_session
 
 
 @dataclass
@@ -111,10 +112,11 @@ def run_screening(
     if store is not None and store.has_table("designations"):
         history = store.read("designations")
     results, loaded = {}, {}
-    for name in rulesets:
-        rs = name if hasattr(name, "criteria") else load_ruleset(name)
-        loaded[rs.id] = rs
-        results[rs.id] = screen(values, rs, int(year), areas=areas, history=history)
+    with screening_session():  # a rule set reading another's lists reuses the year's criterion values
+        for name in rulesets:
+            rs = name if hasattr(name, "criteria") else load_ruleset(name)
+            loaded[rs.id] = rs
+            results[rs.id] = screen(values, rs, int(year), areas=areas, history=history)
     designations = pd.concat([designations_long(r) for r in results.values()], ignore_index=True)
     criteria = pd.concat([criteria_long(r) for r in results.values()], ignore_index=True)
     what_if = pd.concat([r.what_if for r in results.values()], ignore_index=True)

@@ -14,6 +14,9 @@ and ``c__note`` (why a value is missing).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import numpy as np
 import pandas as pd
 
@@ -148,35 +151,59 @@ def _merge_areas(out: pd.DataFrame, areas: pd.DataFrame | None, *, only_missing:
             out[col] = mapped
 
 
-def _long_pick(values, indicator, level, year_list, index=None):
-    if index is None:
-        return values[(values["indicator"] == indicator) & (values["level"] == level) & (values["year"].isin(year_list))]
-    # The rows of (indicator, level) by position, in the table's order: the
-    # same rows as the mask above without comparing the whole table's
-    # strings for every criterion of every year.
-    sub = values.iloc[index.get((indicator, level), _NO_ROWS)]
-    return sub[sub["year"].isin(year_list)]
+class _Rows:
+    """The rows of the prepared indicator table by (indicator, level) and years,
+    each selection made once: a screening asks for the same ones for every
+    criterion, rule set and year."""
+
+    def __init__(self, values: pd.DataFrame):
+        self.values = values
+        self.positions = values.groupby(["indicator", "level"], sort=False).indices
+        self._picked: dict = {}
+
+    def pick(self, indicator: str, level: str, years) -> pd.DataFrame:
+        """The rows of (indicator, level) in ``years``, in the table's order."""
+        key = (indicator, level, tuple(years))
+        if key not in self._picked:
+            # The rows of (indicator, level) by position: the same rows as
+            # masking the whole table, without comparing its strings each time.
+            sub = self.values.iloc[self.positions.get((indicator, level), _NO_ROWS)]
+            self._picked[key] = sub[sub["year"].isin(list(years))]
+        return self._picked[key]
 
 
 _NO_ROWS = np.array([], dtype=np.intp)
 
 
-def _long_series(values, crit_indicator, yearly, years, relative_to, year, out, owner, index=None):
+def _by_unit(rows: pd.DataFrame, ids: pd.Index, columns) -> dict[str, np.ndarray]:
+    """``ids.map(rows.set_index("unit_id")[c])`` for each column ``c`` present,
+    as floats: one look-up of the ids for all columns."""
+    keyed = pd.Index(rows["unit_id"])
+    if not keyed.is_unique:  # as Index.map refuses a non-unique mapping
+        raise pd.errors.InvalidIndexError("Reindexing only valid with uniquely valued Index objects")
+    pos = keyed.get_indexer(ids)
+    found = pos >= 0
+    out = {}
+    for c in columns:
+        if c in rows.columns:
+            v = rows[c].to_numpy(dtype=float)
+            out[c] = np.where(found, v[np.where(found, pos, 0)] if len(v) else np.nan, np.nan)
+    return out
+
+
+def _long_series(values, crit_indicator, yearly, years, relative_to, year, out, owner, index: _Rows):
     """Value, numerator, denominator, reference and note per area for one indicator."""
     n = len(out)
     res = {p: np.full(n, np.nan) for p in ("value", "numerator", "denominator", "reference")}
     res["note"] = np.full(n, "", dtype=object)
-    pooled = _long_pick(values, crit_indicator, "area", [year], index)
+    pooled = index.pick(crit_indicator, "area", [year])
     if not pooled.empty or yearly is None or years == 1:
         used, span = crit_indicator, [year]
-        rows = pooled.set_index("unit_id")
-        for p, col in (("value", "value"), ("numerator", "numerator"), ("denominator", "denominator")):
-            if col in rows.columns:
-                res[p] = out.index.map(rows[col]).to_numpy(dtype=float)
+        res.update(_by_unit(pooled, out.index, ("value", "numerator", "denominator")))
         res["note"] = np.where(np.isnan(res["value"]), f"{crit_indicator} has no value for {year}", "")
     else:
         used, span = yearly, list(range(year - years + 1, year + 1))
-        rows = _long_pick(values, yearly, "area", span, index)
+        rows = index.pick(yearly, "area", span)
         wide = rows.pivot(index="unit_id", columns="year", values="value").reindex(index=out.index, columns=span)
         res["value"] = wide.mean(axis=1, skipna=False).to_numpy(dtype=float)
         for p in ("numerator", "denominator"):
@@ -193,13 +220,15 @@ def _long_series(values, crit_indicator, yearly, years, relative_to, year, out, 
             dtype=object,
         )
     if relative_to is not None:
-        ref_rows = _long_pick(values, used, relative_to, span, index)
+        ref_rows = index.pick(used, relative_to, span)
         if relative_to == "country":
             per_year = ref_rows.groupby("year")["value"].first().reindex(span)
             ref = np.full(n, per_year.mean(skipna=False))
         else:
             key = "municipality" if relative_to == "municipality" else "region"
-            wide = ref_rows.pivot_table(index="unit_id", columns="year", values="value", aggfunc="first")
+            # One row per unit and year (the table's keys are unique): a
+            # pivot, as pivot_table's "first" gave, without its grouping.
+            wide = ref_rows.pivot(index="unit_id", columns="year", values="value")
             wide = wide.reindex(columns=span)
             means = wide.mean(axis=1, skipna=False)
             ref = out[key].map(means).to_numpy(dtype=float)
@@ -210,7 +239,57 @@ def _long_series(values, crit_indicator, yearly, years, relative_to, year, out, 
     return res
 
 
+@contextmanager
+def screening_session():
+    """Within this block, the indicator table is prepared once per table, and
+    each year's criterion frame computed once per table, areas, year and the
+    criteria that read it; outside it nothing is kept.
+
+    A screening reads one indicator table over and over: every year of a
+    history, every rule set, and again for the lists one rule set reads from
+    another (the same year screened once more). The tables are held by
+    identity, so they must not change while the block runs, which the
+    screening functions that open it (:func:`~kvarter.screening.screen`,
+    :func:`~kvarter.screening.screen_history`) guarantee: they only read them.
+    """
+    if _SESSION.get() is not None:
+        yield
+        return
+    token = _SESSION.set({})
+    try:
+        yield
+    finally:
+        _SESSION.reset(token)
+
+
+#: What :func:`screening_session` keeps: key -> (the tables the key names by identity, kept alive, value).
+_SESSION: ContextVar[dict | None] = ContextVar("kvarter_screening_session", default=None)
+
+
+def _reads(ruleset) -> tuple:
+    """Everything of a rule set that :func:`_long_frame` reads (not the thresholds or the lists)."""
+    crit = tuple((cid, c.indicator, c.yearly_indicator, c.years, c.relative_to) for cid, c in ruleset.criteria.items())
+    comp = tuple((k, c.indicator) for k, c in ruleset.composite.components.items()) if ruleset.composite else None
+    return crit, comp, bool(ruleset.population.social_housing)
+
+
 def _long_frame(values, ruleset, year, areas, owner) -> pd.DataFrame:
+    session = _SESSION.get()
+    if session is None:
+        return _long_frame_of(values, ruleset, year, areas, owner)
+    key = ("frame", id(values), id(areas), int(year), _reads(ruleset))
+    if key not in session:
+        session[key] = ((values, areas), _long_frame_of(values, ruleset, year, areas, owner))
+    return session[key][1].copy()
+
+
+def _prepared(values, owner) -> tuple[pd.DataFrame, _Rows]:
+    """The indicator table with numeric values and text unit ids, checked for
+    repeated keys, and the row positions of each (indicator, level)."""
+    session = _SESSION.get()
+    key = ("values", id(values))
+    if session is not None and key in session:
+        return session[key][1]
     source = "indicator table"
     values = values.copy()
     values["year"] = pd.to_numeric(values["year"], errors="coerce")
@@ -220,6 +299,58 @@ def _long_frame(values, ruleset, year, areas, owner) -> pd.DataFrame:
             values[part] = _numeric(values, part, source, owner)
     values["unit_id"] = values["unit_id"].astype(str)
     _check_unique(values, ["indicator", "level", "unit_id", "year"], source, owner)
+    prepared = values, _Rows(values)
+    if session is not None:
+        session[key] = (values, prepared)
+    return prepared
+
+
+def _long_frame_of(values, ruleset, year, areas, owner) -> pd.DataFrame:
+    values, index = _prepared(values, owner)
+    out = _area_frame(values, ruleset, year, areas, owner)
+    # The criteria's columns are made apart and joined once: adding them one
+    # by one to the frame was most of the time of this function.
+    columns: dict[str, np.ndarray] = {}
+    for cid, crit in ruleset.criteria.items():
+        if crit.indicator.startswith("composite_"):
+            continue
+        got = _series(values, crit.indicator, crit.yearly_indicator, crit.years, crit.relative_to, year, out, areas,
+                      owner, index)
+        for part in FIELDS:
+            columns[f"{cid}__{part}"] = got[part]
+    if ruleset.composite is not None:
+        for comp_id, comp in ruleset.composite.components.items():
+            columns[f"component__{comp_id}"] = _series(values, comp.indicator, None, 1, None, year, out, areas, owner,
+                                                       index)["value"]
+    if not columns:
+        return out
+    return pd.concat([out, pd.DataFrame(columns, index=out.index)], axis=1)
+
+
+def _series(values, indicator, yearly, years, relative_to, year, out, areas, owner, index) -> dict:
+    """:func:`_long_series`, once per session for each indicator and year (rule
+    sets of one law chain share most of their indicators). The frame ``out``
+    is the one :func:`_area_frame` makes of the same values, areas and year."""
+    session = _SESSION.get()
+    if session is None:
+        return _long_series(values, indicator, yearly, years, relative_to, year, out, owner, index)
+    key = ("series", id(values), id(areas), int(year), indicator, yearly, years, relative_to)
+    if key not in session:
+        session[key] = ((values, areas), _long_series(values, indicator, yearly, years, relative_to, year, out, owner,
+                                                      index))
+    return session[key][1]
+
+
+def _area_frame(values, ruleset, year, areas, owner) -> pd.DataFrame:
+    """One row per area of ``year``: municipality, region, names, residents and
+    the social-housing flag from ``areas`` (once per session for each values,
+    areas and year; a copy each time)."""
+    session = _SESSION.get()
+    key = ("areas", id(values), id(areas), int(year))
+    if session is not None and key in session:
+        _check_social_housing(ruleset, areas)
+        return session[key][1].copy()
+    source = "indicator table"
     area_rows = values[(values["level"] == "area") & (values["year"] == year)]
     if area_rows.empty:
         raise InputError(
@@ -236,31 +367,25 @@ def _long_frame(values, ruleset, year, areas, owner) -> pd.DataFrame:
     out["parent_area"] = None
     res = area_rows[area_rows["indicator"] == "residents"].set_index("unit_id")["value"]
     out["residents"] = ids.map(res).to_numpy(dtype=float)
-    if ruleset.population.social_housing:
-        if areas is None or "social_housing" not in areas.columns:
-            raise InputError(
-                f"Rule set {ruleset.id} screens social housing areas only, but no areas table with a "
-                "'social_housing' column was given to screen; pass areas=store.read('areas')."
-            )
+    _check_social_housing(ruleset, areas)
     out["social_housing"] = True
     out["social_housing_note"] = ""
     _merge_areas(out, areas, only_missing=False)
     for col in ("municipality", "region"):
         if out[col].isna().any():
             out[col] = out[col].where(out[col].notna(), ids.map(first[col]) if col in first.columns else None)
-    index = values.groupby(["indicator", "level"], sort=False).indices
-    for cid, crit in ruleset.criteria.items():
-        if crit.indicator.startswith("composite_"):
-            continue
-        got = _long_series(
-            values, crit.indicator, crit.yearly_indicator, crit.years, crit.relative_to, year, out, owner, index
-        )
-        for part in FIELDS:
-            out[f"{cid}__{part}"] = got[part]
-    if ruleset.composite is not None:
-        for comp_id, comp in ruleset.composite.components.items():
-            out[f"component__{comp_id}"] = _long_series(values, comp.indicator, None, 1, None, year, out, owner, index)["value"]
+    if session is not None:
+        session[key] = ((values, areas), out.copy())
     return out
+
+
+def _check_social_housing(ruleset, areas) -> None:
+    if ruleset.population.social_housing:
+        if areas is None or "social_housing" not in areas.columns:
+            raise InputError(
+                f"Rule set {ruleset.id} screens social housing areas only, but no areas table with a "
+                "'social_housing' column was given to screen; pass areas=store.read('areas')."
+            )
 
 
 def criterion_values(values: pd.DataFrame, ruleset, year: int, areas: pd.DataFrame | None = None,

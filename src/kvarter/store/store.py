@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -518,7 +519,8 @@ class Store:
             self.con.execute(f"delete from {rows_table}")
         self.con.register("__kvarter_new", pa.Table.from_pandas(new, preserve_index=False))
         try:
-            self.con.execute(f"insert into {rows_table} by name select * from __kvarter_new")
+            with self._one_thread():
+                self.con.execute(f"insert into {rows_table} by name select * from __kvarter_new")
         finally:
             self.con.unregister("__kvarter_new")
         record = LoadRecord(
@@ -530,6 +532,20 @@ class Store:
         self._record(record)
         self._refresh_view(table)
         return record
+
+    @contextmanager
+    def _one_thread(self):
+        """Run the block on one DuckDB thread. An insertion-ordered insert on
+        one thread writes its row groups to the file as it goes; on several
+        it keeps them for the checkpoint, which then compresses them again
+        (the demo's 500,000 persons: half the CPU time of the load, a file
+        twice the size). The rows and their order are the same."""
+        threads = self.con.execute("select current_setting('threads')").fetchone()[0]
+        self.con.execute("set threads = 1")
+        try:
+            yield
+        finally:
+            self.con.execute(f"set threads = {int(threads)}")
 
     def _record(self, r: LoadRecord) -> None:
         self.con.execute(
