@@ -98,6 +98,24 @@ def test_a_users_own_goal_file_names_its_goals_in_the_report():
     assert "more_work" not in _visible(html)
 
 
+
+def test_the_workbook_names_a_users_own_goals_in_their_words(tmp_path):
+    import openpyxl
+
+    from kvarter.goals import goals_from_dict
+    from kvarter.publish.progress import protect_goals
+    from kvarter.report.workbook import WorkbookGuide, write_workbook
+
+    goal = {"id": "more_work", "indicator": "outside_labour_education_share", "group": "gap", "target": 0.05,
+            "target_year": 2035, "baseline_year": 2023, "better": "lower",
+            "names": {"en": "More at work", "da": "Flere i arbejde", "no": "Flere i arbeid", "nl": "Meer aan het werk"}}
+    goals = goals_from_dict({"kind": "goals", "version": 1, "id": "mine", "source": {"document": "t"}, "goals": [goal]})
+    table = protect_goals(goals, {}, 5000, DisclosurePolicy())
+    path = write_workbook(tmp_path / "k.xlsx", {"goals": table}, guide=WorkbookGuide(lang="nl", goals=goals))
+    cells = {c.value for ws in openpyxl.load_workbook(path) for row in ws.iter_rows() for c in row}
+    assert "Meer aan het werk" in cells
+
+
 def test_a_user_goal_without_names_reads_as_words():
     from kvarter.report.i18n import goal_name
 

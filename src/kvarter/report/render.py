@@ -51,7 +51,7 @@ def workbook_guide(publication: Publication, lang: str, *, methods=None, catalog
         lang=lang, title=title or f"kvarter — {publication.municipality or ''} {publication.year or ''}".strip(),
         scope=tuple(scope), policy=publication.policy.to_dict(), definitions=definitions,
         sources=tuple(getattr(methods, "sources", ()) or ()), area_names=names,
-        ratios=frozenset(i.id for i in cat.indicators if i.comparison == "ratio"),
+        ratios=frozenset(i.id for i in cat.indicators if i.comparison == "ratio"), goals=publication.goals,
     )
 
 

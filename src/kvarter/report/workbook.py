@@ -64,7 +64,8 @@ class WorkbookGuide:
     disclosure settings; ``definitions`` rows of ``indicator, name, unit,
     definition``; ``sources`` rows of ``dataset, source``; ``area_names`` maps
     an area id to its name; ``ratios`` the indicators that are ratios to a
-    reference (formatted 0.00).
+    reference (formatted 0.00); ``goals`` the goal set in use, whose own
+    names the goals sheet shows.
     """
 
     lang: str = "en"
@@ -75,6 +76,7 @@ class WorkbookGuide:
     sources: tuple[Mapping, ...] = ()
     area_names: Mapping[str, str] = field(default_factory=dict)
     ratios: frozenset = frozenset()
+    goals: object | None = None
 
     @property
     def names(self) -> dict[str, str]:
@@ -113,7 +115,7 @@ def _with_names(frame: pd.DataFrame, guide: WorkbookGuide) -> pd.DataFrame:
         named = {p: rule_name(p[0], p[1], guide.lang) for p in pairs}
         out.insert(out.columns.get_loc("criterion") + 1, "criterion_name",
                    [named[(str(r), str(c))] for r, c in zip(out["ruleset"], out["criterion"])])
-    return _with_words(out, guide.lang)
+    return _with_words(out, guide.lang, guide.goals)
 
 
 #: Columns named above (or holding names, sources and statuses worded in the reason beside them).
@@ -123,13 +125,13 @@ _NOT_IDS = frozenset({"indicator", "indicator_name", "area_id", "unit_id", "area
 _ID = re.compile(r"[a-z][a-z0-9_.]*(?:=[a-z0-9_.]+)?")
 
 
-def _with_words(out: pd.DataFrame, lang: str) -> pd.DataFrame:
+def _with_words(out: pd.DataFrame, lang: str, goalset=None) -> pd.DataFrame:
     """Beside every other text column that holds ids (a goal, its status, a
     category, a covariate …), a ``<column>_name`` column with their words in
     ``lang`` (after the column's reason when it is a value column)."""
     from kvarter.report.i18n import covariate_name, goal_name
 
-    word = {"goal": goal_name, "covariate": covariate_name}
+    word = {"goal": lambda v, lg: goal_name(v, lg, goalset), "covariate": covariate_name}
     for col in [c for c in out.columns if out[c].dtype == object or pd.api.types.is_string_dtype(out[c])]:
         col = str(col)
         if col in _NOT_IDS or col.endswith(("_status", "_reason", "_name")) or f"{col}_name" in out.columns:
