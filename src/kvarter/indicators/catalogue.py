@@ -22,7 +22,6 @@ every id in :attr:`Catalogue.indicators` is a complete definition.
 
 from __future__ import annotations
 
-import copy
 
 import json
 
@@ -34,6 +33,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kvarter.errors import RuleError
+from kvarter.io.yaml_files import parsed_yaml
 
 LANGUAGES = ("en", "da", "no", "nl")
 UNITS = ("share", "per_1000", "mean", "count")
@@ -589,27 +589,13 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     """
     path = Path(path) if path is not None else builtin_catalogue_path()
     try:
-        raw = copy.deepcopy(_read_yaml(path))
+        raw = parsed_yaml(path)
     except OSError as exc:
         raise RuleError(f"Cannot read indicator catalogue {path}: {exc.strerror or exc}.") from None
     except yaml.YAMLError as exc:
         raise RuleError(f"Indicator catalogue {path} is not valid YAML: {exc}") from None
     return parse_catalogue(raw, source=str(path))
 
-
-#: Parsed catalogue files by (path, modification time, size): the job loads
-#: the catalogue dozens of times, and parsing the YAML was a tenth of the demo.
-_PARSED: dict[tuple, object] = {}
-
-
-def _read_yaml(path: Path):
-    st = path.stat()
-    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
-    if key not in _PARSED:
-        if len(_PARSED) > 64:
-            _PARSED.clear()
-        _PARSED[key] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return _PARSED[key]
 
 
 def parse_catalogue(raw: object, source: str = "catalogue") -> Catalogue:

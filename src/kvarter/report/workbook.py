@@ -432,26 +432,6 @@ def _write_about(book, ws, rows: list[list]) -> None:
 
 def _write(ws, i: int, j: int, value, fmt) -> str:
     """Write one cell with its natural type; return its text for the width."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        ws.write_blank(i, j, None, fmt)
-        return ""
-    if isinstance(value, (bool, np.bool_)):
-        ws.write_boolean(i, j, bool(value), fmt)
-        return str(value)
-    if isinstance(value, (int, float)) or hasattr(value, "dtype"):
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            number = None
-        if number is not None:
-            if not math.isfinite(number):
-                ws.write_blank(i, j, None, fmt)
-                return ""
-            ws.write_number(i, j, number, fmt)
-            return f"{number:g}"
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    if text == "":
-        ws.write_blank(i, j, None, fmt)
-        return ""
-    ws.write_string(i, j, text, fmt)
+    write, shown, cell_format, text = _cell(ws, value, fmt)
+    write(i, j, shown, cell_format)
     return text

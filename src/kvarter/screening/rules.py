@@ -18,7 +18,6 @@ Errors name the file, the path inside it and what was expected.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from pathlib import Path
 from typing import Literal, Optional
@@ -27,6 +26,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from kvarter.errors import RuleError
+from kvarter.io.yaml_files import parsed_yaml
 
 RULESET_DIR = Path(__file__).parent / "rulesets"
 
@@ -382,28 +382,13 @@ def load_ruleset(ruleset: str | Path | RuleSet) -> RuleSet:
                 "and no such file."
             )
     try:
-        data = copy.deepcopy(_read_yaml(path))
+        data = parsed_yaml(path)
     except yaml.YAMLError as exc:
         raise RuleError(f"Invalid rule set in {path}: not valid YAML ({exc}).") from None
     except OSError as exc:
         raise RuleError(f"Cannot read rule set {path}: {exc}.") from None
     return ruleset_from_dict(data, str(path))
 
-
-#: Parsed rule set files by (path, modification time, size): screening loads
-#: the same rule sets by id for every year and every rule set that reads
-#: their lists, and parsing the YAML each time was a fifth of the screening.
-_PARSED: dict[tuple, object] = {}
-
-
-def _read_yaml(path: Path):
-    st = path.stat()
-    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
-    if key not in _PARSED:
-        if len(_PARSED) > 64:
-            _PARSED.clear()
-        _PARSED[key] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return _PARSED[key]
 
 
 def ruleset_to_yaml(ruleset: RuleSet) -> str:

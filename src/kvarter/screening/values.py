@@ -251,6 +251,13 @@ def screening_session():
     identity, so they must not change while the block runs, which the
     screening functions that open it (:func:`~kvarter.screening.screen`,
     :func:`~kvarter.screening.screen_history`) guarantee: they only read them.
+
+    >>> with screening_session():
+    ...     inside = _SESSION.get() is not None
+    ...     with screening_session():  # nested: the outer session is kept
+    ...         nested = _SESSION.get() is not None
+    >>> inside, nested, _SESSION.get() is None
+    (True, True, True)
     """
     if _SESSION.get() is not None:
         yield
