@@ -364,6 +364,8 @@ def attack_monitor(folder: Path, truth: pd.DataFrame, pool: set[str], municipali
     return score
 
 
+MAX_EXAMPLES = 20  # kept in Score.examples (a diagnosis may raise it)
+
 _GROUPS = {"designated areas": "designated", "rest of the municipality": "rest", "whole municipality": "municipality"}
 
 
@@ -389,13 +391,15 @@ def read_pages(out: Path, tables: dict, cell: dict, system: System, score: Score
             names.update(zip(t.frame["name"].astype(str), t.frame["area_id"].astype(str)))
     published: dict[str, list[float]] = {}
     for name, t in tables.items():
-        if not name.startswith(("trend_", "progress_", "profile_")) or "group" not in t.frame.columns:
+        if (not name.startswith(("trend_", "progress_", "profile_", "life_expectancy_"))
+                or "group" not in t.frame.columns):
             continue
         ok = t.frame["value_status"] == "published"
         for g, v in zip(t.frame.loc[ok, "group"], pd.to_numeric(t.frame.loc[ok, "value"], errors="coerce")):
             published.setdefault(str(g), []).append(float(v))
     for page in sorted(out.rglob("*.html")):
         text = page.read_text(encoding="utf-8")
+        text = _read_heatmaps(text, tables, score)
         infos = [html_lib.unescape(i) for i in re.findall(r'data-info="([^"]*)"', text)]
         titles = [html_lib.unescape(t) for t in re.findall(r"<title>([^<]*)</title>", text)]
         for info in infos + titles:
@@ -436,6 +440,42 @@ def read_pages(out: Path, tables: dict, cell: dict, system: System, score: Score
             if not any(abs(c - v) <= half + 1e-9 for c in published.get(group, [])):
                 score.shown_unpublished += 1
                 score.examples.append(("shown but not published", page.name, t))
+
+
+def _read_heatmaps(text: str, tables: dict, score: Score) -> str:
+    """Check every segregation heat map's figures ("Demoby, 2015: 0.30" in the
+    chart titled "D — <pair>") against the dissimilarity indices the
+    segregation results tables publish for that municipality, year and pair;
+    return the page without them (their titles name a municipality and a
+    year, as the trend charts' groups do not)."""
+    from kvarter.report.i18n import label
+
+    published: dict[tuple, list[float]] = {}
+    for name, t in tables.items():
+        if not name.endswith("_results") or not {"municipality", "year", "pair", "index", "estimate"} <= set(t.frame):
+            continue
+        f = t.frame[(t.frame["index"] == "dissimilarity") & (t.frame["estimate_status"] == "published")]
+        for m, y, pair, v in zip(f["municipality"], f["year"], f["pair"], pd.to_numeric(f["estimate"], errors="coerce")):
+            published.setdefault((f"D — {label(str(pair), 'en')}", str(m), str(int(float(y)))), []).append(float(v))
+    kept, at = [], 0
+    for m in re.finditer(r"<svg[^>]*class=\"kv-chart kv-heatmap\".*?</svg>", text, flags=re.S):
+        kept.append(text[at:m.start()])
+        at = m.end()
+        titles = [html_lib.unescape(t) for t in re.findall(r"<title>([^<]*)</title>", m.group(0))]
+        chart = titles[0] if titles else ""
+        for t in titles[1:]:
+            head, _, shown = t.rpartition(": ")
+            where, _, year = head.rpartition(", ")
+            got = _number(shown)
+            if got is None:
+                continue  # a hatched cell: "suppressed"
+            score.page_figures += 1
+            v, half = got
+            if not any(abs(c - v) <= half + 1e-9 for c in published.get((chart, where, year), [])):
+                score.shown_unpublished += 1
+                score.examples.append(("shown but not published", "heat map", chart, t))
+    kept.append(text[at:])
+    return "".join(kept)
 
 
 def components(system: System) -> list[tuple[list[int], list[int], list[int]]]:
@@ -537,12 +577,12 @@ def _score_unknowns(system: System, score: Score, m: int) -> None:
                 lo, hi = bounds(local[v])
             if truth >= 1 and whole_numbers(lo, hi) < m:  # a group of nobody pinned to 0 shows no one
                 score.narrow += 1
-                if len(score.examples) < 20:
+                if len(score.examples) < MAX_EXAMPLES:
                     score.examples.append(("narrow", system.names[v], truth, lo, hi))
             if truth >= m:
                 if det[local[v]]:
                     score.large_recovered += 1
-                    if len(score.examples) < 20:
+                    if len(score.examples) < MAX_EXAMPLES:
                         score.examples.append(("large recovered", system.names[v], truth))
                 continue
             if truth < 1:
@@ -550,5 +590,5 @@ def _score_unknowns(system: System, score: Score, m: int) -> None:
             score.small_suppressed += 1
             if hi - lo <= 4 + 1e-6:
                 score.small_pinned += 1
-                if len(score.examples) < 20:
+                if len(score.examples) < MAX_EXAMPLES:
                     score.examples.append(("small pinned", system.names[v], truth, lo, hi))

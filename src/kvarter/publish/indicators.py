@@ -129,19 +129,40 @@ def identity_relations(table: pd.DataFrame, catalogue) -> list:
     >>> rels = identity_relations(t, load_catalogue())
     >>> [(r.total[0], [p[0] for p in r.parts], [m[0] for m in r.minus]) for r in rels]
     [('education_basic_share_15_64', ['outside_labour_education_share', 'charged_per_1000'], ['convicted_share'])]
+
+    Where the counts are known, an identity that does not hold in them is left out:
+
+    >>> len(identity_relations(t.assign(persons=[70, 60, 80, 70]), load_catalogue()))
+    1
+    >>> identity_relations(t.assign(persons=[50, 60, 80, 70]), load_catalogue())
+    []
     """
     from kvarter.disclosure import identity
 
-    keys = set(zip(table["indicator"], table["level"], table["unit_id"].astype(str), table["year"]))
+    keys = list(zip(table["indicator"], table["level"], table["unit_id"].astype(str), table["year"]))
+    persons = (dict(zip(keys, pd.to_numeric(table["persons"], errors="coerce")))
+               if "persons" in table.columns else None)
+    keys = set(keys)
     wheres = sorted({k[1:] for k in keys}, key=str)
     rels = []
     for g in catalogue.structure.identities:
         for level, unit, year in wheres:
             if all((m, level, unit, year) in keys for m in g.members()):
+                if persons is not None and not _holds(g, persons, level, unit, year):
+                    # Not an identity in these data (e.g. a denominator that leaves out persons with
+                    # an unknown value): nobody can use it to pin a cell, and it is no relation.
+                    continue
                 rels.append(identity(f"{g.name} {unit} {year}", (g.total, level, unit, year),
                                      [(p, level, unit, year) for p in g.plus],
                                      [(m, level, unit, year) for m in g.minus]))
     return rels
+
+
+def _holds(g, persons: dict, level, unit, year) -> bool:
+    """Whether the identity ``g`` holds exactly in the persons counts at one unit and year."""
+    total = persons[(g.total, level, unit, year)]
+    rest = sum(persons[(p, level, unit, year)] for p in g.plus) - sum(persons[(m, level, unit, year)] for m in g.minus)
+    return bool(pd.notna(total) and pd.notna(rest) and abs(total - rest) < 1e-9)
 
 
 def hiding_cost(frame: pd.DataFrame, population: dict[str, str], groups) -> pd.Series:
