@@ -337,7 +337,7 @@ def test_the_bootstrap_in_worker_processes_gives_the_same_numbers(spells, monkey
     monkeypatch.setattr(dyn, "PARALLEL_WORK", 10**18)
     serial = dynamic_effects(spells, "job_training", 6, **args)
     monkeypatch.setattr(dyn, "PARALLEL_WORK", 0)
-    monkeypatch.setattr(dyn, "_available_cores", lambda: 2)
+    monkeypatch.setattr(dyn, "available_cores", lambda: 2)
     parallel = dynamic_effects(spells, "job_training", 6, **args)
     assert np.array_equal(serial.replicates, parallel.replicates, equal_nan=True)
     pd.testing.assert_frame_equal(serial.by_subgroup, parallel.by_subgroup, check_exact=True)

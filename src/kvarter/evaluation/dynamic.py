@@ -39,6 +39,7 @@ from scipy import stats
 from scipy.special import expit
 
 from kvarter.errors import InputError
+from kvarter.processes import available_cores
 from kvarter.evaluation.propensity import common_support, design
 from kvarter.evaluation.spells import ON_BENEFIT, Spells
 from kvarter.evaluation.static import (
@@ -300,7 +301,7 @@ class _Bootstrap:
 
     def __init__(self, X, draws, method, caliper, H):
         self.X, self.draws, self.args = X, draws, (method, caliper, H)
-        self.workers = _available_cores()
+        self.workers = available_cores()
         self.pool = None
 
     def submit(self, cells):
@@ -325,19 +326,6 @@ class _Bootstrap:
     def __exit__(self, *exc):
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
-
-
-def _available_cores() -> int:
-    import multiprocessing
-    import os
-
-    if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
-        return 1  # no fork, or inside a pool's worker, which may not start processes of its own
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - platforms without affinity masks
-        cores = os.cpu_count() or 1
-    return min(cores, 4)
 
 
 def _trim(prep, cell: _Cell, support) -> tuple[int, int]:

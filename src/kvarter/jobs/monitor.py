@@ -19,6 +19,7 @@ import pandas as pd
 
 from kvarter.disclosure import DisclosurePolicy, Protected
 from kvarter.errors import InputError
+from kvarter.processes import Beside
 from kvarter.jobs.indicators import catalogue_for, indicator_table, store_areas, uses_aggregates
 from kvarter.publish import Publication, SegregationPart
 from kvarter.publish.indicators import protect_store_indicators
@@ -184,6 +185,27 @@ def monitor_publication(
         municipality = _chosen_municipality(areas, municipality)
     pooled_ids = designated_leaves(areas, designated_ids, municipality)
 
+    # The segregation analyses need nothing from disclosure control: they
+    # are counted here and their draws run beside it where cores allow.
+    school_source = schools if schools is not None else (store if store.has_values("persons", "school_id") else None)
+    segregation = []
+    if school_source is not None:
+        segregation.append(_count_segregation(school_source, "school", "schools", "Pupils across schools",
+                                              permutations=permutations, bootstrap=bootstrap, seed=seed,
+                                              engine=engine))
+    if from_aggregates:
+        from kvarter.segregation.aggregates import counts_from_aggregates
+
+        kind = str(areas["kind"].iloc[0]) if "kind" in areas.columns and len(areas) else "neighbourhood"
+        residents_source = counts_from_aggregates(store.read("aggregates"), "origin", unit_kind=kind).counts
+    else:
+        # Counted on the engine, as the pupils are: only the counts come back, not every person-year.
+        residents_source = store
+    segregation.append(_count_segregation(residents_source, "area", "areas", "Residents across areas",
+                                          permutations=permutations, bootstrap=bootstrap, seed=seed,
+                                          min_unit_size=0, min_municipality_size=0, engine=engine))
+    analyses = Beside(_analyse_segregation, segregation)
+
     say("disclosure control")
     # The indicator table is protected first; every table derived from its
     # cells is then linked to what it suppressed (kvarter.publish.links).
@@ -243,21 +265,8 @@ def monitor_publication(
 
     say("segregation")
     parts: list[SegregationPart] = []
-    school_source = schools if schools is not None else (store if store.has_values("persons", "school_id") else None)
-    if school_source is not None:
-        _segregation_part(school_source, "school", "schools", policy, tables, parts, notes, "Pupils across schools",
-                          permutations=permutations, bootstrap=bootstrap, seed=seed, engine=engine)
-    if from_aggregates:
-        from kvarter.segregation.aggregates import counts_from_aggregates
-
-        kind = str(areas["kind"].iloc[0]) if "kind" in areas.columns and len(areas) else "neighbourhood"
-        residents_source = counts_from_aggregates(store.read("aggregates"), "origin", unit_kind=kind).counts
-    else:
-        # Counted on the engine, as the pupils are: only the counts come back, not every person-year.
-        residents_source = store
-    _segregation_part(residents_source, "area", "areas", policy, tables, parts, notes, "Residents across areas",
-                      permutations=permutations, bootstrap=bootstrap, seed=seed, min_unit_size=0,
-                      min_municipality_size=0, engine=engine)
+    for part, analysis in zip(segregation, analyses.result()):
+        _publish_segregation(part, analysis, policy, tables, parts, notes)
     return Publication(
         tables=tables, policy=policy, year=year, municipality=municipality,
         areas=areas[[c for c in AREA_COLUMNS if c in areas.columns]], designated=designated, shown=shown,
@@ -266,19 +275,51 @@ def monitor_publication(
     )
 
 
-def _segregation_part(source, units: str, prefix: str, policy, tables: dict, parts: list, notes: list, what: str,
-                      **options) -> None:
-    """Analyse segregation across ``units``, protect it and add it to the publication (or say why not)."""
-    from kvarter.segregation import analyse_segregation
+@dataclass(frozen=True)
+class _SegregationPart:
+    """One segregation analysis of the monitor: its counts (or why there are none) and how to publish it."""
+
+    counts: object  # UnitCounts, or the InputError counting raised
+    units: str
+    prefix: str
+    what: str
+    options: dict
+
+
+def _count_segregation(source, units: str, prefix: str, what: str, engine="duckdb", **options) -> _SegregationPart:
+    """Count ``source`` per unit and group (this reads the store; the analysis after it does not)."""
+    from kvarter.segregation.pipeline import unit_counts
 
     try:
-        analysis = analyse_segregation(source, units=units, **options)
+        counts = unit_counts(source, units=units, engine=engine)
     except InputError as exc:
-        notes.append(f"{what}: {exc}")
+        counts = exc
+    return _SegregationPart(counts, units, prefix, what, options)
+
+
+def _analyse_segregation(parts: list[_SegregationPart]) -> list:
+    """Each part's analysis, or the InputError that stopped it (run beside disclosure control)."""
+    from kvarter.segregation import analyse_segregation
+
+    out = []
+    for part in parts:
+        try:
+            if isinstance(part.counts, Exception):
+                raise part.counts
+            out.append(analyse_segregation(part.counts, units=part.units, **part.options))
+        except InputError as exc:
+            out.append(exc)
+    return out
+
+
+def _publish_segregation(part: _SegregationPart, analysis, policy, tables: dict, parts: list, notes: list) -> None:
+    """Protect one analysis and add it to the publication, or note why it is missing."""
+    if isinstance(analysis, InputError):
+        notes.append(f"{part.what}: {analysis}")
         return
-    protected = protect_segregation(analysis, policy, prefix)
+    protected = protect_segregation(analysis, policy, part.prefix)
     tables.update(protected)
-    parts.append(SegregationPart(f"segregation_{prefix}", prefix, protected, _size_order(analysis)))
+    parts.append(SegregationPart(f"segregation_{part.prefix}", part.prefix, protected, _size_order(analysis)))
 
 
 def _benchmarks(store, policy, ind, published_ind, areas, year, municipality, focus, catalogue, notes) -> dict:

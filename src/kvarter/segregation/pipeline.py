@@ -131,6 +131,27 @@ def counts_from_table(counts: pd.DataFrame) -> UnitCounts:
     return UnitCounts(c[~is_total].reset_index(drop=True), sizes)
 
 
+def unit_counts(source, *, units: str = "school", themes: ThemeSet | str | None = None, engine="duckdb",
+                persons_source=None) -> UnitCounts:
+    """The counts per unit and group that :func:`analyse_segregation` works
+    on, from any of its sources (a :class:`UnitCounts` is returned as it is).
+    Counting reads the store; the analysis after it does not, so a job may
+    count here and run the analysis elsewhere.
+
+    >>> c = pd.DataFrame({"municipality": "M", "year": 2018, "unit": ["s1", "s1"], "group": ["a", "b"], "n": [3, 4]})
+    >>> unit_counts(c).sizes.to_dict("records")
+    [{'municipality': 'M', 'year': 2018, 'unit': 's1', 'size': 4}]
+    """
+    if isinstance(source, UnitCounts):
+        return source
+    if isinstance(source, pd.DataFrame) and _is_counts_frame(source):
+        return counts_from_table(source)
+    ts = themes if isinstance(themes, ThemeSet) else load_themes(themes)
+    if isinstance(source, pd.DataFrame):
+        return counts_from_microdata(source, ts, units)
+    return UnitCounts(*counts_on_engine(_engine_table(source, engine, persons_source), ts, units))
+
+
 def _engine_table(source, engine, persons_source):
     """The persons as an Ibis table on their engine: an Ibis table as it is, or a Store's ``persons``
     (or the Parquet files of ``persons_source``) on ``engine``."""
@@ -554,8 +575,9 @@ def analyse_segregation(
     """Run the school-segregation report's analysis on microdata or counts.
 
     ``source`` is a persons DataFrame, an Ibis table, a
-    :class:`~kvarter.store.Store` (its ``persons`` table) or a counts
-    DataFrame (``municipality, year, unit, group, n``). ``units`` is
+    :class:`~kvarter.store.Store` (its ``persons`` table), a counts
+    DataFrame (``municipality, year, unit, group, n``) or the
+    :class:`UnitCounts` of :func:`unit_counts`. ``units`` is
     ``"school"`` (pupils per ``school_id``) or ``"area"`` (residents per
     ``area_id``). From a store or an Ibis table the counting runs on the
     engine (:func:`~kvarter.segregation.counting.counts_on_engine`; ``engine``
@@ -587,12 +609,7 @@ def analyse_segregation(
         min_unit_size = settings.min_school_pupils if units == "school" else 0
     if min_municipality_size is None:
         min_municipality_size = settings.min_municipality_pupils if units == "school" else 0
-    if isinstance(source, pd.DataFrame) and _is_counts_frame(source):
-        uc = counts_from_table(source)
-    elif isinstance(source, pd.DataFrame):
-        uc = counts_from_microdata(source, ts, units)
-    else:
-        uc = UnitCounts(*counts_on_engine(_engine_table(source, engine, persons_source), ts, units))
+    uc = unit_counts(source, units=units, themes=ts, engine=engine, persons_source=persons_source)
     kept, dropped = apply_filters(uc, min_unit_size, min_municipality_size)
     if kept.sizes.empty:
         raise InputError(nothing_left_message(uc, units, min_unit_size, min_municipality_size))

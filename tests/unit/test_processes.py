@@ -1,0 +1,75 @@
+"""Work run beside the caller (kvarter.processes): the same numbers forked or not,
+the child's exceptions raised in the caller, and the monitor's segregation
+drawn beside disclosure control equal to the same drawn in line."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import pandas as pd
+import pytest
+
+import kvarter.processes as processes
+from kvarter.processes import Beside, available_cores
+
+forks = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods() or available_cores() < 2,
+                           reason="needs fork and two cores")
+
+
+@forks
+def test_a_task_beside_runs_in_another_process_and_gives_its_value():
+    task = Beside(os.getpid)
+    assert task.forked
+    assert task.result() != os.getpid()
+
+
+def test_with_one_core_the_task_runs_at_once_in_the_caller(monkeypatch):
+    monkeypatch.setattr(processes, "available_cores", lambda most=4: 1)
+    seen = []
+    task = Beside(seen.append, 1)
+    assert not task.forked and seen == [1]  # ran before result() was asked for
+    assert task.result() is None
+    assert Beside(os.getpid).result() == os.getpid()
+
+
+def _fail(kind, msg):
+    raise kind(msg)
+
+
+@forks
+@pytest.mark.parametrize("kind", ["InputError", "MissingFieldError"])
+def test_the_childs_exception_is_raised_by_result(kind):
+    import kvarter.errors as errors
+
+    task = Beside(_fail, getattr(errors, kind), "no pupils in the store")
+    with pytest.raises(getattr(errors, kind), match="no pupils in the store"):
+        task.result()
+
+
+def _segregation_of(publication):
+    return {name: table.frame for name, table in publication.tables.items()
+            if name.startswith(("schools_", "areas_"))}
+
+
+@pytest.mark.slow
+def test_the_monitors_segregation_drawn_beside_equals_the_same_drawn_in_line(tmp_path, monkeypatch):
+    from kvarter.demo import synthesize
+    from kvarter.disclosure import DisclosurePolicy
+    from kvarter.jobs.monitor import monitor_publication
+    from kvarter.store import Store
+
+    data = synthesize(persons=3000, areas=16, schools=4, years=range(2021, 2025), seed=5)
+    store = Store(tmp_path / "k.duckdb")
+    store.load_many({k: data[k] for k in ("areas", "schools", "persons")})
+    args = dict(policy=DisclosurePolicy(min_count=5), permutations=30, bootstrap=30, seed=2)
+    beside = monitor_publication(store, **args)
+    monkeypatch.setattr(processes, "available_cores", lambda most=4: 1)
+    in_line = monitor_publication(store, **args)
+    store.close()
+    got, want = _segregation_of(beside), _segregation_of(in_line)
+    assert set(got) == set(want) and any(n.startswith("areas_") for n in got)
+    for name in want:
+        pd.testing.assert_frame_equal(got[name], want[name], check_exact=True, obj=name)
+    assert beside.notes == in_line.notes
+    assert [p.key for p in beside.segregation] == [p.key for p in in_line.segregation]
