@@ -47,29 +47,35 @@ def test_the_childs_exception_is_raised_by_result(kind):
         task.result()
 
 
-def _segregation_of(publication):
+def _drawn_beside(publication):
     return {name: table.frame for name, table in publication.tables.items()
-            if name.startswith(("schools_", "areas_"))}
+            if name.startswith(("schools_", "areas_", "effects_"))}
 
 
 @pytest.mark.slow
-def test_the_monitors_segregation_drawn_beside_equals_the_same_drawn_in_line(tmp_path, monkeypatch):
+def test_what_the_monitor_draws_beside_disclosure_equals_the_same_drawn_in_line(tmp_path, monkeypatch):
+    from rich.console import Console
+
+    from kvarter.cli.report import _load_spells
     from kvarter.demo import synthesize
     from kvarter.disclosure import DisclosurePolicy
     from kvarter.jobs.monitor import monitor_publication
     from kvarter.store import Store
 
     data = synthesize(persons=3000, areas=16, schools=4, years=range(2021, 2025), seed=5)
+    with Store(tmp_path / "k.duckdb") as store:
+        store.load_many({k: data[k] for k in ("areas", "schools", "persons")})
+    _load_spells(tmp_path / "k.duckdb", tmp_path, 0, Console(quiet=True))
     store = Store(tmp_path / "k.duckdb")
-    store.load_many({k: data[k] for k in ("areas", "schools", "persons")})
     args = dict(policy=DisclosurePolicy(min_count=5), permutations=30, bootstrap=30, seed=2)
     beside = monitor_publication(store, **args)
     monkeypatch.setattr(processes, "available_cores", lambda most=4: 1)
     in_line = monitor_publication(store, **args)
     store.close()
-    got, want = _segregation_of(beside), _segregation_of(in_line)
-    assert set(got) == set(want) and any(n.startswith("areas_") for n in got)
+    got, want = _drawn_beside(beside), _drawn_beside(in_line)
+    assert set(got) == set(want)
+    assert {"areas_results", "effects_curve", "effects_cost"} <= set(got)
     for name in want:
         pd.testing.assert_frame_equal(got[name], want[name], check_exact=True, obj=name)
-    assert beside.notes == in_line.notes
+    assert beside.notes == in_line.notes and any("joining now vs waiting" in n for n in beside.notes)
     assert [p.key for p in beside.segregation] == [p.key for p in in_line.segregation]

@@ -129,18 +129,41 @@ def programme_tables(spells, policy: DisclosurePolicy, *, programme: str, horizo
     ...                         monthly_value=20_000))[:3]
     ['effects_balance', 'effects_cost', 'effects_cumulative']
     """
-    from kvarter.evaluation import cost_effectiveness, dynamic_effects
     from kvarter.publish.evaluation import protect_programme
+
+    res, ce, said = programme_estimates(spells, programme=programme, horizon=horizon, method=method,
+                                        subgroups=subgroups, monthly_value=monthly_value,
+                                        discount_rate=discount_rate, cost=cost, n_boot=n_boot, seed=seed,
+                                        control=control, **options)
+    if notes is not None:
+        notes.extend(said)
+    return protect_programme(res, policy, ce)
+
+
+def programme_estimates(spells, *, programme: str, horizon: int, method: str = "ipw",
+                        subgroups: Sequence[str] | None = None, monthly_value=None, discount_rate=0.03, cost=None,
+                        n_boot: int = 200, seed: int = 0, control="not_yet_treated", **options):
+    """What :func:`programme_tables` protects: the dynamic effects of one
+    programme, its cost-effectiveness (``None`` without ``monthly_value``)
+    and the notes and warnings of the estimation — nothing published yet.
+
+    >>> from kvarter.demo.evaluation import inflow_cohorts
+    >>> from kvarter.evaluation import load_spells
+    >>> d = inflow_cohorts(n_persons=1500, months=48, seed=2)
+    >>> res, ce, notes = programme_estimates(load_spells(d["persons"], d["months"], d["starts"]),
+    ...                                      programme="job_training", horizon=3, n_boot=5)
+    >>> ce is None, notes[0][:25]
+    (True, 'job_training: joining now')
+    """
+    from kvarter.evaluation import cost_effectiveness, dynamic_effects
 
     res = dynamic_effects(spells, programme, horizon, method=method, subgroups=list(subgroups or []) or None,
                           seed=seed, n_boot=n_boot, control=control, **options)
     ce = None
     if monthly_value is not None:
         ce = cost_effectiveness(res, monthly_value, cost, discount_rate)
-    if notes is not None:
-        notes.append(f"{programme}: {res.comparison}.")
-        notes.extend(f"{programme}: {n}" for n in res.notes + res.warnings)
-    return protect_programme(res, policy, ce)
+    notes = [f"{programme}: {res.comparison}."] + [f"{programme}: {n}" for n in res.notes + res.warnings]
+    return res, ce, notes
 
 
 def programme_publication(spells, policy: DisclosurePolicy, **kwargs) -> Publication:
@@ -282,34 +305,72 @@ def areas_publication(store, policy: DisclosurePolicy, **kwargs) -> Publication:
     return Publication(tables=tables, policy=policy, notes=tuple(notes))
 
 
+def programme_effects(store, *, n_boot: int = 100, seed: int = 0):
+    """The monitor's programme Effects, started: the store's spells are read
+    here, the estimation runs beside the caller where cores allow
+    (:class:`kvarter.processes.Beside`). ``result()`` gives the programme
+    shown, its :func:`programme_estimates` (or the InputError that stopped
+    them) and the notes on the choice; ``None`` when the store has no spells.
+
+    >>> from kvarter.store import Store
+    >>> programme_effects(Store(":memory:")).result() is None
+    True
+    """
+    from kvarter.processes import Beside
+
+    spells = store_spells_of(store) if has_spells(store) else None
+    return Beside(_programme_effects, spells, n_boot, seed)
+
+
+def _programme_effects(spells, n_boot: int, seed: int):
+    """The (first) programme's estimates: two years' horizon, subgroups by
+    education group and recent work when the inflows have them,
+    cost-effectiveness at a month's value of 25,000 or 15,000 and 3 % or 0 % a year."""
+    if spells is None:
+        return None
+    notes: list[str] = []
+    subgroups = [c for c in ("education_group", "recent_work") if c in spells.inflows.columns]
+    programmes = sorted(set(spells.starts["programme"]))
+    # One programme per report (the first by name); kvarter evaluate programme runs any other.
+    prog = programmes[0]
+    if len(programmes) > 1:
+        notes.append(f"Effects: the report shows {prog}; run kvarter evaluate programme for "
+                     f"{', '.join(programmes[1:])}.")
+    try:
+        estimates = programme_estimates(spells, programme=prog, horizon=24, subgroups=subgroups,
+                                        monthly_value=[25_000, 15_000], discount_rate=[0.03, 0.0],
+                                        n_boot=n_boot, seed=seed)
+    except InputError as exc:
+        estimates = exc
+    return prog, estimates, notes
+
+
 def evaluation_tables(store, ind: pd.DataFrame, hidden: set, policy: DisclosurePolicy, *, catalogue=None,
-                      notes: list | None = None, n_boot: int = 100, seed: int = 0) -> dict[str, Protected]:
+                      notes: list | None = None, n_boot: int = 100, seed: int = 0,
+                      programme=None) -> dict[str, Protected]:
     """The monitor's Effects tables: the (first) programme with starts in the store's
-    spells (two years' horizon, subgroups by education group and recent work
-    when the inflows have them, cost-effectiveness at a month's value of
-    25,000 and 3 % a year), and the areas first designated under dk-2018 on
-    the employment share. A part the store lacks data for is left out, with
-    a note when it fails.
+    spells (:func:`programme_effects`; ``programme`` is one already started),
+    and the areas first designated under dk-2018 on the employment share. A
+    part the store lacks data for is left out, with a note when it fails.
 
     >>> from kvarter.store import Store
     >>> evaluation_tables(Store(":memory:"), pd.DataFrame(columns=["indicator", "level"]), set(), DisclosurePolicy())
     {}
     """
+    from kvarter.publish.evaluation import protect_programme
+
     out: dict[str, Protected] = {}
     notes = notes if notes is not None else []
-    if has_spells(store):
-        spells = store_spells_of(store)
-        subgroups = [c for c in ("education_group", "recent_work") if c in spells.inflows.columns]
-        programmes = sorted(set(spells.starts["programme"]))
-        # One programme per report (the first by name); kvarter evaluate programme runs any other.
-        prog = programmes[0]
-        if len(programmes) > 1:
-            notes.append(f"Effects: the report shows {prog}; run kvarter evaluate programme for "
-                         f"{', '.join(programmes[1:])}.")
+    started = (programme or programme_effects(store, n_boot=n_boot, seed=seed)).result()
+    if started is not None:
+        prog, estimates, said = started
+        notes.extend(said)
         try:
-            out.update(programme_tables(spells, policy, programme=prog, horizon=24, subgroups=subgroups,
-                                        monthly_value=[25_000, 15_000], discount_rate=[0.03, 0.0],
-                                        n_boot=n_boot, seed=seed, notes=notes))
+            if isinstance(estimates, InputError):
+                raise estimates
+            res, ce, said = estimates
+            notes.extend(said)
+            out.update(protect_programme(res, policy, ce))
         except InputError as exc:
             notes.append(f"Effects of {prog}: {exc}")
     if ((ind["indicator"] == DEFAULT_AREA_INDICATOR) & (ind["level"] == "area")).any():

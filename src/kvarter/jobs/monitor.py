@@ -205,6 +205,8 @@ def monitor_publication(
                                           permutations=permutations, bootstrap=bootstrap, seed=seed,
                                           min_unit_size=0, min_municipality_size=0, engine=engine))
     analyses = Beside(_analyse_segregation, segregation)
+    # So is the programme's evaluation (its spells are read here).
+    effects = _start_effects(store, seed)
 
     say("disclosure control")
     # The indicator table is protected first; every table derived from its
@@ -257,7 +259,7 @@ def monitor_publication(
     # Benchmarks (issue 16): the city's areas against the city, municipalities against their size class.
     tables.update(_benchmarks(store, policy, ind, published_ind, areas, year, municipality, pooled_ids, catalogue, notes))
     tables.update(_sibling_tables(store, ind, hidden, areas, year, policy, catalogue, say))
-    tables.update(_effects_tables(store, ind, hidden, policy, catalogue, notes, say, seed))
+    tables.update(_effects_tables(store, ind, hidden, policy, catalogue, notes, say, seed, effects))
     others = sorted({str(m) for m in areas.loc[areas["area_id"].isin(designated_ids), "municipality"]} - {municipality})
     if others:
         notes.append(f"Profiles and trends cover {municipality}; designated areas in {', '.join(others)} are "
@@ -349,12 +351,20 @@ def _sibling_tables(store, ind, hidden, areas, year, policy, catalogue, say) -> 
             **housing_tables(store, policy, hidden=hidden)}
 
 
-def _effects_tables(store, ind, hidden, policy, catalogue, notes, say, seed) -> dict[str, Protected]:
+def _start_effects(store, seed):
+    """The programme's Effects (issue 15), started beside the caller (:func:`kvarter.jobs.evaluation.programme_effects`)."""
+    from kvarter.jobs.evaluation import programme_effects
+
+    return programme_effects(store, seed=seed)
+
+
+def _effects_tables(store, ind, hidden, policy, catalogue, notes, say, seed, programme) -> dict[str, Protected]:
     """The Effects tables (issue 15): the programme in the store's spells, the designated areas' event study."""
     from kvarter.jobs.evaluation import evaluation_tables
 
     say("effects")
-    return evaluation_tables(store, ind, hidden, policy, catalogue=catalogue, notes=notes, seed=seed)
+    return evaluation_tables(store, ind, hidden, policy, catalogue=catalogue, notes=notes, seed=seed,
+                             programme=programme)
 
 
 def _size_order(analysis) -> tuple[str, ...]:
