@@ -328,29 +328,103 @@ class _Model:
             self._counts = np.array(sorted(v for (m, _, _), v in self.var.items() if m != "s"), dtype=int)
         return self._counts
 
-    def _bounds(self, h, coef: dict[int, float], const: float) -> tuple[float, float]:
+    def _bounds(self, h, coef: dict[int, float], const: float, reach=None, j: int = -1) -> tuple[float, float] | None:
+        """Min and max of ``coef · unknowns + const``; with ``reach`` (a :class:`_Reach`),
+        every optimum is shown to it, the max is solved first, and None is
+        returned as soon as it shows target ``j`` safe (the other bound unsolved)."""
         nv = len(self.lb)
         c = np.zeros(nv)
         for v, a in coef.items():
             c[v] += a
-        out = []
+        out = {}
         self.whole_optima = True
-        for sign in (1.0, -1.0):
+        for sign in ((1.0, -1.0) if reach is None else (-1.0, 1.0)):
             h.changeColsCost(nv, self._cols, sign * c)
             h.run()
             status = h.getModelStatus()
             if status == highspy.HighsModelStatus.kOptimal:
-                out.append(sign * h.getInfo().objective_function_value + const)
+                out[sign] = sign * h.getInfo().objective_function_value + const
+                if self.whole_optima or reach is not None:
+                    x = np.asarray(h.getSolution().col_value)
                 if self.whole_optima:
                     # A bound reached at whole counts is the integer bound too.
-                    x = np.asarray(h.getSolution().col_value)[self._count_cols()]
-                    self.whole_optima = bool(np.all(np.abs(x - np.round(x)) < EPS))
+                    xc = x[self._count_cols()]
+                    self.whole_optima = bool(np.all(np.abs(xc - np.round(xc)) < EPS))
+                if reach is not None:
+                    reach.see(x)
+                    if reach.safe(j):
+                        return None
             elif status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
                 # The system is feasible (checked in _solver): "or infeasible" is unbounded here.
-                out.append(-np.inf if sign > 0 else np.inf)
+                out[sign] = -np.inf if sign > 0 else np.inf
+                if reach is not None:
+                    reach.unbounded(j, sign)
+                    if reach.safe(j):
+                        return None
             else:
                 raise DisclosureError(f"The attack's linear programme failed: {h.modelStatusToString(status)}")
-        return out[0], out[1]
+        return out[1.0], out[-1.0]
+
+
+#: How far inside the values seen a target's bounds are taken to lie, for the
+#: solver's tolerances (its optima and points are exact to about 1e-7): a
+#: range judged safe this much narrowed is safe whatever those last digits.
+_REACH_MARGIN = 1e-7
+
+
+class _Reach:
+    """The values each target is known to take: their range over the feasible points seen so far.
+
+    Every optimum of the intruder's system is a point feasible for all its
+    unknowns at once: the max of one cell also shows values every other
+    cell can take. A target's interval contains the range its values span
+    over such points, and every verdict of :func:`_judge` that is not a
+    recovery stays so when the interval widens (for rows; for a remainder
+    when its upper bound reaches the minimum; for a dominated sum when its
+    upper bound is not negative). So a target whose seen range, narrowed by
+    :data:`_REACH_MARGIN`, is already judged safe and holds at least
+    ``2 * min_count`` whole numbers (so that no integer programme would be
+    asked for either) needs no programme of its own: its verdict is the one
+    its bounds would give.
+    """
+
+    def __init__(self, model: _Model, targets, k: Knowledge, policy):
+        self.targets, self.k, self.policy = targets, k, policy
+        self.t = np.zeros((len(targets), len(model.lb)))
+        self.c = np.zeros(len(targets))
+        for j, (_, _, _, (coef, const)) in enumerate(targets):
+            for v, a in coef.items():
+                self.t[j, v] += a
+            self.c[j] = const
+        self.lo = np.full(len(targets), np.inf)
+        self.hi = np.full(len(targets), -np.inf)
+
+    def see(self, x: np.ndarray) -> None:
+        """Take in one feasible point of the unknowns."""
+        v = self.t @ x + self.c
+        np.minimum(self.lo, v, out=self.lo)
+        np.maximum(self.hi, v, out=self.hi)
+
+    def unbounded(self, j: int, sign: float) -> None:
+        """Target ``j`` has no lower (``sign`` 1) or upper (``sign`` -1) bound."""
+        if sign > 0:
+            self.lo[j] = -np.inf
+        else:
+            self.hi[j] = np.inf
+
+    def safe(self, j: int) -> bool:
+        """Whether target ``j``'s seen range already shows it safe (see the class)."""
+        a, b = self.lo[j] + _REACH_MARGIN, self.hi[j] - _REACH_MARGIN
+        if not a <= b:
+            return False
+        where, i, quantity, _ = self.targets[j]
+        if _judge(where, i, quantity, a, b, self.k, self.policy)[0]:
+            return False
+        if quantity == "sum":
+            return where != "row" or not self.k.dominance[i] or b >= 0
+        if where == "remainder" and np.floor(b + EPS) < self.policy.min_count:
+            return False  # safe for an upper bound below 1, which a wider interval may lose
+        return whole_numbers(a, b) >= 2 * self.policy.min_count
 
 
 def _targets(k: Knowledge, model: _Model, rows, rels, protect_complement: bool):
@@ -487,10 +561,17 @@ def widens(k: Knowledge, where: str, i: int, quantity: str) -> bool:
     return where == "row" and (quantity != "sum" or not k.dominance[i])
 
 
-def assess_component(k: Knowledge, policy, rows: list[int], rels: list[int], skip=frozenset()) -> list[Finding]:
+def assess_component(k: Knowledge, policy, rows: list[int], rels: list[int], skip=frozenset(),
+                     verdicts_only: bool = False) -> list[Finding]:
     """The findings of :func:`assess` for one component (``rows``, ``rels``) of
     :meth:`Knowledge.components`, after refreshing those rows; targets
     ``(where, index, quantity)`` in ``skip`` are left out, unsolved.
+
+    ``verdicts_only``: what secondary suppression needs, every ``recovered``
+    and, for the recovered, ``lower``, ``upper`` and ``problem``; a target shown
+    safe by the points earlier programmes reached (see :class:`_Reach`) gets
+    no programme of its own, and its ``lower`` and ``upper`` are then only
+    values it is known to reach, inside its interval.
 
     A and B, both hidden, share 20 persons: each lies in [0, 20], neither recovered.
 
@@ -507,10 +588,20 @@ def assess_component(k: Knowledge, policy, rows: list[int], rels: list[int], ski
     found: list[Finding] = []
     if has_unknowns(k, rows, rels):
         model = _Model(k, rows, rels)
-        for where, i, quantity, (coef, const) in _targets(k, model, rows, rels, policy.protect_complement):
-            if (where, i, quantity) in skip:
-                continue
-            lo, hi = model.interval(coef, const)
+        targets = [t for t in _targets(k, model, rows, rels, policy.protect_complement) if t[:3] not in skip]
+        reach = None
+        if verdicts_only and any(coef for *_, (coef, _) in targets):
+            reach = _Reach(model, targets, k, policy)
+            reach.see(np.asarray(model._solver().getSolution().col_value))  # the feasibility check's point
+        for j, (where, i, quantity, (coef, const)) in enumerate(targets):
+            bounds = None
+            if reach is not None and coef:
+                if not reach.safe(j):
+                    bounds = model._bounds(model._solver(), coef, const, reach, j)
+                if bounds is None:
+                    found.append(Finding(where, i, quantity, float(reach.lo[j]), float(reach.hi[j]), False, ""))
+                    continue
+            lo, hi = bounds if bounds is not None else model.interval(coef, const)
             bad, why = _judge(where, i, quantity, lo, hi, k, policy)
             if (not bad and quantity != "sum" and whole_numbers(lo, hi) < 2 * policy.min_count
                     and not model.whole_optima):

@@ -335,7 +335,7 @@ def _component_fixed_point(k: Knowledge, policy, rows, rels, rel_of_row, is_tota
     """
     safe: frozenset = frozenset()
     for _ in range(2 * len(rows) + 2):
-        found = assess_component(k, policy, rows, rels, skip=safe)
+        found = assess_component(k, policy, rows, rels, skip=safe, verdicts_only=True)
         exposed = [f for f in found if f.recovered]
         if not exposed:
             return None
@@ -372,7 +372,7 @@ def _component_fixed_point(k: Knowledge, policy, rows, rels, rel_of_row, is_tota
             # A newly hidden row brings a numerator or sum the intruder did not
             # have to reckon with: new equations, which can tighten anything.
             safe = frozenset()
-    exposed = [f for f in assess_component(k, policy, rows, rels) if f.recovered]
+    exposed = [f for f in assess_component(k, policy, rows, rels, verdicts_only=True) if f.recovered]
     return exposed[0] if exposed else None
 
 
