@@ -389,13 +389,15 @@ class _Reach:
     """
 
     def __init__(self, model: _Model, targets, k: Knowledge, policy):
+        from scipy.sparse import csr_matrix
+
         self.targets, self.k, self.policy = targets, k, policy
-        self.t = np.zeros((len(targets), len(model.lb)))
-        self.c = np.zeros(len(targets))
-        for j, (_, _, _, (coef, const)) in enumerate(targets):
-            for v, a in coef.items():
-                self.t[j, v] += a
-            self.c[j] = const
+        # Sparse: a large component has thousands of targets and unknowns, each target a few terms.
+        rows = [j for j, (*_, (coef, _)) in enumerate(targets) for _ in coef]
+        cols = [v for *_, (coef, _) in targets for v in coef]
+        vals = [a for *_, (coef, _) in targets for a in coef.values()]
+        self.t = csr_matrix((vals, (rows, cols)), shape=(len(targets), len(model.lb)))
+        self.c = np.array([const for *_, (_, const) in targets], dtype=float)
         self.lo = np.full(len(targets), np.inf)
         self.hi = np.full(len(targets), -np.inf)
 

@@ -19,8 +19,8 @@ import pandas as pd
 
 from kvarter.disclosure import DisclosurePolicy, Protected
 from kvarter.errors import InputError
-from kvarter.processes import Beside
 from kvarter.jobs.indicators import catalogue_for, indicator_table, store_areas, uses_aggregates
+from kvarter.processes import Beside
 from kvarter.publish import Publication, SegregationPart
 from kvarter.publish.indicators import protect_store_indicators
 from kvarter.publish.links import hidden_cells
@@ -259,7 +259,7 @@ def monitor_publication(
     # Benchmarks (issue 16): the city's areas against the city, municipalities against their size class.
     tables.update(_benchmarks(store, policy, ind, published_ind, areas, year, municipality, pooled_ids, catalogue, notes))
     tables.update(_sibling_tables(store, ind, hidden, areas, year, policy, catalogue, say))
-    tables.update(_effects_tables(store, ind, hidden, policy, catalogue, notes, say, seed, effects))
+    tables.update(_effects_tables(store, ind, hidden, policy, catalogue, notes, say, effects))
     others = sorted({str(m) for m in areas.loc[areas["area_id"].isin(designated_ids), "municipality"]} - {municipality})
     if others:
         notes.append(f"Profiles and trends cover {municipality}; designated areas in {', '.join(others)} are "
@@ -305,9 +305,10 @@ def _analyse_segregation(parts: list[_SegregationPart]) -> list:
 
     out = []
     for part in parts:
+        if isinstance(part.counts, InputError):
+            out.append(part.counts)
+            continue
         try:
-            if isinstance(part.counts, Exception):
-                raise part.counts
             out.append(analyse_segregation(part.counts, units=part.units, **part.options))
         except InputError as exc:
             out.append(exc)
@@ -358,13 +359,13 @@ def _start_effects(store, seed):
     return programme_effects(store, seed=seed)
 
 
-def _effects_tables(store, ind, hidden, policy, catalogue, notes, say, seed, programme) -> dict[str, Protected]:
+def _effects_tables(store, ind, hidden, policy, catalogue, notes, say, programme) -> dict[str, Protected]:
     """The Effects tables (issue 15): the programme in the store's spells, the designated areas' event study."""
     from kvarter.jobs.evaluation import evaluation_tables
 
     say("effects")
-    return evaluation_tables(store, ind, hidden, policy, catalogue=catalogue, notes=notes, seed=seed,
-                             programme=programme)
+    # The seed went to the programme when it was started.
+    return evaluation_tables(store, ind, hidden, policy, catalogue=catalogue, notes=notes, programme=programme)
 
 
 def _size_order(analysis) -> tuple[str, ...]:
