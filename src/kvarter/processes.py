@@ -34,12 +34,31 @@ def available_cores(most: int = 4) -> int:
     return max(1, min(cores, most))
 
 
+def _send_outcome(conn, fn, args, kwargs) -> None:
+    """Run ``fn`` in the child and send ``(True, value)`` or ``(False, exception)`` to the parent."""
+    try:
+        outcome = (True, fn(*args, **kwargs))
+    except BaseException as exc:  # noqa: BLE001 - handed to the caller by Beside.result()
+        outcome = (False, exc)
+    try:
+        conn.send(outcome)
+    except Exception as exc:  # noqa: BLE001 - a value or exception that does not pickle
+        conn.send((False, RuntimeError(f"{getattr(fn, '__name__', fn)} ran beside, but its "
+                                       f"{'value' if outcome[0] else 'exception'} could not be sent back: {exc}")))
+    finally:
+        conn.close()
+
+
 class Beside:
     """``fn(*args, **kwargs)`` run in a forked child when cores allow, else at
     once here; :meth:`result` gives its value or raises its exception.
 
-    The child must not touch the store (a DuckDB connection does not survive
-    a fork): read what the task needs first and pass it in.
+    The child inherits ``fn`` and its arguments through the fork: they are
+    never pickled, so a task may take objects that refuse to be pickled
+    (a :class:`~kvarter.disclosure.Protected` table); only its value, or its
+    exception, is sent back. The child must not touch the store (a DuckDB
+    connection does not survive a fork): read what the task needs first and
+    pass it in.
 
     >>> task = Beside(sum, [1, 2, 3])
     >>> task.result()
@@ -51,13 +70,15 @@ class Beside:
     """
 
     def __init__(self, fn: Callable[..., Any], *args, **kwargs):
-        self._pool = self._future = None
+        self._process = self._conn = None
         self._value = self._error = None
+        self._name = getattr(fn, "__name__", repr(fn))
         if available_cores() >= 2:
-            from concurrent.futures import ProcessPoolExecutor
-
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-            self._future = self._pool.submit(fn, *args, **kwargs)
+            ctx = multiprocessing.get_context("fork")
+            self._conn, child_end = ctx.Pipe(duplex=False)
+            self._process = ctx.Process(target=_send_outcome, args=(child_end, fn, args, kwargs))
+            self._process.start()
+            child_end.close()  # so a child that dies unsent reads as end of file here
             return
         try:
             self._value = fn(*args, **kwargs)
@@ -67,17 +88,25 @@ class Beside:
     @property
     def forked(self) -> bool:
         """Whether the task runs in a child process."""
-        return self._future is not None
+        return self._process is not None
 
     def result(self):
-        if self._future is not None:
+        if self._process is not None:
             try:
-                self._value = self._future.result()
-            except Exception as exc:  # noqa: BLE001 - the child's own exception, raised below
-                self._error = exc
+                # Read before joining: a large value fills the pipe and the child waits for it to be read.
+                ok, value = self._conn.recv()
+            except EOFError:
+                self._process.join()
+                ok, value = False, RuntimeError(
+                    f"{self._name} ran beside and ended without a result (exit code {self._process.exitcode}).")
             finally:
-                self._pool.shutdown()
-                self._future = self._pool = None
+                self._conn.close()
+            self._process.join()
+            self._process = self._conn = None
+            if ok:
+                self._value = value
+            else:
+                self._error = value
         if self._error is not None:
             raise self._error
         return self._value

@@ -47,6 +47,41 @@ def test_the_childs_exception_is_raised_by_result(kind):
         task.result()
 
 
+class _Unpicklable:
+    def __init__(self, value):
+        self.value = value
+
+    def __reduce__(self):
+        raise TypeError("refuses to be pickled")
+
+
+@forks
+def test_the_arguments_reach_the_child_through_the_fork_without_pickling():
+    # A Protected table refuses pickling on purpose; the workbook is written beside from one.
+    task = Beside(lambda box, k: (os.getpid(), box.value * k), _Unpicklable(21), k=2)
+    assert task.forked
+    pid, value = task.result()
+    assert pid != os.getpid() and value == 42
+
+
+@forks
+def test_a_value_that_cannot_be_sent_back_is_an_error_naming_the_task():
+    def boxed():
+        return _Unpicklable(1)
+
+    with pytest.raises(RuntimeError, match="boxed ran beside, but its value could not be sent back"):
+        Beside(boxed).result()
+
+
+@forks
+def test_a_child_that_dies_is_an_error_with_its_exit_code():
+    def dies():
+        os._exit(3)
+
+    with pytest.raises(RuntimeError, match=r"dies ran beside and ended without a result \(exit code 3\)"):
+        Beside(dies).result()
+
+
 def _drawn_beside(publication):
     return {name: table.frame for name, table in publication.tables.items()
             if name.startswith(("schools_", "areas_", "effects_"))}

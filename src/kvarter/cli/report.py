@@ -100,13 +100,21 @@ def _summary(console, result, out: Path) -> None:
         console.print(f"[yellow]Note:[/] {note}")
 
 
-def _load_country(store_path: Path, seed: int) -> None:
-    """The synthetic country's municipalities beyond the region, into the store's aggregates (for benchmarks)."""
+def _demo_beside(seed: int) -> tuple:
+    """The demo's data that reads nothing from the region (run beside its synthesis and loading):
+    the synthetic country's municipalities beyond the region, and the national school data set."""
     from kvarter.demo.country import synthesize_country
+    from kvarter.demo.school_panel import school_panel_counts
+
+    return synthesize_country(seed=seed), school_panel_counts(seed=seed, municipalities=8, years=range(2013, 2019))
+
+
+def _load_country(store_path: Path, country) -> None:
+    """The synthetic country's municipalities beyond the region, into the store's aggregates (for benchmarks)."""
     from kvarter.store import Store
 
     with Store(store_path) as st:
-        st.load_many({"aggregates": synthesize_country(seed=seed)}, replace=True)
+        st.load_many({"aggregates": country}, replace=True)
 
 
 def _load_figures(store_path: Path, persons, seed: int, folder: Path) -> None:
@@ -199,7 +207,7 @@ def register(app: typer.Typer) -> None:
 
         from kvarter.cli.synth import load_into_store
         from kvarter.demo import synthesize, write_synthetic
-        from kvarter.demo.school_panel import school_panel_counts
+        from kvarter.processes import Beside
 
         t0 = time.perf_counter()
         stages = _Stages()
@@ -208,17 +216,18 @@ def register(app: typer.Typer) -> None:
         store, out = Path(store or settings.store), Path(out or settings.out)
         console.print(f"Synthesising Demoby ({persons:,} persons, 2015-2024) ...", highlight=False)
         stages.mark("synthesise")
+        beside = Beside(_demo_beside, seed)
         data = synthesize(persons=persons, seed=seed)
         paths = write_synthetic(data, out / "demoby")
         stages.mark("load")
         load_into_store(paths, store)
         _load_figures(store, data["persons"], seed, out / "demoby")
-        _load_country(store, seed)
+        country, schools = beside.result()
+        _load_country(store, country)
         _seed_registry(store, console)
         _load_spells(store, out, seed, console)
         console.print(f"Loaded into {store}. Synthesising the national school data set ...", highlight=False)
         stages.mark("school data")
-        schools = school_panel_counts(seed=seed, municipalities=8, years=range(2013, 2019))
         # Kept beside the region's files, so `kvarter report --schools` can reuse it.
         schools.to_parquet(out / "demoby" / "school_counts.parquet", index=False)
         stages.mark("report: start")

@@ -9,6 +9,7 @@ from typing import Sequence
 
 import pandas as pd
 
+from kvarter.processes import Beside
 from kvarter.publish import Publication
 from kvarter.report.files import write_tables
 from kvarter.report.html import write_report
@@ -81,14 +82,15 @@ def render_publication(publication: Publication, out: str | Path, *, lang: Seque
 
         cat = catalogue if hasattr(catalogue, "structure") else load_catalogue(catalogue)
         publication = dataclasses.replace(publication, catalogue=cat)
+    # The workbook is in the first language, with a first sheet that explains it; it is
+    # written in a forked child while the pages and table files are written here.
+    guide = workbook_guide(publication, lang[0] if lang else "en", methods=methods, catalogue=catalogue, title=title)
+    workbook = Beside(write_workbook, out / "kvarter.xlsx", publication.tables, guide=guide)
     pages = {}
     for i, lg in enumerate(lang):
         sections = build_sections(publication, lg)
         name = "report.html" if i == 0 else f"report.{lg}.html"
         pages[lg] = Path(write_report(out / name, sections, lang=lg, methods=methods,
                                       title=title or f"kvarter — {publication.municipality} {publication.year}"))
-    # The workbook is in the first language, with a first sheet that explains it.
-    guide = workbook_guide(publication, lang[0] if lang else "en", methods=methods, catalogue=catalogue, title=title)
-    workbook = write_workbook(out / "kvarter.xlsx", publication.tables, guide=guide)
     paths = write_tables(publication.tables, out / "tables")
-    return pages, Path(workbook), paths
+    return pages, Path(workbook.result()), paths
