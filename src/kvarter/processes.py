@@ -17,10 +17,17 @@ import os
 from typing import Any, Callable
 
 
+#: Cores kept for the processes this one runs beside: a task forked by
+#: :class:`Beside` leaves one core to the caller it runs beside.
+_RESERVED = 0
+
+
 def available_cores(most: int = 4) -> int:
     """Cores a forked pool may use: those of this process's affinity mask, at
-    most ``most``; 1 where the platform does not fork or the caller is a
-    pool's worker (which may not start processes of its own).
+    most ``most``, less the one a task run beside its caller leaves to the
+    caller (a pool of its own would otherwise crowd the caller's work off
+    the cores it shares); 1 where the platform does not fork or the caller
+    is a pool's worker (which may not start processes of its own).
 
     >>> 1 <= available_cores() <= 4
     True
@@ -31,11 +38,13 @@ def available_cores(most: int = 4) -> int:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - platforms without affinity masks
         cores = os.cpu_count() or 1
-    return max(1, min(cores, most))
+    return max(1, min(cores - _RESERVED, most))
 
 
 def _send_outcome(conn, fn, args, kwargs) -> None:
     """Run ``fn`` in the child and send ``(True, value)`` or ``(False, exception)`` to the parent."""
+    global _RESERVED
+    _RESERVED += 1
     try:
         outcome = (True, fn(*args, **kwargs))
     except BaseException as exc:  # noqa: BLE001 - handed to the caller by Beside.result()
@@ -89,6 +98,24 @@ class Beside:
     def forked(self) -> bool:
         """Whether the task runs in a child process."""
         return self._process is not None
+
+    def cancel(self) -> None:
+        """Stop the child, if one still runs, and forget the task (for a
+        caller whose own work failed before it wanted the result).
+
+        >>> task = Beside(sum, [1, 2])
+        >>> task.cancel()
+        >>> task.result()
+        Traceback (most recent call last):
+        ...
+        RuntimeError: sum was cancelled.
+        """
+        if self._process is not None:
+            self._process.terminate()
+            self._process.join()
+            self._conn.close()
+            self._process = self._conn = None
+        self._value, self._error = None, RuntimeError(f"{self._name} was cancelled.")
 
     def result(self):
         if self._process is not None:

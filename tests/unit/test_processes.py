@@ -82,6 +82,59 @@ def test_a_child_that_dies_is_an_error_with_its_exit_code():
         Beside(dies).result()
 
 
+def _cores_in_child():
+    return available_cores(), Beside(os.getpid).forked
+
+
+@forks
+def test_a_task_beside_leaves_one_core_to_its_caller(monkeypatch):
+    # What the child may use is decided in the child: with two cores, one (so
+    # the programme's bootstrap runs in line there); a task it starts runs at once.
+    assert Beside(_cores_in_child).result() == (max(1, available_cores() - 1), available_cores() > 2)
+
+
+@forks
+def test_a_cancelled_task_stops_its_child_at_once():
+    import time
+
+    task = Beside(time.sleep, 60)
+    process = task._process
+    started = time.perf_counter()
+    task.cancel()
+    assert time.perf_counter() - started < 10 and not process.is_alive()
+    with pytest.raises(RuntimeError, match="sleep was cancelled"):
+        task.result()
+
+
+@forks
+def test_the_monitor_leaves_no_child_running_when_its_own_work_fails(tmp_path, monkeypatch):
+    import kvarter.jobs.monitor as monitor
+    from kvarter.demo import synthesize
+    from kvarter.disclosure import DisclosurePolicy
+    from kvarter.store import Store
+
+    data = synthesize(persons=1000, areas=16, schools=4, years=range(2023, 2025), seed=1)
+    started = []
+    real = monitor.Beside
+
+    def watched(*args, **kwargs):
+        task = real(*args, **kwargs)
+        started.append(task._process)
+        return task
+
+    def screening_fails(*args, **kwargs):
+        raise RuntimeError("screening failed")
+
+    monkeypatch.setattr(monitor, "Beside", watched)
+    monkeypatch.setattr(monitor, "_screen_years", screening_fails)
+    with Store(tmp_path / "k.duckdb") as store:
+        store.load_many({k: data[k] for k in ("areas", "schools", "persons")})
+        with pytest.raises(RuntimeError, match="screening failed"):
+            monitor.monitor_publication(store, policy=DisclosurePolicy(), permutations=2000, bootstrap=2000)
+    assert started and all(p is not None and not p.is_alive() for p in started)
+    assert multiprocessing.active_children() == []
+
+
 def _drawn_beside(publication):
     return {name: table.frame for name, table in publication.tables.items()
             if name.startswith(("schools_", "areas_", "effects_"))}

@@ -102,11 +102,14 @@ def _summary(console, result, out: Path) -> None:
 
 def _demo_beside(seed: int) -> tuple:
     """The demo's data that reads nothing from the region (run beside its synthesis and loading):
-    the synthetic country's municipalities beyond the region, and the national school data set."""
+    the synthetic country's municipalities beyond the region, the national school data set and the
+    programme's spells."""
     from kvarter.demo.country import synthesize_country
+    from kvarter.demo.evaluation import inflow_cohorts
     from kvarter.demo.school_panel import school_panel_counts
 
-    return synthesize_country(seed=seed), school_panel_counts(seed=seed, municipalities=8, years=range(2013, 2019))
+    return (synthesize_country(seed=seed), school_panel_counts(seed=seed, municipalities=8, years=range(2013, 2019)),
+            inflow_cohorts(n_persons=DEMO_SPELL_PERSONS, months=96, seed=seed))
 
 
 def _load_country(store_path: Path, country) -> None:
@@ -141,13 +144,14 @@ def _seed_registry(store: Path, console) -> None:
 DEMO_SPELL_PERSONS = 3_000
 
 
-def _load_spells(store: Path, out: Path, seed: int, console) -> None:
-    """The demo's person-month spells (inflow cohorts with a programme of known effect) into the store."""
+def _load_spells(store: Path, out: Path, seed: int, console, spells: dict | None = None) -> None:
+    """The demo's person-month spells (inflow cohorts with a programme of known effect) into the store;
+    ``spells`` when they were synthesised already (with ``seed``)."""
     from kvarter.demo.evaluation import inflow_cohorts
     from kvarter.jobs.evaluation import store_spells
     from kvarter.store import Store
 
-    d = inflow_cohorts(n_persons=DEMO_SPELL_PERSONS, months=96, seed=seed)
+    d = spells if spells is not None else inflow_cohorts(n_persons=DEMO_SPELL_PERSONS, months=96, seed=seed)
     folder = out / "demoby" / "spells"
     folder.mkdir(parents=True, exist_ok=True)
     names = {"persons": "inflows", "months": "person_months", "starts": "programme_starts", "costs": "programme_costs"}
@@ -222,10 +226,10 @@ def register(app: typer.Typer) -> None:
         stages.mark("load")
         load_into_store(paths, store)
         _load_figures(store, data["persons"], seed, out / "demoby")
-        country, schools = beside.result()
+        country, schools, spells = beside.result()
         _load_country(store, country)
         _seed_registry(store, console)
-        _load_spells(store, out, seed, console)
+        _load_spells(store, out, seed, console, spells)
         console.print(f"Loaded into {store}. Synthesising the national school data set ...", highlight=False)
         stages.mark("school data")
         # Kept beside the region's files, so `kvarter report --schools` can reuse it.

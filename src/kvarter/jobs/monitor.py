@@ -162,31 +162,10 @@ def monitor_publication(
     if year not in years:
         raise InputError(f"No indicators for year {year}; the store has {years[0]}-{years[-1]}.")
 
-    say("screening")
-    if "social_housing" not in areas.columns:
-        # The state's lists screen social housing areas; without that column they cannot be drawn up.
-        for rs_id in [r for r, rs in applied.items() if rs.population.social_housing]:
-            notes.append(f"{rs_id}: not screened, since it screens social housing areas and the areas have no "
-                         "social_housing column (load an areas table with one).")
-            del applied[rs_id]
-    result = _screen_years(ind, areas, list(applied.values()), [y for y in years if y <= year])
-    long = designations_long(result)
-    store.write_result("designations", long)
-    latest = long[(long["year"] == year) & long["designated"]]
-    designated = {lid: sorted(part["area_id"].astype(str)) for lid, part in latest.groupby("list")}
-    designated_ids = set(latest["area_id"].astype(str))
-    if not designated_ids:
-        notes.append("No area is designated in the latest year; profiles and trends show the social housing areas.")
-        sh = areas[areas.get("social_housing", pd.Series(False, index=areas.index)).fillna(False).astype(bool)]
-        designated_ids = set(sh["area_id"].astype(str))
-    if municipality is None:
-        municipality = _main_municipality(areas, designated_ids)
-    else:
-        municipality = _chosen_municipality(areas, municipality)
-    pooled_ids = designated_leaves(areas, designated_ids, municipality)
-
-    # The segregation analyses need nothing from disclosure control: they
-    # are counted here and their draws run beside it where cores allow.
+    # The segregation analyses need nothing from screening or disclosure
+    # control: they are counted here and their draws run beside both where
+    # cores allow (started before screening, so the second core has work
+    # while screening runs on one).
     school_source = schools if schools is not None else (store if store.has_values("persons", "school_id") else None)
     segregation = []
     if school_source is not None:
@@ -208,74 +187,105 @@ def monitor_publication(
     # So is the programme's evaluation (its spells are read here).
     effects = _start_effects(store, seed)
 
-    say("disclosure control")
-    # The indicator table is protected first; every table derived from its
-    # cells is then linked to what it suppressed (kvarter.publish.links).
-    published_ind, dominance = protect_store_indicators(store, ind, policy, catalogue=cat)
-    hidden = hidden_cells(published_ind)
-    residents = ind[(ind["indicator"] == "residents") & (ind["level"] == "area")][["unit_id", "year", "value"]]
-    residents = residents.rename(columns={"unit_id": "area_id", "value": "residents"}).astype({"area_id": str})
-    tables: dict[str, Protected] = {
-        "indicators": published_ind,
-        "history": protect_history(long, residents, policy, hidden=hidden),
-    }
-    shown: dict[str, Protected] = {}
-    for rs_id in result.select(year=year).areas["ruleset"].drop_duplicates():
-        part = result.select(ruleset=rs_id)
-        if criteria_table(part, year).empty:
-            notes.append(f"{rs_id}: no area is in the rule set's population in {year}.")
-            continue
-        tables[f"criteria_{rs_id}"] = protect_criteria(part, year, policy, dominance=dominance, hidden=hidden,
-                                                       areas=areas, rulesets=applied, catalogue=cat)
-        # The report shows the areas on a list or meeting a criterion; the
-        # file and the workbook keep every screened area. Rows are protected
-        # one by one (no relations), so the subset carries the same statuses.
-        now = part.select(year=year)
-        focus = set(now.criteria.loc[now.criteria["met"].astype(bool), "area_id"].astype(str))
-        focus |= set(now.lists.loc[now.lists["designated"].astype(bool), "area_id"].astype(str))
-        shown[rs_id] = protect_criteria(part.select(area_ids=focus), year, policy,
-                                        dominance=dominance, hidden=hidden, areas=areas, rulesets=applied,
-                                        catalogue=cat)
-    gap = protect_gap(published_ind.frame, pooled_ids, municipality, areas, policy)
-    if gap is not None:
-        tables["composite_gap"] = gap
-    leaves = leaf_areas(areas)
-    leaves = set(leaves.loc[leaves["municipality"].astype(str) == municipality, "area_id"].astype(str))
-    counts_hidden = hidden_cells(published_ind, "persons")
-    trends = protect_trends(ind, pooled_ids, municipality, [y for y in years if y <= year], policy, hidden, leaves,
-                            counts_hidden)
-    profile = protect_profile(ind, pooled_ids, municipality, year, policy, dominance, hidden, catalogue=cat,
-                              leaves=leaves, hidden_counts=counts_hidden)
-    tables.update({f"trend_{k}": v for k, v in trends.items()})
-    tables.update({f"profile_{k}": v for k, v in profile.items()})
-    # Copenhagen's progress monitor (issue 13): every indicator of the policy, life expectancy, figures, goals.
-    # The goal set is loaded once: the renderers name its goals in the reader's language.
-    if goals is not None:
-        from kvarter.goals import load_goals
+    # A refusal or an error below must not leave the children running (the
+    # interpreter would wait for them on its way out).
+    try:
+        say("screening")
+        if "social_housing" not in areas.columns:
+            # The state's lists screen social housing areas; without that column they cannot be drawn up.
+            for rs_id in [r for r, rs in applied.items() if rs.population.social_housing]:
+                notes.append(f"{rs_id}: not screened, since it screens social housing areas and the areas have no "
+                             "social_housing column (load an areas table with one).")
+                del applied[rs_id]
+        result = _screen_years(ind, areas, list(applied.values()), [y for y in years if y <= year])
+        long = designations_long(result)
+        store.write_result("designations", long)
+        latest = long[(long["year"] == year) & long["designated"]]
+        designated = {lid: sorted(part["area_id"].astype(str)) for lid, part in latest.groupby("list")}
+        designated_ids = set(latest["area_id"].astype(str))
+        if not designated_ids:
+            notes.append("No area is designated in the latest year; profiles and trends show the social housing areas.")
+            sh = areas[areas.get("social_housing", pd.Series(False, index=areas.index)).fillna(False).astype(bool)]
+            designated_ids = set(sh["area_id"].astype(str))
+        if municipality is None:
+            municipality = _main_municipality(areas, designated_ids)
+        else:
+            municipality = _chosen_municipality(areas, municipality)
+        pooled_ids = designated_leaves(areas, designated_ids, municipality)
 
-        goals = load_goals(goals)
-    tables.update(_progress(store, ind, hidden, areas, [y for y in years if y <= year], pooled_ids, municipality,
-                            policy, tables, goals, notes))
-    # Benchmarks (issue 16): the city's areas against the city, municipalities against their size class.
-    tables.update(_benchmarks(store, policy, ind, published_ind, areas, year, municipality, pooled_ids, catalogue, notes))
-    tables.update(_sibling_tables(store, ind, hidden, areas, year, policy, catalogue, say))
-    tables.update(_effects_tables(store, ind, hidden, policy, catalogue, notes, say, effects))
-    others = sorted({str(m) for m in areas.loc[areas["area_id"].isin(designated_ids), "municipality"]} - {municipality})
-    if others:
-        notes.append(f"Profiles and trends cover {municipality}; designated areas in {', '.join(others)} are "
-                     "on the map and in the designation tables.")
+        say("disclosure control")
+        # The indicator table is protected first; every table derived from its
+        # cells is then linked to what it suppressed (kvarter.publish.links).
+        published_ind, dominance = protect_store_indicators(store, ind, policy, catalogue=cat)
+        hidden = hidden_cells(published_ind)
+        residents = ind[(ind["indicator"] == "residents") & (ind["level"] == "area")][["unit_id", "year", "value"]]
+        residents = residents.rename(columns={"unit_id": "area_id", "value": "residents"}).astype({"area_id": str})
+        tables: dict[str, Protected] = {
+            "indicators": published_ind,
+            "history": protect_history(long, residents, policy, hidden=hidden),
+        }
+        shown: dict[str, Protected] = {}
+        for rs_id in result.select(year=year).areas["ruleset"].drop_duplicates():
+            part = result.select(ruleset=rs_id)
+            if criteria_table(part, year).empty:
+                notes.append(f"{rs_id}: no area is in the rule set's population in {year}.")
+                continue
+            tables[f"criteria_{rs_id}"] = protect_criteria(part, year, policy, dominance=dominance, hidden=hidden,
+                                                           areas=areas, rulesets=applied, catalogue=cat)
+            # The report shows the areas on a list or meeting a criterion; the
+            # file and the workbook keep every screened area. Rows are protected
+            # one by one (no relations), so the subset carries the same statuses.
+            now = part.select(year=year)
+            focus = set(now.criteria.loc[now.criteria["met"].astype(bool), "area_id"].astype(str))
+            focus |= set(now.lists.loc[now.lists["designated"].astype(bool), "area_id"].astype(str))
+            shown[rs_id] = protect_criteria(part.select(area_ids=focus), year, policy,
+                                            dominance=dominance, hidden=hidden, areas=areas, rulesets=applied,
+                                            catalogue=cat)
+        gap = protect_gap(published_ind.frame, pooled_ids, municipality, areas, policy)
+        if gap is not None:
+            tables["composite_gap"] = gap
+        leaves = leaf_areas(areas)
+        leaves = set(leaves.loc[leaves["municipality"].astype(str) == municipality, "area_id"].astype(str))
+        counts_hidden = hidden_cells(published_ind, "persons")
+        trends = protect_trends(ind, pooled_ids, municipality, [y for y in years if y <= year], policy, hidden, leaves,
+                                counts_hidden)
+        profile = protect_profile(ind, pooled_ids, municipality, year, policy, dominance, hidden, catalogue=cat,
+                                  leaves=leaves, hidden_counts=counts_hidden)
+        tables.update({f"trend_{k}": v for k, v in trends.items()})
+        tables.update({f"profile_{k}": v for k, v in profile.items()})
+        # Copenhagen's progress monitor (issue 13): every indicator of the policy, life expectancy, figures, goals.
+        # The goal set is loaded once: the renderers name its goals in the reader's language.
+        if goals is not None:
+            from kvarter.goals import load_goals
 
-    say("segregation")
-    parts: list[SegregationPart] = []
-    for part, analysis in zip(segregation, analyses.result()):
-        _publish_segregation(part, analysis, policy, tables, parts, notes)
-    return Publication(
-        tables=tables, policy=policy, year=year, municipality=municipality,
-        areas=areas[[c for c in AREA_COLUMNS if c in areas.columns]], designated=designated, shown=shown,
-        profile=profile, trends=trends, segregation=tuple(parts), notes=tuple(notes),
-        percent={p.name: p.percent for p in profile_panels(cat)}, catalogue=cat, goals=goals,
-    )
+            goals = load_goals(goals)
+        tables.update(_progress(store, ind, hidden, areas, [y for y in years if y <= year], pooled_ids, municipality,
+                                policy, tables, goals, notes))
+        # Benchmarks (issue 16): the city's areas against the city, municipalities against their size class.
+        tables.update(_benchmarks(store, policy, ind, published_ind, areas, year, municipality, pooled_ids,
+                                  catalogue, notes))
+        tables.update(_sibling_tables(store, ind, hidden, areas, year, policy, catalogue, say))
+        tables.update(_effects_tables(store, ind, hidden, policy, catalogue, notes, say, effects))
+        others = sorted({str(m) for m in areas.loc[areas["area_id"].isin(designated_ids), "municipality"]}
+                        - {municipality})
+        if others:
+            notes.append(f"Profiles and trends cover {municipality}; designated areas in {', '.join(others)} are "
+                         "on the map and in the designation tables.")
 
+        say("segregation")
+        parts: list[SegregationPart] = []
+        for part, analysis in zip(segregation, analyses.result()):
+            _publish_segregation(part, analysis, policy, tables, parts, notes)
+        return Publication(
+            tables=tables, policy=policy, year=year, municipality=municipality,
+            areas=areas[[c for c in AREA_COLUMNS if c in areas.columns]], designated=designated, shown=shown,
+            profile=profile, trends=trends, segregation=tuple(parts), notes=tuple(notes),
+            percent={p.name: p.percent for p in profile_panels(cat)}, catalogue=cat, goals=goals,
+        )
+    except BaseException:
+        analyses.cancel()
+        effects.cancel()
+        raise
 
 @dataclass(frozen=True)
 class _SegregationPart:
