@@ -220,6 +220,10 @@ def register(app: typer.Typer) -> None:
         store, out = Path(store or settings.store), Path(out or settings.out)
         console.print(f"Synthesising Demoby ({persons:,} persons, 2015-2024) ...", highlight=False)
         stages.mark("synthesise")
+        # Both sides need SciPy's statistics (a second of importing): imported
+        # once before the fork, the child inherits it instead of importing it again.
+        import scipy.stats  # noqa: F401
+
         beside = Beside(_demo_beside, seed)
         data = synthesize(persons=persons, seed=seed)
         paths = write_synthetic(data, out / "demoby")

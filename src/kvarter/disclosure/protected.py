@@ -103,6 +103,27 @@ def public_reason(code: str, params: dict, policy: DisclosurePolicy, lang: str =
     return PUBLIC_REASONS[lang]
 
 
+def worded_codes(codes, word, policy: DisclosurePolicy, lang: str = "en") -> list[str]:
+    """``[word(code, params, policy, lang) for code, params in codes]``, each
+    distinct (code, parameters) worded once: a large table has a handful.
+
+    >>> worded_codes([("published", {}), ("persons", {}), ("persons", {})], reason_text, DisclosurePolicy())
+    ['', 'fewer than 5 persons', 'fewer than 5 persons']
+    """
+    done: dict = {}
+    out = []
+    for code, params in codes:
+        try:
+            key = (code, tuple(sorted(params.items())))
+            text = done.get(key)
+            if text is None:
+                text = done[key] = word(code, params, policy, lang)
+        except TypeError:  # a parameter that cannot be a key: worded on its own
+            text = word(code, params, policy, lang)
+        out.append(text)
+    return out
+
+
 #: How a suppressed and an empty cell are shown to people.
 SUPPRESSED_MARK = ".."
 EMPTY_MARK = "–"
@@ -373,7 +394,7 @@ class Protected:
     def _reasons(self, column: str, lang: str) -> list[str]:
         """The published reasons of ``column`` (see :func:`public_reason`)."""
         which = 0 if column == self._view.count_column else 1
-        return [public_reason(c[which][0], c[which][1], self.policy, lang) for c in self._codes]
+        return worded_codes([c[which] for c in self._codes], public_reason, self.policy, lang)
 
     def rule_reasons(self, column: str, lang: str = "en") -> list[str]:
         """The rule behind each cell of ``column``, for kvarter's own record
@@ -387,7 +408,7 @@ class Protected:
         ['fewer than 5 persons']
         """
         which = 0 if column == self._view.count_column else 1
-        return [reason_text(c[which][0], c[which][1], self.policy, lang) for c in self._codes]
+        return worded_codes([c[which] for c in self._codes], reason_text, self.policy, lang)
 
     def public_frame(self, lang: str = "en") -> pd.DataFrame:
         """The table as it leaves the program: statuses ``published``,
@@ -404,7 +425,8 @@ class Protected:
         ensure_protected(self, "Protected.public_frame")
         f = self._frame.copy()
         for c in self._view.value_columns:
-            f[f"{c}_status"] = [public_status(s) for s in f[f"{c}_status"]]
+            status = f[f"{c}_status"]
+            f[f"{c}_status"] = status.map({s: public_status(s) for s in status.unique()}).tolist()
             f[f"{c}_reason"] = self._reasons(c, lang)
         return f
 

@@ -29,7 +29,7 @@ from kvarter.disclosure.status import SUPPRESSED, CellStatus, Reason
 from kvarter.disclosure.attack import Finding, Knowledge, assess_component, has_unknowns, widens
 from kvarter.disclosure.dominance import dominated
 from kvarter.disclosure.policy import DisclosurePolicy
-from kvarter.disclosure.protected import Protected, _mint, reason_text, resolve_relations
+from kvarter.disclosure.protected import Protected, _mint, reason_text, resolve_relations, worded_codes
 from kvarter.disclosure.relations import Relation
 from kvarter.errors import DisclosureError, InputError
 from kvarter.validation import check_columns, check_counts
@@ -278,7 +278,7 @@ def protect(
         hidden = np.array([st in SUPPRESSED for st in status])
         out[col] = values.where(~hidden, np.nan) if hidden.any() else values
         out[f"{col}_status"] = status
-        out[f"{col}_reason"] = [reason_text(c[which][0], c[which][1], policy) for c in codes]
+        out[f"{col}_reason"] = worded_codes([c[which] for c in codes], reason_text, policy)
     view_args = {
         "policy": policy, "key": tuple(key), "value_columns": tuple(published_cols),
         "count_column": count_column, "numerator_column": numerator_column, "sum_column": sum_column,
