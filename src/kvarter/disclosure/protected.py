@@ -113,8 +113,14 @@ def worded_codes(codes, word, policy: DisclosurePolicy, lang: str = "en") -> lis
     done: dict = {}
     out = []
     for code, params in codes:
+        if not params:  # most cells
+            text = done.get(code)
+            if text is None:
+                text = done[code] = word(code, params, policy, lang)
+            out.append(text)
+            continue
         try:
-            key = (code, tuple(sorted(params.items())))
+            key = (code, *sorted(params.items()))
             text = done.get(key)
             if text is None:
                 text = done[key] = word(code, params, policy, lang)
@@ -245,6 +251,9 @@ class PublishedView:
         }
 
 
+_UNSEEN = object()
+
+
 def resolve_relations(relations, labels: list[tuple], source: str) -> list[tuple]:
     """Relations with keys replaced by row positions, as ``(name, total, parts,
     complete, minus, persons_only)``; an unknown key is an error naming it.
@@ -255,13 +264,17 @@ def resolve_relations(relations, labels: list[tuple], source: str) -> list[tuple
     [('all', 1, [0, 2], True, [], False)]
     """
     index = {norm_key(lab): i for i, lab in enumerate(labels)}
+    found: dict = {}
     out = []
     for rel in relations:
         if not isinstance(rel, Relation):
             raise InputError(f"relations for {source} must be Relation objects; got {type(rel).__name__}.")
         pos = []
         for k in (rel.total, *rel.parts, *rel.minus):
-            i = index.get(norm_key(k))
+            # A row is a member of several relations (its geography, its identities): found once.
+            i = found.get(k, _UNSEEN)
+            if i is _UNSEEN:
+                i = found[k] = index.get(norm_key(k))
             if i is None:
                 raise InputError(
                     f"Relation {rel.name!r} of {source} names row {k!r}, which is not in the table "

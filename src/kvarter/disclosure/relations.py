@@ -38,6 +38,13 @@ def norm_key(key: tuple) -> tuple[str, ...]:
     """
     out = []
     for v in key:
+        t = type(v)
+        if t is str:  # most values of most keys: nothing to do
+            out.append(v)
+            continue
+        if t is int:
+            out.append(str(v))
+            continue
         if isinstance(v, float) and v.is_integer():
             v = int(v)
         elif hasattr(v, "item"):  # numpy scalars
