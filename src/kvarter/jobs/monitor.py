@@ -184,12 +184,13 @@ def monitor_publication(
                                           permutations=permutations, bootstrap=bootstrap, seed=seed,
                                           min_unit_size=0, min_municipality_size=0, engine=engine))
     analyses = Beside(_analyse_segregation, segregation)
-    # So is the programme's evaluation (its spells are read here).
-    effects = _start_effects(store, seed)
-
     # A refusal or an error below must not leave the children running (the
     # interpreter would wait for them on its way out).
+    effects = None
     try:
+        # So is the programme's evaluation (its spells are read here).
+        effects = _start_effects(store, seed)
+
         say("screening")
         if "social_housing" not in areas.columns:
             # The state's lists screen social housing areas; without that column they cannot be drawn up.
@@ -283,9 +284,11 @@ def monitor_publication(
             percent={p.name: p.percent for p in profile_panels(cat)}, catalogue=cat, goals=goals,
         )
     except BaseException:
-        analyses.cancel()
-        effects.cancel()
+        for task in (analyses, effects):
+            if task is not None:
+                task.cancel()
         raise
+
 
 @dataclass(frozen=True)
 class _SegregationPart:
