@@ -113,12 +113,6 @@ def worded_codes(codes, word, policy: DisclosurePolicy, lang: str = "en") -> lis
     done: dict = {}
     out = []
     for code, params in codes:
-        if not params:  # most cells
-            text = done.get(code)
-            if text is None:
-                text = done[code] = word(code, params, policy, lang)
-            out.append(text)
-            continue
         try:
             key = (code, *sorted(params.items()))
             text = done.get(key)
